@@ -1,0 +1,51 @@
+"""The ``aankomst`` command line (Typer + Rich).
+
+Each subsystem registers its commands from its own module (``register(app)``); heavy imports
+happen inside the command functions so that ``aankomst --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+_MODULES = (
+    "aankomst.cli.build",        # build, fetch, sql, sources  (issue: foundation)
+    "aankomst.cli.demo",         # demo                        (foundation, extended by all)
+    "aankomst.cli.indicators",   # indicators, indicator, map  (indicator engine)
+    "aankomst.cli.register",     # register …, typology        (register microdata)
+    "aankomst.cli.deprivation",  # deprivation …, difficulty, segregation, clusters
+    "aankomst.cli.web",          # serve
+    "aankomst.cli.registry",     # registry …                  (arrival infrastructure)
+)
+
+
+def make_app() -> typer.Typer:
+    """Build the Typer application with every subsystem's commands."""
+    app = typer.Typer(
+        name="aankomst",
+        help="Aankomst — monitor of arrival neighbourhoods and neighbourhoods in difficulty "
+        "(Flanders and Brussels).",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    @app.command("version")
+    def version() -> None:
+        """Print the Aankomst version and the atlas schema version."""
+        from aankomst import __version__
+        from aankomst.store.schema import SCHEMA_VERSION
+
+        typer.echo(f"aankomst {__version__} (atlas schema {SCHEMA_VERSION})")
+
+    for name in _MODULES:
+        importlib.import_module(name).register(app)
+    return app
+
+
+def main() -> None:
+    """Console-script entry point: runs the app and turns Aankomst errors into clean messages."""
+    from aankomst.cli._common import run_app
+
+    run_app(make_app())

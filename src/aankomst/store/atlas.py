@@ -1,0 +1,291 @@
+"""The :class:`Atlas`: an embedded DuckDB database holding areas, crosswalks, counts, measures,
+flows and the provenance of every loaded file."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import duckdb
+import pandas as pd
+
+from aankomst.errors import AankomstError, InputError, InputProblem
+from aankomst.sources.base import LoadBatch
+from aankomst.store.schema import DATA_TABLES, MIGRATIONS, SCHEMA_VERSION, TABLE_COLUMNS
+
+ROW_COLUMN = "source_row"
+"""Optional column a reader may add to any table: the 1-based row in the source file, used to
+name the row in errors. It is not stored."""
+
+#: Which code columns of a table must name a known area (level, layout, code column triples).
+_AREA_REFS: dict[str, list[tuple[str, str, str]]] = {
+    "population": [("level", "layout", "code")],
+    "measures": [("level", "layout", "code")],
+    "crosswalks": [],  # crosswalks may reference layouts without geometry/definitions
+    "flows": [],  # checked separately (kinds)
+}
+
+
+@dataclass
+class LoadSummary:
+    """What one batch put into the atlas."""
+
+    source_id: str
+    family: str
+    rows: int
+    areas: int
+    years: str
+    warnings: list[str]
+
+
+class Atlas:
+    """An atlas database (DuckDB file).
+
+    Parameters
+    ----------
+    path
+        File path; created (with the current schema) if it does not exist, unless read-only.
+    read_only
+        Open read-only (used by the web server); no migration is attempted.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        if read_only and not Path(self.path).exists():
+            raise AankomstError(
+                f"atlas database {self.path!r} does not exist; create it with "
+                "'aankomst build --data DIR --db FILE' or 'aankomst demo'"
+            )
+        self.con = duckdb.connect(self.path, read_only=read_only)
+        if not read_only:
+            self.migrate()
+        else:
+            v = self.schema_version()
+            if v != SCHEMA_VERSION:
+                raise AankomstError(
+                    f"atlas {self.path!r} has schema version {v}, this Aankomst expects "
+                    f"{SCHEMA_VERSION}; open it once without read-only to migrate"
+                )
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()
+
+    def __enter__(self) -> "Atlas":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        """Return the schema version of the database (0 for an empty file)."""
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        ).fetchall()[0][0]
+        if not exists:
+            return 0
+        row = self.con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
+        return int(row[0] or 0)
+
+    def migrate(self) -> int:
+        """Apply pending migrations in one transaction each. Returns the resulting version."""
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+            "description VARCHAR, applied_at TIMESTAMP)"
+        )
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise AankomstError(
+                f"atlas {self.path!r} has schema version {current}, newer than this Aankomst "
+                f"({SCHEMA_VERSION}); upgrade Aankomst"
+            )
+        for version, description, sql in MIGRATIONS:
+            if version <= current:
+                continue
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                self.con.execute(sql)
+                self.con.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, ?)",
+                    [version, description, datetime.now(timezone.utc).replace(tzinfo=None)],
+                )
+                self.con.execute("COMMIT")
+            except Exception:
+                self.con.execute("ROLLBACK")
+                raise
+        return self.schema_version()
+
+    # ------------------------------------------------------------------ reading
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a parameterised SQL query and return a DataFrame.
+
+        Always pass values through ``params`` (``?`` or ``$name`` placeholders), never by
+        formatting them into ``sql``.
+        """
+        return self.con.execute(sql, params or []).df()
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Return a whole table (small tables only)."""
+        if name not in (*DATA_TABLES, "provenance", "settings", "schema_version"):
+            raise AankomstError(f"unknown table {name!r}")
+        return self.con.execute(f'SELECT * FROM "{name}"').df()
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        """Return a value from the ``settings`` table."""
+        rows = self.con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
+        return rows[0][0] if rows else default
+
+    def sources(self) -> pd.DataFrame:
+        """Return the provenance table (one row per loaded file)."""
+        return self.query("SELECT * FROM provenance ORDER BY load_id")
+
+    # ------------------------------------------------------------------ writing
+    def load(self, batches: Iterable[LoadBatch], *, check_areas: bool = True) -> list[LoadSummary]:
+        """Write batches in **one transaction**: either all land or the database is unchanged.
+
+        A batch whose ``source_id`` was loaded before replaces the earlier rows (idempotent
+        re-runs). Batches with areas should come first when other batches refer to them.
+
+        Raises
+        ------
+        InputError
+            When a table has the wrong columns, a count is negative or missing, or (with
+            ``check_areas``) a row names an area code unknown at its level and layout while that
+            level/layout has areas in the atlas.
+        """
+        if self.read_only:
+            raise AankomstError("this atlas is open read-only")
+        batches = list(batches)
+        summaries: list[LoadSummary] = []
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for batch in batches:
+                summaries.append(self._load_one(batch, check_areas=check_areas))
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return summaries
+
+    def _load_one(self, batch: LoadBatch, *, check_areas: bool) -> LoadSummary:
+        olds = self.con.execute(
+            "SELECT load_id FROM provenance WHERE source_id = ?", [batch.source_id]
+        ).fetchall()
+        if olds:
+            old = olds[0]
+            for t in DATA_TABLES:
+                self.con.execute(f"DELETE FROM {t} WHERE load_id = ?", [old[0]])
+            self.con.execute("DELETE FROM provenance WHERE load_id = ?", [old[0]])
+        load_id = int(
+            self.con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM provenance").fetchall()[0][0]
+        )
+        self.con.execute(
+            "INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                load_id, batch.source_id, batch.family, batch.title, batch.publisher,
+                batch.path, batch.url, batch.sha256, batch.reference_date, batch.licence,
+                batch.privacy, datetime.now(timezone.utc).replace(tzinfo=None),
+                int(batch.rows_read), int(batch.rows_loaded), json.dumps(batch.warnings),
+            ],
+        )
+        n_areas = 0
+        years: set[str] = set()
+        for name, df in batch.tables.items():
+            if name not in TABLE_COLUMNS:
+                raise AankomstError(f"reader for {batch.path} produced unknown table {name!r}")
+            cols = TABLE_COLUMNS[name]
+            missing = [c for c in cols if c not in df.columns]
+            if missing:
+                raise AankomstError(
+                    f"reader for {batch.path} produced table {name!r} without columns {missing}"
+                )
+            if len(df) == 0:
+                continue
+            rows = df.get(ROW_COLUMN)
+            if "count" in cols:
+                _check_counts(batch.path, df, rows)
+            if check_areas:
+                self._check_area_refs(batch.path, name, df, rows)
+            frame = df.loc[:, list(cols)].copy()
+            frame["load_id"] = load_id
+            self.con.register("_incoming", frame)
+            try:
+                collist = ", ".join(f'"{c}"' for c in (*cols, "load_id"))
+                self.con.execute(f"INSERT INTO {name} ({collist}) SELECT {collist} FROM _incoming")
+            finally:
+                self.con.unregister("_incoming")
+            if name == "areas":
+                n_areas += len(frame)
+            elif name in ("population", "measures"):
+                n_areas = max(n_areas, int(frame[["level", "layout", "code"]].drop_duplicates().shape[0]))
+            if name == "population":
+                years |= {str(d)[:4] for d in pd.unique(frame["ref_date"].astype(str))}
+            elif name == "measures":
+                years |= {str(p)[:4] for p in pd.unique(frame["period"].astype(str))}
+            elif name == "flows":
+                years |= {str(y) for y in pd.unique(frame["year"])}
+        yrs = sorted(years)
+        year_text = "" if not yrs else (yrs[0] if len(yrs) == 1 else f"{yrs[0]}–{yrs[-1]}")
+        return LoadSummary(batch.source_id, batch.family, batch.rows_loaded, n_areas, year_text, batch.warnings)
+
+    def _check_area_refs(self, path: str, name: str, df: pd.DataFrame, rows: pd.Series | None) -> None:
+        for lcol, ycol, ccol in _AREA_REFS.get(name, []):
+            keys = df[[lcol, ycol]].drop_duplicates()
+            for lv, ly in keys.itertuples(index=False):
+                known = self.con.execute(
+                    "SELECT count(*) FROM areas WHERE level = ? AND layout = ?", [lv, ly]
+                ).fetchall()[0][0]
+                if not known:
+                    continue  # no definitions of that layout in the atlas: nothing to check against
+                sub = df[(df[lcol] == lv) & (df[ycol] == ly)]
+                codes = pd.DataFrame({"code": pd.unique(sub[ccol].astype(str))})
+                self.con.register("_codes", codes)
+                try:
+                    unknown = self.con.execute(
+                        "SELECT c.code FROM _codes c LEFT JOIN areas a ON a.level = ? AND a.layout = ? "
+                        "AND a.code = c.code WHERE a.code IS NULL",
+                        [lv, ly],
+                    ).fetchall()
+                finally:
+                    self.con.unregister("_codes")
+                if unknown:
+                    bad = unknown[0][0]
+                    idx = sub.index[sub[ccol].astype(str) == bad][0]
+                    row = int(rows.loc[idx]) if rows is not None else None
+                    raise InputError(
+                        path,
+                        f"unknown {lv} code {bad!r} (layout {ly}); {len(unknown)} unknown code(s) in all",
+                        row=row,
+                        column=ccol,
+                        expected=f"a {lv} code of the {ly} layout, as in the area definitions",
+                    )
+
+
+def _check_counts(path: str, df: pd.DataFrame, rows: pd.Series | None) -> None:
+    counts = pd.to_numeric(df["count"], errors="coerce")
+    bad = counts.isna() | (counts < 0) | (counts != counts.round())
+    if bad.any():
+        idx = df.index[bad.to_numpy()][0]
+        row = int(rows.loc[idx]) if rows is not None else None
+        raise InputError(
+            path,
+            f"count {df.loc[idx, 'count']!r} is not a non-negative whole number",
+            row=row,
+            column="count",
+            expected="a count of persons: 0, 1, 2, …",
+            problems=[
+                InputProblem(
+                    path,
+                    int(rows.loc[i]) if rows is not None else None,
+                    "count",
+                    f"count {df.loc[i, 'count']!r} is not a non-negative whole number",
+                    "a count of persons: 0, 1, 2, …",
+                )
+                for i in df.index[bad.to_numpy()][:20]
+            ],
+        )
