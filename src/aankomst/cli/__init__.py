@@ -13,7 +13,8 @@ import typer
 _MODULES = (
     "aankomst.cli.build",        # build, fetch, sql, sources  (issue: foundation)
     "aankomst.cli.demo",         # demo                        (foundation, extended by all)
-    "aankomst.cli.indicators",   # indicators, indicator, map  (indicator engine)
+    "aankomst.cli.indicators",   # indicators, indicator       (indicator engine)
+    "aankomst.cli.maps",         # map                         (classification + static maps)
     "aankomst.cli.register",     # register …, typology        (register microdata)
     "aankomst.cli.deprivation",  # deprivation …, difficulty, segregation, clusters
     "aankomst.cli.web",          # serve

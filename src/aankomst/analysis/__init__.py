@@ -1,0 +1,1 @@
+"""aankomst.analysis (see docs/architecture.md)."""

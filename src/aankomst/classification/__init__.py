@@ -1,0 +1,1 @@
+"""aankomst.classification (see docs/architecture.md)."""

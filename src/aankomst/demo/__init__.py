@@ -1,0 +1,1 @@
+"""aankomst.demo (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""aankomst.indicators (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""aankomst.outputs (see docs/architecture.md)."""

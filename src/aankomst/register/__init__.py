@@ -1,0 +1,1 @@
+"""aankomst.register (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""aankomst.registry (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""aankomst.web (see docs/architecture.md)."""
