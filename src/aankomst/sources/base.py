@@ -71,3 +71,33 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 
 Reader = Callable[[Path], list[LoadBatch]]
 """A reader turns one file into one or more batches, or raises :class:`~aankomst.errors.InputError`."""
+
+
+@dataclass(frozen=True)
+class Recogniser:
+    """How a file family is recognised (by name and content) and which reader reads it.
+
+    Attributes
+    ----------
+    family
+        Family id, e.g. ``"bimd_sector"``; shown in the build summary.
+    patterns
+        ``fnmatch`` patterns on the file name (matched case-insensitively), e.g.
+        ``("BIMD20??_DOMAINS_STATISTICAL_SECTOR_*.csv",)``.
+    reader
+        The reader for a matching file.
+    sniff
+        Optional content check (e.g. the header line), ``True`` when the file really is of this
+        family. A file that matches a pattern but fails its sniff is reported, not skipped.
+    description
+        One line for ``aankomst sources``.
+    order
+        Load order (lower first): area definitions 10, crosswalks 20, counts 50, measures 60.
+    """
+
+    family: str
+    patterns: tuple[str, ...]
+    reader: Reader
+    sniff: Callable[[Path], bool] | None = None
+    description: str = ""
+    order: int = 50
