@@ -1,9 +1,82 @@
-"""CLI commands of this subsystem (see aankomst.cli)."""
+"""CLI: ``aankomst map ID --db FILE --level L --year Y --classes S --out FILE.png|svg``.
+
+Mirrors :func:`aankomst.outputs.maps.render_map`; the indicator options are those of
+``aankomst indicator``.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add this subsystem's commands to app."""
+    """Add ``map`` to the app."""
+
+    @app.command("map")
+    def map_cmd(
+        indicator_id: str = typer.Argument(..., help="indicator id (see 'aankomst indicators')"),
+        db: Path = typer.Option(..., "--db", help="atlas database (DuckDB file)"),
+        level: str = typer.Option(..., "--level", "-l", help="municipality, neighbourhood, region, "
+                                  "brussels_neighbourhood, … (LEVEL@LAYOUT for an older layout, "
+                                  "e.g. municipality@2018)"),
+        year: str = typer.Option(..., "--year", "-y", help="year (1 January for stocks), date, "
+                                 "or window Y0-Y1"),
+        out: Path = typer.Option(..., "--out", "-o", help="output file: .png or .svg"),
+        classes: Optional[str] = typer.Option(
+            None, "--classes", "-c",
+            help="jenks:5 | quantiles:5 | equal:5 | manual:0,5,10 | diverging:0.5[:2,5] "
+            "(default: the indicator's class hint, else jenks:5)"),
+        base_year: Optional[str] = typer.Option(None, "--base-year", help="base year of a change"),
+        group: Optional[str] = typer.Option(None, "--group", help="group (or SCHEME:GROUP)"),
+        scheme: Optional[str] = typer.Option(None, "--scheme", help="group scheme"),
+        circles: bool = typer.Option(False, "--circles", help="add proportional circles of the counts"),
+        lang: str = typer.Option("nl", "--lang", help="nl or en"),
+        title: Optional[str] = typer.Option(None, "--title", help="replace the automatic title"),
+        palette: Optional[str] = typer.Option(None, "--palette", help="palette id (data/palettes.csv)"),
+        window: Optional[int] = typer.Option(None, "--window", help="years in the window"),
+        layout: Optional[str] = typer.Option(None, "--layout", help="layout of the level"),
+        within: Optional[str] = typer.Option(None, "--within", help="only areas inside this code"),
+        reference: Optional[str] = typer.Option(None, "--reference", help="reference area code"),
+        param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="KEY=VALUE"),
+        dpi: int = typer.Option(110, "--dpi", help="PNG resolution (dots per inch)"),
+    ) -> None:
+        """Draw an indicator as a classed map (PNG or SVG) with legend, definition and source."""
+        from aankomst.cli._common import fail
+        from aankomst.errors import AankomstError
+
+        if lang not in ("nl", "en"):
+            raise typer.BadParameter(f"--lang {lang!r}: use nl or en")
+        if Path(out).suffix.lower() not in (".png", ".svg"):
+            raise typer.BadParameter(f"--out {str(out)!r}: give a .png or .svg file name")
+        if not Path(db).exists():
+            fail(AankomstError(f"atlas database {str(db)!r} does not exist; build it with "
+                               "'aankomst build --data DIR --db FILE' or 'aankomst demo'"))
+        params: dict[str, object] = {}
+        for it in param or []:
+            if "=" not in it:
+                raise typer.BadParameter(f"--param {it!r}: use KEY=VALUE, e.g. --param window=3")
+            k, v = it.split("=", 1)
+            params[k.strip()] = v.strip()
+        for k, v in (("window", window), ("layout", layout), ("within", within),
+                     ("reference", reference)):
+            if v is not None:
+                params[k] = v
+        try:
+            from aankomst.outputs.maps import render_map
+
+            res = render_map(str(db), indicator_id, level=level, year=year, base_year=base_year,
+                             group=group, scheme=scheme, classes=classes, circles=circles,
+                             lang=lang, out=out, title=title, palette=palette, dpi=dpi, **params)
+        except AankomstError as exc:
+            fail(exc)
+            return
+        c = res.classification
+        typer.echo(
+            f"wrote {out}: {len(res.data)} areas, {c.k} classes ({res.meta.get('classes')}), "
+            f"{int(res.data['suppressed'].sum()) if 'suppressed' in res.data else 0} suppressed, "
+            f"{c.n_missing} without class",
+            err=True,
+        )

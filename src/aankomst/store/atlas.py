@@ -164,6 +164,10 @@ class Atlas:
         summaries: list[LoadSummary] = []
         self.con.execute("BEGIN TRANSACTION")
         try:
+            # first remove every earlier load of the sources being (re)loaded, then insert: rows
+            # shared by several sources (areas, crosswalks) are re-created by whichever comes first
+            for batch in batches:
+                self._forget_source(batch.source_id)
             for batch in batches:
                 summaries.append(self._load_one(batch, check_areas=check_areas))
             self.con.execute("COMMIT")
@@ -172,15 +176,17 @@ class Atlas:
             raise
         return summaries
 
-    def _load_one(self, batch: LoadBatch, *, check_areas: bool) -> LoadSummary:
+    def _forget_source(self, source_id: str) -> None:
         olds = self.con.execute(
-            "SELECT load_id FROM provenance WHERE source_id = ?", [batch.source_id]
+            "SELECT load_id FROM provenance WHERE source_id = ?", [source_id]
         ).fetchall()
-        if olds:
-            old = olds[0]
+        for (old,) in olds:
             for t in DATA_TABLES:
-                self.con.execute(f"DELETE FROM {t} WHERE load_id = ?", [old[0]])
-            self.con.execute("DELETE FROM provenance WHERE load_id = ?", [old[0]])
+                self.con.execute(f"DELETE FROM {t} WHERE load_id = ?", [old])
+            self.con.execute("DELETE FROM provenance WHERE load_id = ?", [old])
+
+    def _load_one(self, batch: LoadBatch, *, check_areas: bool) -> LoadSummary:
+        self._forget_source(batch.source_id)
         load_id = int(
             self.con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM provenance").fetchall()[0][0]
         )
@@ -213,10 +219,14 @@ class Atlas:
                 self._check_area_refs(batch.path, name, df, rows)
             frame = df.loc[:, list(cols)].copy()
             frame["load_id"] = load_id
+            if name in _UPSERT:
+                frame = frame.drop_duplicates(list(_UPSERT[name][0]), keep="first")
             self.con.register("_incoming", frame)
             try:
                 collist = ", ".join(f'"{c}"' for c in (*cols, "load_id"))
-                self.con.execute(f"INSERT INTO {name} ({collist}) SELECT {collist} FROM _incoming")
+                self.con.execute(
+                    f"INSERT INTO {name} ({collist}) SELECT {collist} FROM _incoming{_conflict_clause(name)}"
+                )
             finally:
                 self.con.unregister("_incoming")
             if name == "areas":
@@ -264,6 +274,30 @@ class Atlas:
                         column=ccol,
                         expected=f"a {lv} code of the {ly} layout, as in the area definitions",
                     )
+
+
+#: Tables with a primary key that several sources may supply: (key columns, columns filled in
+#: from a later source when still empty, columns a later source overwrites).
+#: * ``areas``: the first source that defines an area owns it; later sources fill in empty names,
+#:   area and geometry (a shapefile gives geometry, a Statbel file the French name).
+#: * ``crosswalks``: the first source's link wins (identical links from several tables are common).
+#: * ``measure_defs``: the last definition wins.
+_UPSERT: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "areas": (("level", "layout", "code"), ("name_nl", "name_fr", "name_en", "area_km2", "geometry"), ()),
+    "crosswalks": (("from_level", "from_layout", "from_code", "to_level", "to_layout", "to_code"), (), ()),
+    "measure_defs": (("measure",), (), ("label_nl", "label_en", "definition", "unit", "higher_is")),
+}
+
+
+def _conflict_clause(name: str) -> str:
+    if name not in _UPSERT:
+        return ""
+    keys, fill, overwrite = _UPSERT[name]
+    sets = [f'"{c}" = coalesce({name}."{c}", excluded."{c}")' for c in fill]
+    sets += [f'"{c}" = excluded."{c}"' for c in overwrite]
+    if not sets:
+        return f" ON CONFLICT ({', '.join(keys)}) DO NOTHING"
+    return f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)}"
 
 
 def _check_counts(path: str, df: pd.DataFrame, rows: pd.Series | None) -> None:

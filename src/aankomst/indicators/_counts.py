@@ -1,0 +1,207 @@
+"""Population counts, flows and measures re-expressed on a target level (see ``_store``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from aankomst.errors import MissingInputError
+from aankomst.indicators import groups as G
+from aankomst.indicators._store import FINENESS, Node, Store, Trace
+
+COMPLETE_SCHEMES = ("nationality", "country")
+"""Schemes whose groups add up to the total population (a total can be derived from them)."""
+
+
+def _marginal_filter(s: Store, table: str, where: str, params: list[Any]) -> str:
+    """SQL condition selecting sex/age totals (or all bands when a file has no total rows)."""
+    flags = s.atlas.con.execute(
+        f"SELECT bool_or(sex = 'T'), bool_or(age_band = 'total') FROM {table} WHERE {where}", params
+    ).fetchall()[0]
+    cond = []
+    if flags[0]:
+        cond.append("sex = 'T'")
+    if flags[1]:
+        cond.append("age_band = 'total'")
+    return (" AND " + " AND ".join(cond)) if cond else ""
+
+
+def _candidates(s: Store, ref: date, schemes: list[str]) -> pd.DataFrame:
+    return s.q(
+        "SELECT load_id, level, layout, scheme, count(DISTINCT code) AS n FROM population "
+        "WHERE ref_date = ? AND scheme IN (SELECT unnest(?)) GROUP BY ALL",
+        [ref, schemes],
+    )
+
+
+def population_counts(
+    s: Store,
+    target: Node,
+    ref: date,
+    scheme: str = "total",
+    *,
+    indicator: str,
+    trace: Trace | None = None,
+    required: bool = True,
+) -> pd.DataFrame:
+    """Counts ``code, grp, count`` of ``scheme`` on the target level/layout at date ``ref``.
+
+    ``scheme='total'`` gives one group ``total`` (stored, or the sum of a complete scheme).
+    Schemes in :data:`aankomst.indicators.groups.DERIVED_SCHEMES` are derived from counts by
+    country when the atlas does not store them directly (EU schemes use EU membership on
+    ``ref``).
+
+    Raises
+    ------
+    MissingInputError
+        When no stored counts reach the target level (``required``), naming scheme and date.
+    """
+    sources: list[tuple[str, str]] = [(scheme, "direct")]
+    if scheme == "total":
+        sources += [(c, "sum") for c in COMPLETE_SCHEMES]
+    elif scheme in G.DERIVED_SCHEMES:
+        sources.append(("country", "derive"))
+    cands = _candidates(s, ref, [x[0] for x in sources])
+    how = dict(sources)
+    frames = []
+    for row in cands.itertuples(index=False):
+        src: Node = (row.level, row.layout)
+        where = "load_id = ? AND level = ? AND layout = ? AND ref_date = ? AND scheme = ?"
+        params = [int(row.load_id), row.level, row.layout, ref, row.scheme]
+        flt = _marginal_filter(s, "population", where, params)
+        df = s.q(
+            f"SELECT code, grp, sum(count)::DOUBLE AS count FROM population WHERE {where}{flt} "
+            "GROUP BY code, grp",
+            params,
+        )
+        mode = how[row.scheme]
+        if mode == "sum":
+            df["grp"] = "total"
+        elif mode == "derive":
+            df["grp"] = G.map_countries(df["grp"], scheme, ref).to_numpy()
+        sub = Trace()
+        mapped = s.apply_map(df, src, target, ["grp"], ["count"], sub)
+        if mapped is None or mapped.empty:
+            continue
+        mapped["_cov"] = mapped["code"].nunique()
+        mapped["_derived"] = 0 if mode == "direct" else 1
+        mapped["_steps"] = len(s.path(src, target) or []) - 1
+        mapped["_fine"] = -FINENESS.get(row.level, 0)
+        mapped["_load"] = int(row.load_id)
+        mapped["_cand"] = f"{int(row.load_id)}|{row.scheme}|{row.level}|{row.layout}"
+        mapped["_split"] = sub.split
+        mapped["_notes"] = "\n".join(sub.notes)
+        frames.append(mapped)
+    if not frames:
+        if required:
+            what = f"population counts (scheme {scheme!r}"
+            if scheme in G.DERIVED_SCHEMES:
+                what += ", or counts by country ('country' scheme) to derive it"
+            if scheme == "total":
+                what += ", or a complete breakdown by nationality or country"
+            what += f") reaching level {target[0]} (layout {target[1]})"
+            raise MissingInputError(
+                indicator, what, years=[ref.isoformat()],
+                fix="load a population file for that date (aankomst build) or ask another year/level",
+            )
+        return pd.DataFrame({"code": [], "grp": [], "count": []})
+    allf = pd.concat(frames, ignore_index=True)
+    best = (
+        allf.drop_duplicates(["code", "_cand"])
+        .sort_values(["_cov", "_derived", "_steps", "_fine", "_load", "_cand"],
+                     ascending=[False, True, True, True, False, True])
+        .drop_duplicates("code")[["code", "_cand"]]
+    )
+    out = allf.merge(best, on=["code", "_cand"])
+    if trace is not None:
+        trace.load_ids |= set(int(x) for x in out["_load"].unique())
+        trace.add_period(ref.isoformat())
+        if out["_split"].any():
+            trace.split = True
+            trace.notes += [n for n in out["_notes"].unique() if n]
+    out = out.groupby(["code", "grp"], as_index=False)["count"].sum()
+    return out
+
+
+def group_population(
+    s: Store, target: Node, ref: date, scheme: str | None, grp: str | None, *,
+    indicator: str, trace: Trace | None = None,
+) -> pd.DataFrame:
+    """``code, count`` of one group (``scheme``/``grp``; both None = total population)."""
+    if scheme in (None, "total") or grp in (None, "total"):
+        df = population_counts(s, target, ref, "total", indicator=indicator, trace=trace)
+        return df.groupby("code", as_index=False)["count"].sum()
+    df = population_counts(s, target, ref, scheme, indicator=indicator, trace=trace)
+    if scheme in G.schemes() and grp not in G.scheme_groups(scheme):
+        from aankomst.errors import UnknownCodeError
+
+        raise UnknownCodeError(f"group of scheme {scheme!r}", grp, known=G.scheme_groups(scheme))
+    # areas with data for the scheme but no row for this group have zero persons of it
+    allc = pd.DataFrame({"code": sorted(df["code"].unique())})
+    sub = df[df["grp"] == grp].groupby("code", as_index=False)["count"].sum()
+    return allc.merge(sub, on="code", how="left").fillna({"count": 0.0})
+
+
+# --------------------------------------------------------------------------- measures
+def measure_values(
+    s: Store, target: Node, measure: str, period: str, *, scheme: str = "total", grp: str = "total",
+    indicator: str, trace: Trace | None = None, aggregate: bool = False, required: bool = True,
+) -> pd.DataFrame:
+    """``code, value, unit`` of a measure on the target level.
+
+    Non-additive measures (``aggregate=False``: medians, published shares) are only returned
+    where stored at the target level/layout; additive ones (totals, counts) are summed along
+    crosswalks from the finest level.
+    """
+    cands = s.q(
+        "SELECT load_id, level, layout, any_value(unit) AS unit, count(DISTINCT code) AS n "
+        "FROM measures WHERE measure = ? AND period = ? AND scheme = ? AND grp = ? GROUP BY ALL",
+        [measure, str(period), scheme, grp],
+    )
+    frames = []
+    for row in cands.itertuples(index=False):
+        src: Node = (row.level, row.layout)
+        if src != target and not aggregate:
+            continue
+        df = s.q(
+            "SELECT code, avg(value) AS value FROM measures WHERE load_id = ? AND level = ? AND "
+            "layout = ? AND measure = ? AND period = ? AND scheme = ? AND grp = ? "
+            "AND value IS NOT NULL GROUP BY code",
+            [int(row.load_id), row.level, row.layout, measure, str(period), scheme, grp],
+        )
+        mapped = s.apply_map(df, src, target, [], ["value"], trace)
+        if mapped is None or mapped.empty:
+            continue
+        mapped["unit"] = row.unit
+        mapped["_cov"] = mapped["code"].nunique()
+        mapped["_steps"] = len(s.path(src, target) or []) - 1
+        mapped["_load"] = int(row.load_id)
+        mapped["_cand"] = f"{int(row.load_id)}|{row.level}|{row.layout}"
+        frames.append(mapped)
+    if not frames:
+        if required:
+            raise MissingInputError(
+                indicator,
+                f"measure {measure!r} (scheme {scheme!r}, group {grp!r}) at level {target[0]} "
+                f"(layout {target[1]})" + ("" if aggregate else ", stored at that level (not additive)"),
+                years=[str(period)],
+            )
+        return pd.DataFrame({"code": [], "value": [], "unit": []})
+    allf = pd.concat(frames, ignore_index=True)
+    best = (
+        allf.drop_duplicates(["code", "_cand"])
+        .sort_values(["_cov", "_steps", "_load", "_cand"], ascending=[False, True, False, True])
+        .drop_duplicates("code")[["code", "_cand"]]
+    )
+    out = allf.merge(best, on=["code", "_cand"])
+    if trace is not None:
+        trace.load_ids |= set(int(x) for x in out["_load"].unique())
+        trace.add_period(str(period))
+    return out[["code", "value", "unit"]]
+
+
+def measure_periods(s: Store, measure: str) -> list[str]:
+    return [r[0] for r in s.atlas.con.execute(
+        "SELECT DISTINCT period FROM measures WHERE measure = ? ORDER BY 1", [measure]).fetchall()]

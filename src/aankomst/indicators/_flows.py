@@ -1,0 +1,150 @@
+"""Migration flows re-expressed on a target level (see ``_store`` for the crosswalk rules).
+
+A flow row has an origin and a destination of kind ``area`` (a code at some level/layout),
+``abroad`` (code = country), ``belgium`` (elsewhere in Belgium, unspecified) or ``unknown``.
+:func:`flow_table` maps area codes to the target level (``o_code``/``d_code``; ``None`` for an
+area outside every target unit, e.g. a Walloon municipality when the target is Flemish
+neighbourhoods) and, optionally, to further levels (e.g. the city of a neighbourhood, the
+reference area of a bilateral balance) as ``o_<name>``/``d_<name>``.
+
+Group schemes of flows: stored scheme first; else derived from flows by country of
+nationality (EU membership on 1 July of the flow's year); the total is stored ``total`` or the
+sum of the nationality or country breakdown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from aankomst.errors import MissingInputError
+from aankomst.indicators import groups as G
+from aankomst.indicators._store import Node, Store, Trace
+
+_COLS = ["year", "origin_kind", "origin_level", "origin_layout", "origin_code",
+         "dest_kind", "dest_level", "dest_layout", "dest_code", "grp", "count", "load_id"]
+
+
+def _fetch(s: Store, y0: int, y1: int, scheme: str) -> pd.DataFrame:
+    return s.q(
+        "SELECT year, origin_kind, origin_level, origin_layout, origin_code, dest_kind, "
+        "dest_level, dest_layout, dest_code, grp, sum(count)::DOUBLE AS count, load_id "
+        "FROM flows WHERE year BETWEEN ? AND ? AND scheme = ? GROUP BY ALL",
+        [y0, y1, scheme],
+    )
+
+
+def _raw_flows(s: Store, y0: int, y1: int, scheme: str | None, grp: str | None) -> pd.DataFrame:
+    """Flows of one group (or all persons) with ``grp`` set to the asked group."""
+    total = scheme in (None, "total") or grp in (None, "total")
+    if total:
+        for sch in ("total", "nationality", "country"):
+            df = _fetch(s, y0, y1, sch)
+            if not df.empty:
+                df["grp"] = "total"
+                return df
+        return pd.DataFrame(columns=_COLS)
+    df = _fetch(s, y0, y1, scheme)
+    if df.empty and scheme in G.DERIVED_SCHEMES:
+        df = _fetch(s, y0, y1, "country")
+        if not df.empty:
+            mapped = []
+            for y, part in df.groupby("year"):
+                part = part.copy()
+                part["grp"] = G.map_countries(part["grp"], scheme, date(int(y), 7, 1)).to_numpy()
+                mapped.append(part)
+            df = pd.concat(mapped, ignore_index=True)
+    if not df.empty and scheme in G.schemes() and grp not in G.scheme_groups(scheme):
+        from aankomst.errors import UnknownCodeError
+
+        raise UnknownCodeError(f"group of scheme {scheme!r}", grp, known=G.scheme_groups(scheme))
+    return df[df["grp"] == grp] if not df.empty else df
+
+
+def _map_side(s: Store, df: pd.DataFrame, side: str, node: Node, out: str, weighted: bool,
+              trace: Trace | None) -> pd.DataFrame:
+    """Add column ``out`` (code on ``node``) for the ``side`` ('origin'/'dest') of area flows."""
+    kind, lv, ly, code = (f"{side}_kind", f"{side}_level", f"{side}_layout", f"{side}_code")
+    pieces = []
+    df = df.reset_index(drop=True)
+    is_area = df[kind] == "area"
+    rest = df[~is_area].copy()
+    rest[out] = None
+    pieces.append(rest)
+    for (level, layout), part in df[is_area].groupby([lv, ly], dropna=False):
+        src = (str(level), str(layout))
+        if src == node:
+            part = part.copy()
+            part[out] = part[code]
+            pieces.append(part)
+            continue
+        m = s.code_map(src, node)
+        if m is None or len(m) == 0:
+            part = part.copy()
+            part[out] = None
+            pieces.append(part)
+            continue
+        if weighted:
+            j = part.merge(m.rename(columns={"code": code, "to_code": out}), on=code, how="left")
+            w = j["weight"].fillna(1.0)
+            if trace is not None and bool(j["split"].fillna(False).any()):
+                trace.split = True
+                trace.notes.append(f"flows of split {src[0]} units (layout {src[1]}) were shared "
+                                   "out by crosswalk weight")
+            j["count"] = j["count"] * w
+            pieces.append(j.drop(columns=["weight", "split"]))
+        else:
+            pm = m.sort_values("weight", ascending=False).drop_duplicates("code")
+            j = part.merge(pm[["code", "to_code"]].rename(columns={"code": code, "to_code": out}),
+                           on=code, how="left")
+            pieces.append(j)
+    res = pd.concat(pieces, ignore_index=True)
+    res[out] = res[out].astype(object).where(res[out].notna(), None)
+    return res
+
+
+def flow_table(
+    s: Store, target: Node, y0: int, y1: int, scheme: str | None = None, grp: str | None = None, *,
+    indicator: str, trace: Trace | None = None, extra: dict[str, Node] | None = None,
+    need_area_origins: bool = False,
+) -> pd.DataFrame:
+    """Flows of years ``y0..y1`` with origin/destination codes on ``target`` (and ``extra``).
+
+    Columns: ``year, o_kind, d_kind, o_code, d_code, o_raw, d_raw, o_country, count`` plus
+    ``o_<name>, d_<name>`` for each extra node.
+
+    Raises
+    ------
+    MissingInputError
+        When no flows of the group exist for some year of the window, naming the years.
+    """
+    df = _raw_flows(s, y0, y1, scheme, grp)
+    years_have = set(int(y) for y in df["year"].unique()) if not df.empty else set()
+    missing = [y for y in range(y0, y1 + 1) if y not in years_have]
+    what = "migration flows" + ("" if scheme in (None, "total") else f" of group {scheme}/{grp}")
+    if missing:
+        raise MissingInputError(indicator, what, years=missing,
+                                fix="load flow files (own CSV flow format or register extract)")
+    if need_area_origins:
+        has = ((df["origin_kind"] == "area") & (df["dest_kind"] == "area")).any()
+        if not has:
+            raise MissingInputError(
+                indicator, what + " with both origin and destination areas (origin-destination "
+                "flows; totals in/out per area are not enough)", years=list(range(y0, y1 + 1)))
+    if trace is not None:
+        trace.load_ids |= set(int(x) for x in df["load_id"].unique())
+        trace.add_period(f"{y0}" if y0 == y1 else f"{y0}-{y1}")
+    df["o_raw"] = df["origin_code"]
+    df["d_raw"] = df["dest_code"]
+    df["o_country"] = np.where(df["origin_kind"] == "abroad", df["origin_code"], None)
+    df = _map_side(s, df, "origin", target, "o_code", True, trace)
+    df = _map_side(s, df, "dest", target, "d_code", True, trace)
+    for name, node in (extra or {}).items():
+        df = _map_side(s, df, "origin", node, f"o_{name}", False, None)
+        df = _map_side(s, df, "dest", node, f"d_{name}", False, None)
+    df = df.rename(columns={"origin_kind": "o_kind", "dest_kind": "d_kind"})
+    keep = ["year", "o_kind", "d_kind", "o_code", "d_code", "o_raw", "d_raw", "o_country", "count"]
+    keep += [c for name in (extra or {}) for c in (f"o_{name}", f"d_{name}")]
+    return df[keep]

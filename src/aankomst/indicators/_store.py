@@ -1,0 +1,339 @@
+"""Store access for indicators: levels, periods, crosswalk chains, counts, flows, measures.
+
+Every indicator is computed from **counts** summed along crosswalks (``count × weight``, where
+the weight is the share of the from-unit in the to-unit) from the finest level that has the
+data, never from means of rates. A chain of crosswalks (e.g. municipality 2018 -> municipality
+2025 -> region) is composed by multiplying weights and summing over intermediate units.
+
+Source choice: for one reference date and scheme, each loaded file (``load_id``) at each
+``(level, layout)`` is a candidate. Per target area the best candidate wins, ranked by coverage
+(number of target areas it reaches), then counts stored in the asked scheme before counts
+derived from country counts, then fewer crosswalk steps, then the finer level. So a file that
+covers all municipalities is not mixed with a second file for the same areas: no double counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from aankomst.errors import MissingInputError, UnknownCodeError
+from aankomst.store.schema import CURRENT_LAYOUT, LEVELS
+
+Node = tuple[str, str]  # (level, layout)
+
+FINENESS = {lv: i for i, lv in enumerate(LEVELS)}
+FINENESS["area_type"] = -1
+FINENESS["brussels_neighbourhood"] = FINENESS["neighbourhood"]
+
+LEVEL_ALIASES = {"gemeente": "municipality", "wijk": "neighbourhood", "ggw7": "neighbourhood",
+                 "gewest": "region", "provincie": "province", "sector": "sector",
+                 "statsec": "sector", "quartier": "brussels_neighbourhood",
+                 "monitor": "brussels_neighbourhood"}
+
+BRUSSELS_REGION = "04000"
+
+
+# --------------------------------------------------------------------------- tracking
+@dataclass
+class Trace:
+    """What an indicator computation used: files (load ids), dates, and split crosswalks."""
+
+    load_ids: set[int] = field(default_factory=set)
+    periods: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    split: bool = False
+
+    def add_period(self, p: str) -> None:
+        if p not in self.periods:
+            self.periods.append(p)
+
+    def attach(self, df: pd.DataFrame) -> pd.DataFrame:
+        df.attrs["load_ids"] = sorted(self.load_ids)
+        df.attrs["periods"] = list(self.periods)
+        df.attrs["notes"] = list(dict.fromkeys(self.notes))
+        df.attrs["split"] = self.split
+        return df
+
+
+# --------------------------------------------------------------------------- levels & periods
+def resolve_level(level: str, layout: str | None = None) -> Node:
+    """Validate a level name (English or Dutch alias) and return ``(level, layout)``.
+
+    ``level`` may carry the layout after ``@`` (``"municipality@2018"``).
+    """
+    lv = str(level).strip().lower()
+    if "@" in lv:
+        lv, layout = lv.split("@", 1)
+    lv = LEVEL_ALIASES.get(lv, lv)
+    if lv not in LEVELS:
+        raise UnknownCodeError("level", level, known=list(LEVELS))
+    return lv, str(layout) if layout else CURRENT_LAYOUT[lv]
+
+
+def parse_year(period: Any, what: str = "period") -> int:
+    """Year of a period given as ``2012``, ``'2012'`` or ``'2012-01-01'``."""
+    s = str(period).strip()
+    m = re.fullmatch(r"(\d{4})(-\d{2}-\d{2})?", s)
+    if not m:
+        raise UnknownCodeError(what, period, hint="give a year (2012) or a date (2012-01-01)")
+    return int(m.group(1))
+
+
+def parse_date(period: Any) -> date:
+    """Reference date: a year means 1 January of that year."""
+    s = str(period).strip()
+    if re.fullmatch(r"\d{4}", s):
+        return date(int(s), 1, 1)
+    try:
+        return date.fromisoformat(s[:10])
+    except ValueError:
+        raise UnknownCodeError(
+            "reference date", period, hint="give a year (= 1 January) or YYYY-MM-DD"
+        ) from None
+
+
+def parse_window(period: Any, window: int | None) -> tuple[int, int]:
+    """Years ``(first, last)`` of a window: ``'2010-2012'`` or an end year with ``window`` years."""
+    s = str(period).strip()
+    m = re.fullmatch(r"(\d{4})\s*[-–/]\s*(\d{4})", s)
+    if m:
+        y0, y1 = int(m.group(1)), int(m.group(2))
+        if y1 < y0:
+            raise UnknownCodeError("window", period, hint="the first year must not be after the last")
+        return y0, y1
+    y1 = parse_year(s)
+    n = int(window or 1)
+    if n < 1:
+        raise UnknownCodeError("window length", window, hint="give a number of years >= 1")
+    return y1 - n + 1, y1
+
+
+def period_label(y0: int, y1: int) -> str:
+    return str(y0) if y0 == y1 else f"{y0}-{y1}"
+
+
+# --------------------------------------------------------------------------- crosswalk chains
+class Store:
+    """Per-computation cache around an :class:`~aankomst.store.atlas.Atlas`."""
+
+    def __init__(self, atlas: Any) -> None:
+        self.atlas = atlas
+        self._edges: dict[Node, set[Node]] | None = None
+        self._maps: dict[tuple[Node, Node], pd.DataFrame | None] = {}
+        self._areas: dict[Node, pd.DataFrame] = {}
+
+    def q(self, sql: str, params: Iterable[Any] = ()) -> pd.DataFrame:
+        return self.atlas.con.execute(sql, list(params)).df()
+
+    # graph of (level, layout) nodes linked by crosswalks
+    def edges(self) -> dict[Node, set[Node]]:
+        if self._edges is None:
+            rows = self.atlas.con.execute(
+                "SELECT DISTINCT from_level, from_layout, to_level, to_layout FROM crosswalks"
+            ).fetchall()
+            g: dict[Node, set[Node]] = {}
+            for fl, fy, tl, ty in rows:
+                if (fl, fy) != (tl, ty):
+                    g.setdefault((fl, fy), set()).add((tl, ty))
+            self._edges = g
+        return self._edges
+
+    def path(self, src: Node, dst: Node, max_steps: int = 4) -> list[Node] | None:
+        """Shortest chain of crosswalks from ``src`` to ``dst`` (``[src, …, dst]``) or ``None``."""
+        if src == dst:
+            return [src]
+        g = self.edges()
+        prev: dict[Node, Node] = {}
+        seen = {src}
+        todo = deque([(src, 0)])
+        while todo:
+            node, d = todo.popleft()
+            if d >= max_steps:
+                continue
+            for nxt in sorted(g.get(node, ())):
+                if nxt in seen:
+                    continue
+                prev[nxt] = node
+                if nxt == dst:
+                    out = [dst]
+                    while out[-1] != src:
+                        out.append(prev[out[-1]])
+                    return out[::-1]
+                seen.add(nxt)
+                todo.append((nxt, d + 1))
+        return None
+
+    def code_map(self, src: Node, dst: Node) -> pd.DataFrame | None:
+        """Composed crosswalk ``code -> to_code`` with ``weight`` and ``split`` (None: no path)."""
+        key = (src, dst)
+        if key in self._maps:
+            return self._maps[key]
+        p = self.path(src, dst)
+        if p is None:
+            self._maps[key] = None
+            return None
+        if len(p) == 1:
+            self._maps[key] = pd.DataFrame(columns=["code", "to_code", "weight", "split"])
+            return self._maps[key]
+        m: pd.DataFrame | None = None
+        for a, b in zip(p[:-1], p[1:]):
+            step = self.q(
+                "SELECT from_code AS code, to_code, weight, split FROM crosswalks "
+                "WHERE from_level = ? AND from_layout = ? AND to_level = ? AND to_layout = ?",
+                [a[0], a[1], b[0], b[1]],
+            )
+            if m is None:
+                m = step
+            else:
+                j = m.merge(step, left_on="to_code", right_on="code", suffixes=("", "_s"))
+                j["weight"] = j["weight"] * j["weight_s"]
+                j["split"] = j["split"] | j["split_s"]
+                m = (
+                    j.groupby(["code", "to_code_s"], as_index=False)
+                    .agg(weight=("weight", "sum"), split=("split", "max"))
+                    .rename(columns={"to_code_s": "to_code"})
+                )
+        assert m is not None
+        m["split"] = m["split"].astype(bool) | (m["weight"] < 1 - 1e-9)
+        self._maps[key] = m
+        return m
+
+    def apply_map(
+        self, df: pd.DataFrame, src: Node, dst: Node, keys: list[str], value_cols: list[str],
+        trace: Trace | None = None,
+    ) -> pd.DataFrame | None:
+        """Re-express counts ``df[code, *keys, *value_cols]`` from ``src`` on ``dst`` (sum of
+        ``value × weight``). Returns ``None`` when no crosswalk chain links the two."""
+        if src == dst:
+            return df.groupby(["code", *keys], as_index=False)[value_cols].sum()
+        m = self.code_map(src, dst)
+        if m is None:
+            return None
+        j = df.merge(m, on="code", how="inner")
+        if j.empty:
+            return j.drop(columns=["to_code", "weight", "split"]).iloc[0:0]
+        if trace is not None and bool(j["split"].any()):
+            trace.split = True
+            trace.notes.append(
+                f"some {src[0]} units of layout {src[1]} are split over {dst[0]} units of layout "
+                f"{dst[1]}: their counts were shared out by crosswalk weight"
+            )
+        for c in value_cols:
+            j[c] = j[c] * j["weight"]
+        j = j.drop(columns=["code"]).rename(columns={"to_code": "code"})
+        return j.groupby(["code", *keys], as_index=False)[value_cols].sum()
+
+    def parent_map(self, child: Node, parent: Node) -> pd.DataFrame:
+        """``code -> parent`` (largest weight wins) for nesting areas, e.g. neighbourhood -> city."""
+        m = self.code_map(child, parent)
+        if m is None:
+            raise MissingInputError(
+                "(hierarchy)",
+                f"a crosswalk chain from {child[0]} (layout {child[1]}) to {parent[0]} "
+                f"(layout {parent[1]})",
+                fix="load the crosswalk workbooks ('aankomst build') or choose another level",
+            )
+        if len(m) == 0:
+            return pd.DataFrame({"code": [], "parent": []})
+        m = m.sort_values("weight", ascending=False).drop_duplicates("code")
+        return m[["code", "to_code"]].rename(columns={"to_code": "parent"})
+
+    # area names
+    def areas(self, node: Node) -> pd.DataFrame:
+        if node not in self._areas:
+            self._areas[node] = self.q(
+                "SELECT code, name_nl, name_fr, area_km2, geometry FROM areas "
+                "WHERE level = ? AND layout = ?",
+                list(node),
+            )
+        return self._areas[node]
+
+    def names(self, node: Node, codes: Iterable[str]) -> pd.DataFrame:
+        a = self.areas(node)[["code", "name_nl", "name_fr"]]
+        out = pd.DataFrame({"code": list(codes)}).merge(a, on="code", how="left")
+        nl = out["name_nl"].where(out["name_nl"].notna() & (out["name_nl"] != ""), out["name_fr"])
+        out["area_name"] = nl.where(nl.notna(), out["code"])
+        out["area_name_fr"] = out["name_fr"].where(out["name_fr"].notna(), out["area_name"])
+        return out[["code", "area_name", "area_name_fr"]]
+
+    def area_km2(self, node: Node) -> pd.DataFrame:
+        a = self.areas(node)
+        km2 = a["area_km2"].astype(float).copy()
+        need = km2.isna() & a["geometry"].notna()
+        if need.any():
+            import shapely
+
+            geoms = shapely.from_wkb([bytes(g) for g in a.loc[need, "geometry"]])
+            km2.loc[need] = shapely.area(geoms) / 1e6
+        return pd.DataFrame({"code": a["code"], "area_km2": km2})
+
+
+# --------------------------------------------------------------------------- result frames
+RESULT_COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
+                  "numerator", "denominator", "area_name_fr"]
+
+
+def result_frame(
+    s: Store, target: Node, df: pd.DataFrame, *, period: str, group: str, unit: str,
+    trace: Trace,
+) -> pd.DataFrame:
+    """Indicator rows in the contract's columns from ``df[code, value, numerator, denominator]``.
+
+    Areas are ordered by code; names come from ``areas`` (Dutch, French for ``area_name_fr``).
+    """
+    df = df.copy()
+    for c in ("numerator", "denominator"):
+        if c not in df.columns:
+            df[c] = np.nan
+    df = df.sort_values("code").reset_index(drop=True)
+    names = s.names(target, df["code"])
+    out = pd.DataFrame(
+        {
+            "area_code": df["code"].astype(str).to_numpy(),
+            "area_name": names["area_name"].to_numpy(),
+            "level": target[0],
+            "layout": target[1],
+            "period": str(period),
+            "group": group,
+            "value": pd.to_numeric(df["value"], errors="coerce").astype(float).to_numpy(),
+            "unit": unit,
+            "numerator": pd.to_numeric(df["numerator"], errors="coerce").astype(float).to_numpy(),
+            "denominator": pd.to_numeric(df["denominator"], errors="coerce").astype(float).to_numpy(),
+            "area_name_fr": names["area_name_fr"].to_numpy(),
+        }
+    )
+    return trace.attach(out[RESULT_COLUMNS])
+
+
+def group_key(scheme: str | None, grp: str | None) -> str:
+    """The ``group`` column value: ``'total'`` or ``'<scheme>:<grp>'``."""
+    if scheme in (None, "total") or grp in (None, "total"):
+        return "total"
+    return f"{scheme}:{grp}"
+
+
+def split_group(group: str | None, scheme: str | None) -> tuple[str | None, str | None]:
+    """Accept ``group='north_africa', scheme='nationality_group6'`` or ``group='nationality_group6:north_africa'``."""
+    if group and ":" in str(group):
+        sch, grp = str(group).split(":", 1)
+        return sch, grp
+    if group and not scheme:
+        if group in ("BEL", "ETR"):
+            return "nationality", group
+        if group == "total":
+            return None, None
+        from aankomst.indicators import groups as G
+
+        hits = [sc for sc in G.schemes() if group in G.scheme_groups(sc)]
+        if len(hits) == 1:
+            return hits[0], group
+        raise UnknownCodeError("group without scheme", group,
+                               known=G.schemes(), hint="give the scheme too (--scheme S)")
+    return scheme, group

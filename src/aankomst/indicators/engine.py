@@ -1,0 +1,281 @@
+"""``compute``: run a catalogue indicator, apply the small-cell rule, attach its metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aankomst.errors import MissingInputError, UnknownCodeError
+from aankomst.indicators import catalog as cat
+from aankomst.indicators._store import LEVELS, Node, Store, parse_window, resolve_level
+from aankomst.store.schema import CURRENT_LAYOUT
+
+OUTPUT_COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
+                  "numerator", "denominator", "suppressed"]
+"""Columns every :class:`IndicatorResult` ``data`` has (in this order; more may follow, e.g.
+``rank``, ``population``, ``area_name_fr``)."""
+
+
+@dataclass
+class IndicatorResult:
+    """An indicator's rows and their metadata.
+
+    Attributes
+    ----------
+    data
+        DataFrame with :data:`OUTPUT_COLUMNS` (+ ``area_name_fr``; ``rank`` and ``population``
+        when a ranking was asked). ``value`` is empty where ``suppressed`` is true.
+    meta
+        id, labels nl/en, definition nl/en, unit, numerator/denominator text, level, layout,
+        period(s), group, parameters, sources (from ``provenance``), notes, class hint,
+        small-cell threshold and number of suppressed rows.
+    """
+
+    data: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"IndicatorResult({self.meta.get('id')!r}, {len(self.data)} rows)"
+
+
+def _threshold(atlas: Any) -> tuple[int, str]:
+    try:
+        thr = int(atlas.setting("small_cell_threshold", "5") or 5)
+    except (TypeError, ValueError):
+        thr = 5
+    return thr, str(atlas.setting("small_cell_applies_to", "all") or "all")
+
+
+def _sources(atlas: Any, load_ids: list[int]) -> list[dict[str, Any]]:
+    if not load_ids:
+        return []
+    df = atlas.con.execute(
+        "SELECT load_id, source_id, title, publisher, url, reference_date, licence, privacy, path "
+        "FROM provenance WHERE load_id IN (SELECT unnest(?)) ORDER BY load_id",
+        [[int(x) for x in load_ids]],
+    ).df()
+    return [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def _node_of(s: Store, code: str) -> Node:
+    rows = s.atlas.con.execute("SELECT DISTINCT level, layout FROM areas WHERE code = ?",
+                               [str(code)]).fetchall()
+    if not rows:
+        raise UnknownCodeError("area", code, hint="give an area code of the atlas")
+    for lv, ly in rows:
+        if CURRENT_LAYOUT.get(lv) == ly:
+            return lv, ly
+    return rows[0][0], rows[0][1]
+
+
+def _within(s: Store, df: pd.DataFrame, target: Node, within: str) -> pd.DataFrame:
+    node = _node_of(s, within)
+    if node == target:
+        return df[df["area_code"] == str(within)]
+    pm = s.parent_map(target, node)
+    keep = set(pm[pm["parent"] == str(within)]["code"])
+    return df[df["area_code"].isin(keep)]
+
+
+def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: str | None = None,
+            scheme: str | None = None, **params: Any) -> IndicatorResult:
+    """Compute a catalogue indicator for every area of a level.
+
+    Parameters
+    ----------
+    atlas
+        An open :class:`~aankomst.store.atlas.Atlas`.
+    indicator_id
+        Stable id from the catalogue (``aankomst indicators``), e.g. ``"group_share"``.
+    level
+        ``region, province, arrondissement, municipality, deelgemeente, neighbourhood, sector,
+        brussels_neighbourhood, area_type`` (optionally ``level@layout``, or ``layout=``).
+    period
+        Year (1 January for stocks; the calendar year for flows and income), date, or window
+        ``'Y0-Y1'``.
+    group, scheme
+        Population group (``group='north_africa', scheme='nationality_group6'`` or
+        ``group='nationality_group6:north_africa'``).
+    **params
+        Indicator parameters (see ``aankomst indicators --format json``) and the generic
+        ``min_population`` (drop areas with fewer inhabitants and add ``rank``, 1 = highest
+        value) and ``within`` (keep areas inside this area code).
+
+    Returns
+    -------
+    IndicatorResult
+        ``data`` with columns :data:`OUTPUT_COLUMNS`, ``meta`` with definition and provenance.
+
+    Raises
+    ------
+    UnknownCodeError
+        Unknown indicator, level, group or scheme.
+    MissingInputError
+        An input (table, scheme, years) is not in the atlas.
+    """
+    entry = cat.entry(indicator_id)
+    levels = [x for x in entry["levels"].split(";") if x]
+    target = resolve_level(level, params.get("layout"))
+    if levels and target[0] not in levels:
+        raise UnknownCodeError(f"level for indicator {indicator_id!r}", level, known=levels)
+    fn = cat.implementation(indicator_id)
+    min_population = params.pop("min_population", None)
+    within = params.pop("within", None)
+    rank = params.pop("rank", None)
+    params = {k: v for k, v in params.items() if v is not None}
+    df = fn(atlas, level=level, period=period, group=group, scheme=scheme, **params)
+    attrs = dict(df.attrs)
+    s = Store(atlas)
+    notes = list(attrs.get("notes", []))
+    if within not in (None, ""):
+        df = _within(s, df, target, str(within))
+        notes.append(f"areas inside {within} only")
+    if min_population not in (None, "") or rank:
+        df = _rank(s, df, target, period, min_population, notes)
+    thr, applies = _threshold(atlas)
+    sources = _sources(atlas, attrs.get("load_ids", []))
+    restricted = any(src.get("privacy") == "restricted" for src in sources)
+    if applies == "all" or restricted or not sources:
+        from aankomst.privacy import protect_indicator
+
+        df = protect_indicator(df.reset_index(drop=True), thr,
+                               value_is_count=str(entry.get("value_is_count")).lower() == "true")
+    else:
+        df = df.reset_index(drop=True)
+        df["suppressed"] = df["suppressed"].astype(bool) if "suppressed" in df else False
+    cols = OUTPUT_COLUMNS + [c for c in df.columns if c not in OUTPUT_COLUMNS]
+    df = df[cols]
+    df.attrs = {}
+    periods = attrs.get("periods", [])
+    meta = {
+        "id": indicator_id,
+        "label_nl": entry["label_nl"], "label_en": entry["label_en"],
+        "definition_nl": entry["definition_nl"], "definition_en": entry["definition_en"],
+        "unit": str(df["unit"].iloc[0]) if len(df) else entry["unit"],
+        "numerator": entry["numerator"], "denominator": entry["denominator"],
+        "level": target[0], "layout": target[1], "period": str(period),
+        "reference_periods": periods,
+        "group": str(df["group"].iloc[0]) if len(df) else (group or "total"),
+        "scheme": scheme,
+        "parameters": {k: (v if isinstance(v, (int, float, bool, str)) or v is None else str(v))
+                       for k, v in {**params, "min_population": min_population,
+                                    "within": within}.items() if v is not None},
+        "sources": sources,
+        "source_text": "; ".join(
+            f"{x.get('publisher') or ''} {x.get('title') or x.get('source_id')}".strip()
+            + (f" ({x['reference_date']})" if x.get("reference_date") else "") for x in sources
+        ) or entry["source"],
+        "notes": list(dict.fromkeys(notes)),
+        "split_units": bool(attrs.get("split", False)),
+        "class_hint": entry.get("class_hint", ""),
+        "small_cell_threshold": thr,
+        "suppressed_rows": int(df["suppressed"].sum()) if len(df) else 0,
+        "rows": int(len(df)),
+        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+    }
+    return IndicatorResult(df, meta)
+
+
+def _rank(s: Store, df: pd.DataFrame, target: Node, period: Any, min_population: Any,
+          notes: list[str]) -> pd.DataFrame:
+    """Add ``population`` and ``rank`` (1 = highest value) after the minimum-population filter."""
+    from aankomst.indicators import _counts as C
+    from aankomst.indicators._store import parse_date
+
+    p = str(period)
+    year = p[-4:] if len(p) == 9 and p[4] == "-" else p  # a window ranks on its last year
+    ref = parse_date(year)
+    pop = C.group_population(s, target, ref, None, None, indicator="ranking")
+    df = df.merge(pop.rename(columns={"code": "area_code", "count": "population"}),
+                  on="area_code", how="left")
+    if min_population not in (None, ""):
+        mp = float(min_population)
+        dropped = df[df["population"].fillna(0) < mp]
+        df = df[df["population"].fillna(0) >= mp]
+        notes.append(f"ranking: {len(dropped)} area(s) with fewer than {mp:g} inhabitants on "
+                     f"{ref.isoformat()} left out" + (
+                         f" ({', '.join(map(str, dropped['area_name'].head(5)))}"
+                         f"{' …' if len(dropped) > 5 else ''})" if len(dropped) else ""))
+    df = df.copy()
+    df["rank"] = df["value"].rank(ascending=False, method="min").astype("Int64")
+    return df.sort_values(["rank", "area_code"], na_position="last").reset_index(drop=True)
+
+
+def rank(result: IndicatorResult | pd.DataFrame, *, min_population: float | None = None,
+         ascending: bool = False, top: int | None = None) -> pd.DataFrame:
+    """Rank rows of a result (needs a ``population`` column when ``min_population`` is given,
+    as added by ``compute(..., min_population=N)``); 1 = highest value unless ``ascending``."""
+    df = result.data if isinstance(result, IndicatorResult) else result
+    df = df.copy()
+    if min_population is not None:
+        if "population" not in df.columns:
+            raise MissingInputError("ranking", "a population column (compute with min_population)")
+        df = df[df["population"].fillna(0) >= min_population]
+    df = df[df["value"].notna()]
+    df["rank"] = df["value"].rank(ascending=ascending, method="min").astype("Int64")
+    df = df.sort_values(["rank", "area_code"])
+    return df.head(top) if top else df
+
+
+def compare(atlas: Any, indicator_id: str, code: str, *, level: str, period: Any,
+            group: str | None = None, scheme: str | None = None, **params: Any) -> pd.DataFrame:
+    """An area next to its municipality, province, region and area types (13 centre cities …).
+
+    Every comparison value is computed the same way (sums of counts at that level).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``role, area_code, area_name, level, value, unit, suppressed`` — role is ``area``,
+        ``municipality``, ``arrondissement``, ``province``, ``region`` or ``area_type``.
+    """
+    s = Store(atlas)
+    target = resolve_level(level, params.get("layout"))
+    rows = []
+
+    def pick(res: IndicatorResult, codes: list[str], role: str) -> None:
+        d = res.data[res.data["area_code"].isin(codes)]
+        for r in d.itertuples(index=False):
+            rows.append({"role": role, "area_code": r.area_code, "area_name": r.area_name,
+                         "level": r.level, "value": r.value, "unit": r.unit,
+                         "suppressed": bool(r.suppressed)})
+
+    res = compute(atlas, indicator_id, level=level, period=period, group=group, scheme=scheme, **params)
+    pick(res, [str(code)], "area")
+    muni_code = None
+    kw = {k: v for k, v in params.items() if k != "layout"}
+    for parent in ("municipality", "arrondissement", "province", "region"):
+        if LEVELS.index(parent) >= LEVELS.index(target[0]) and target[0] != "brussels_neighbourhood":
+            if parent == target[0] == "municipality":
+                muni_code = str(code)
+            continue
+        pnode = resolve_level(parent)
+        try:
+            pm = s.parent_map(target, pnode)
+        except MissingInputError:
+            continue
+        hit = pm[pm["code"] == str(code)]["parent"].tolist()
+        if not hit:
+            continue
+        if parent == "municipality":
+            muni_code = hit[0]
+        try:
+            pick(compute(atlas, indicator_id, level=parent, period=period, group=group,
+                         scheme=scheme, **kw), hit, parent)
+        except MissingInputError:
+            continue
+    if muni_code is not None:
+        types = s.q("SELECT DISTINCT to_code FROM crosswalks WHERE from_level = 'municipality' "
+                    "AND from_code = ? AND to_level = 'area_type'", [muni_code])["to_code"].tolist()
+        if types:
+            try:
+                pick(compute(atlas, indicator_id, level="area_type", period=period, group=group,
+                             scheme=scheme, **kw), types, "area_type")
+            except MissingInputError:
+                pass
+    return pd.DataFrame(rows, columns=["role", "area_code", "area_name", "level", "value", "unit",
+                                       "suppressed"])

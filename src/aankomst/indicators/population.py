@@ -1,0 +1,175 @@
+"""Population indicators: counts, density, group shares and their change (pure functions).
+
+All shares are ratios of summed counts (group count ÷ total count of the same area and date);
+published shares (e.g. the Brussels neighbourhood monitoring) are used only where no counts
+reach the asked level, and only at the level they were published for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aankomst.errors import MissingInputError
+from aankomst.indicators import _counts as C
+from aankomst.indicators._store import (
+    Store, Trace, group_key, parse_date, resolve_level, result_frame, split_group,
+)
+from aankomst.paths import package_data
+
+
+def _threshold(atlas: Any) -> int:
+    try:
+        return int(atlas.setting("small_cell_threshold", "5") or 5)
+    except (TypeError, ValueError):
+        return 5
+
+
+def population(atlas: Any, *, level: str, period: Any, group: str | None = None,
+               scheme: str | None = None, layout: str | None = None, **_: Any) -> pd.DataFrame:
+    """Number of inhabitants (of a group) on the reference date (1 January of a year).
+
+    Unit: persons. Counts are summed from the finest stored level along crosswalks.
+    """
+    s, target = Store(atlas), resolve_level(level, layout)
+    scheme, group = split_group(group, scheme)
+    ref, tr = parse_date(period), Trace()
+    df = C.group_population(s, target, ref, scheme, group, indicator="population", trace=tr)
+    df = df.assign(value=df["count"], numerator=df["count"], denominator=np.nan)
+    return result_frame(s, target, df, period=ref.isoformat(), group=group_key(scheme, group),
+                        unit="persons", trace=tr)
+
+
+def density(atlas: Any, *, level: str, period: Any, group: str | None = None,
+            scheme: str | None = None, layout: str | None = None, **_: Any) -> pd.DataFrame:
+    """Inhabitants per km² (land area of the unit in the atlas, or of its geometry)."""
+    s, target = Store(atlas), resolve_level(level, layout)
+    scheme, group = split_group(group, scheme)
+    ref, tr = parse_date(period), Trace()
+    pop = C.group_population(s, target, ref, scheme, group, indicator="density", trace=tr)
+    km2 = s.area_km2(target)
+    df = pop.merge(km2, on="code", how="left")
+    if df["area_km2"].isna().all():
+        raise MissingInputError("density", f"areas (km²) or geometry of level {target[0]} "
+                                f"(layout {target[1]})")
+    df = df[df["area_km2"].notna() & (df["area_km2"] > 0)]
+    df = df.assign(value=df["count"] / df["area_km2"], numerator=df["count"], denominator=np.nan)
+    return result_frame(s, target, df, period=ref.isoformat(), group=group_key(scheme, group),
+                        unit="persons/km²", trace=tr)
+
+
+def _published_share_map() -> pd.DataFrame:
+    return pd.read_csv(package_data("indicators/published_shares.csv"), dtype=str,
+                       keep_default_na=False)
+
+
+def _published_shares(s: Store, target, year: int, scheme: str, grp: str, trace: Trace,
+                      indicator: str) -> pd.DataFrame | None:
+    """Published shares (%) of a group at the target level, or None."""
+    m = _published_share_map()
+    ids = list(m[(m["scheme"] == scheme) & (m["grp"] == grp)]["measure"])
+    tries = [("group_share", scheme, grp)] + [(mid, "total", "total") for mid in ids]
+    tries += [(mid, scheme, grp) for mid in ids]
+    for measure, sch, g in tries:
+        for period in (str(year), f"{year}-01-01"):
+            df = C.measure_values(s, target, measure, period, scheme=sch, grp=g,
+                                  indicator=indicator, trace=None, required=False)
+            if not df.empty:
+                C.measure_values(s, target, measure, period, scheme=sch, grp=g,
+                                 indicator=indicator, trace=trace, required=False)
+                unit = str(df["unit"].iloc[0]).lower()
+                val = df["value"].astype(float)
+                if unit in ("share", "fraction", "ratio", "proportion"):
+                    val = val * 100
+                trace.notes.append(f"published shares ({measure}) used: the publisher's counts are "
+                                   "not in the atlas")
+                return pd.DataFrame({"code": df["code"], "value": val,
+                                     "numerator": np.nan, "denominator": np.nan})
+    return None
+
+
+def _share(s: Store, target, period: Any, scheme: str | None, grp: str | None, tr: Trace,
+           indicator: str) -> pd.DataFrame:
+    ref = parse_date(period)
+    if scheme in (None, "total") or grp in (None, "total"):
+        raise MissingInputError(indicator, "a population group (--scheme S --group G)")
+    try:
+        num = C.group_population(s, target, ref, scheme, grp, indicator=indicator, trace=tr)
+        den = C.group_population(s, target, ref, None, None, indicator=indicator, trace=tr)
+    except MissingInputError:
+        pub = _published_shares(s, target, ref.year, scheme, grp, tr, indicator)
+        if pub is None:
+            raise
+        tr.add_period(ref.isoformat())
+        return pub
+    df = num.rename(columns={"count": "numerator"}).merge(
+        den.rename(columns={"count": "denominator"}), on="code", how="inner")
+    df = df[df["denominator"] > 0]
+    return df.assign(value=100.0 * df["numerator"] / df["denominator"])
+
+
+def group_share(atlas: Any, *, level: str, period: Any, group: str | None = None,
+                scheme: str | None = None, layout: str | None = None, **_: Any) -> pd.DataFrame:
+    """Share of a group in the population, in % (group count ÷ total count × 100).
+
+    Where the atlas has no counts at the level but published shares (Brussels monitoring
+    neighbourhoods), the published share is returned (numerator/denominator empty).
+    """
+    s, target = Store(atlas), resolve_level(level, layout)
+    scheme, group = split_group(group, scheme)
+    tr = Trace()
+    df = _share(s, target, period, scheme, group, tr, "group_share")
+    return result_frame(s, target, df, period=parse_date(period).isoformat(),
+                        group=group_key(scheme, group), unit="%", trace=tr)
+
+
+def foreign_nationality_share(atlas: Any, *, level: str, period: Any, layout: str | None = None,
+                              **_: Any) -> pd.DataFrame:
+    """Share of inhabitants without Belgian nationality, in % (``nationality/ETR`` ÷ total)."""
+    s, target = Store(atlas), resolve_level(level, layout)
+    tr = Trace()
+    df = _share(s, target, period, "nationality", "ETR", tr, "foreign_nationality_share")
+    return result_frame(s, target, df, period=parse_date(period).isoformat(),
+                        group="nationality:ETR", unit="%", trace=tr)
+
+
+def group_share_change(atlas: Any, *, level: str, period: Any, group: str | None = None,
+                       scheme: str | None = None, base_year: Any = None, layout: str | None = None,
+                       **_: Any) -> pd.DataFrame:
+    """Change of a group's share between ``base_year`` and ``period``, in percentage points.
+
+    Both shares are computed on the same target layout (counts of older layouts re-expressed
+    along the crosswalks). ``numerator``/``denominator`` are the end-date counts; a row is
+    suppressed when the base-date counts are small too.
+    """
+    if base_year is None:
+        raise MissingInputError("group_share_change", "a base year (--base-year Y0)")
+    s, target = Store(atlas), resolve_level(level, layout)
+    scheme, group = split_group(group, scheme)
+    if scheme is None and group is None:
+        scheme, group = "nationality", "ETR"
+    tr = Trace()
+    a = _share(s, target, base_year, scheme, group, tr, "group_share_change")
+    b = _share(s, target, period, scheme, group, tr, "group_share_change")
+    df = b.merge(a, on="code", suffixes=("", "_0"))
+    thr = _threshold(s.atlas)
+    small0 = np.zeros(len(df), dtype=bool)
+    for c in ("numerator_0", "denominator_0"):
+        v = df[c].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            small0 |= (v >= 1) & (v < thr)
+    df["value"] = df["value"] - df["value_0"]
+    out = result_frame(s, target, df, period=f"{parse_date(base_year).isoformat()}/"
+                       f"{parse_date(period).isoformat()}", group=group_key(scheme, group),
+                       unit="pp", trace=tr)
+    out["suppressed"] = small0
+    return out
+
+
+def foreign_nationality_share_change(atlas: Any, *, level: str, period: Any, base_year: Any = None,
+                                     layout: str | None = None, **_: Any) -> pd.DataFrame:
+    """Change of the foreign-nationality share between two dates, in percentage points."""
+    return group_share_change(atlas, level=level, period=period, scheme="nationality",
+                              group="ETR", base_year=base_year, layout=layout)

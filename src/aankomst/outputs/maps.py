@@ -1,0 +1,312 @@
+"""Static maps of any catalogue indicator: ``render_map`` (Python) = ``aankomst map`` (CLI).
+
+::
+
+    from aankomst.outputs.maps import render_map
+    render_map("atlas.duckdb", "foreign_nationality_share", level="municipality@2018",
+               year=2015, classes="jenks:5", out="share_2015.png")
+    render_map(atlas, "group_share_change", level="brussels_neighbourhood", year=2010,
+               base_year=1997, group="nationality_group6:north_africa",
+               classes="diverging:0.5", out="north_africa_change.svg")
+
+The indicator comes from :func:`aankomst.indicators.compute` (small-cell rule applied there;
+applied again here when a frame arrives without a ``suppressed`` column); the geometry from
+the atlas ``areas`` table (WKB, EPSG:31370). Sectors have no geometry in the offline mirror:
+a sector map is drawn through the neighbourhoods (unions of whole sectors), recomputed from
+counts at that level, and the map says so.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aankomst.errors import AankomstError, MissingInputError
+from aankomst.paths import package_data
+
+MONTHS = {
+    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+}
+
+
+@dataclass
+class MapResult:
+    """What :func:`render_map` produced.
+
+    Attributes
+    ----------
+    path
+        The written file (``None`` when ``out`` was not given).
+    classification
+        The classes (limits, counts, labels, palette).
+    data
+        The indicator rows drawn, with a ``class`` column (``-1`` = no class).
+    meta
+        The indicator's metadata plus ``map_level``, ``texts`` and ``notes`` of the map.
+    figure
+        The matplotlib figure (kept only when ``keep_figure=True``).
+    """
+
+    path: Path | None
+    classification: Any
+    data: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+    figure: Any = None
+
+
+@lru_cache(maxsize=1)
+def map_levels() -> dict[str, dict[str, str]]:
+    """Level labels and context (outline) level per area level (``data/map_levels.csv``)."""
+    with open(package_data("map_levels.csv"), encoding="utf-8", newline="") as fh:
+        return {r["level"]: r for r in csv.DictReader(fh)}
+
+
+def _open(atlas: Any) -> tuple[Any, bool]:
+    if isinstance(atlas, (str, Path)):
+        import aankomst
+
+        return aankomst.open(str(atlas), read_only=True), True
+    return atlas, False
+
+
+def load_geometry(atlas: Any, level: str, layout: str, codes: list[str] | None = None) -> Any:
+    """Geometries of the areas of ``level``/``layout`` as a GeoSeries indexed by code (EPSG:31370).
+
+    Only areas with a geometry are returned (``codes`` restricts them).
+    """
+    import geopandas as gpd
+
+    df = atlas.con.execute(
+        "SELECT code, geometry FROM areas WHERE level = ? AND layout = ? AND geometry IS NOT NULL "
+        "ORDER BY code",
+        [level, layout],
+    ).df()
+    if codes is not None:
+        df = df[df["code"].astype(str).isin(set(map(str, codes)))]
+    geo = gpd.GeoSeries.from_wkb(df["geometry"].map(bytes).to_numpy(), crs="EPSG:31370")
+    return geo.set_axis(df["code"].astype(str).to_numpy())
+
+
+def _geometry_sources(atlas: Any, level: str, layout: str, lang: str) -> str:
+    rows = atlas.con.execute(
+        "SELECT DISTINCT p.publisher, p.title FROM areas a JOIN provenance p ON a.load_id = p.load_id "
+        "WHERE a.level = ? AND a.layout = ? AND a.geometry IS NOT NULL ORDER BY 1, 2",
+        [level, layout],
+    ).fetchall()
+    if not rows:
+        return ""
+    what = "grenzen" if lang == "nl" else "boundaries"
+    return f"{what}: " + "; ".join(" ".join(x for x in r if x) for r in rows)
+
+
+def _context(atlas: Any, level: str, bounds: np.ndarray) -> Any:
+    from aankomst.store.schema import CURRENT_LAYOUT
+
+    ctx = map_levels().get(level, {}).get("context_level") or ""
+    if not ctx:
+        return None
+    geo = load_geometry(atlas, ctx, CURRENT_LAYOUT.get(ctx, "2025"))
+    if geo.empty:
+        return None
+    import shapely
+
+    box = shapely.box(*bounds)
+    return geo[geo.intersects(box)].intersection(box)
+
+
+def _reference_text(periods: list[str], period: str, base_year: Any, lang: str) -> str:
+    items = [str(p) for p in periods] if periods else ([str(base_year)] if base_year else []) + [str(period)]
+    out = []
+    for p in items:
+        if len(p) == 10 and p[4] == "-" and p[7] == "-":
+            y, m, d = int(p[:4]), int(p[5:7]), int(p[8:10])
+            out.append(f"{d} {MONTHS[lang][m - 1]} {y}")
+        else:
+            out.append(p)
+    joiner = " en " if lang == "nl" else " and "
+    return joiner.join(dict.fromkeys(out))
+
+
+def _group_label(group: str | None, lang: str) -> str:
+    if not group or group == "total":
+        return ""
+    scheme, _, grp = str(group).partition(":")
+    try:
+        from aankomst.indicators import groups as G
+
+        t = G.scheme_table()
+        hit = t[(t["scheme"] == scheme) & (t["grp"] == grp)]
+        if len(hit):
+            return str(hit.iloc[0][f"label_{lang}"])
+    except Exception:  # noqa: BLE001 - labels are cosmetic; the code is shown instead
+        pass
+    return grp or scheme
+
+
+def map_texts(meta: dict[str, Any], *, level: str, year: Any, base_year: Any, lang: str,
+              circles: bool, title: str | None = None, geometry_source: str = "") -> Any:
+    """The texts printed on a map of an indicator result (title, definition, dates, source)."""
+    from aankomst.outputs.mapdraw import MapTexts
+
+    label = meta.get(f"label_{lang}") or meta.get("id", "")
+    glabel = _group_label(meta.get("group"), lang)
+    lvl = map_levels().get(level, {}).get(f"label_{lang}", level)
+    when = f"{base_year}\u2013{year}" if base_year not in (None, "") else str(year)
+    auto = f"{label}{': ' + glabel if glabel else ''}, {lvl}, {when}"
+    src = meta.get("source_text") or ""
+    if geometry_source:
+        src = f"{src}; {geometry_source}" if src else geometry_source
+    count = "aantal" if lang == "nl" else "count"
+    num = meta.get("numerator") or ""
+    return MapTexts(
+        title=title or auto,
+        definition=meta.get(f"definition_{lang}") or "",
+        reference=_reference_text(list(meta.get("reference_periods") or []), str(year), base_year, lang),
+        source=src,
+        unit=str(meta.get("unit") or ""),
+        circle_title=f"{count}: {num}" if num else count,
+        notes=[],
+    )
+
+
+def _compute(atlas: Any, indicator: str, level: str, year: Any, base_year: Any, group: Any,
+             scheme: Any, params: dict[str, Any]) -> Any:
+    try:
+        from aankomst.indicators import compute
+    except ImportError as exc:  # pragma: no cover - the engine is part of the package
+        raise AankomstError(f"the indicator engine is not available ({exc})") from exc
+    kw = dict(params)
+    if base_year not in (None, ""):
+        kw["base_year"] = base_year
+    return compute(atlas, indicator, level=level, period=year, group=group, scheme=scheme, **kw)
+
+
+def render_map(
+    atlas: Any,
+    indicator: str,
+    *,
+    level: str,
+    year: Any,
+    base_year: Any = None,
+    group: str | None = None,
+    scheme: str | None = None,
+    classes: str | None = None,
+    circles: bool = False,
+    lang: str = "nl",
+    out: str | Path | None = None,
+    title: str | None = None,
+    palette: str | None = None,
+    context: bool = True,
+    dpi: int = 110,
+    keep_figure: bool = False,
+    **params: Any,
+) -> MapResult:
+    """Compute an indicator and draw it as a classed map (PNG or SVG).
+
+    Parameters
+    ----------
+    atlas
+        An open atlas or the path of an atlas file (opened read-only).
+    indicator
+        Indicator id (``aankomst indicators``), e.g. ``foreign_nationality_share``.
+    level
+        Area level (``municipality``, ``neighbourhood``, ``brussels_neighbourhood`` …;
+        ``level@layout`` for an older layout, e.g. ``municipality@2018``).
+    year, base_year
+        Reference year (1 January for stocks; window end or ``'Y0-Y1'`` for flows) and, for
+        change indicators, the base year.
+    group, scheme
+        Population group, e.g. ``group="nationality_group6:north_africa"``.
+    classes
+        Class scheme: ``jenks:5``, ``quantiles:5``, ``equal:5``, ``manual:0,5,10``,
+        ``diverging:0.5`` …; default the indicator's class hint, else ``jenks:5``.
+    circles
+        Add proportional circles of the counts (the numerator; the value for count indicators).
+    lang
+        ``nl`` (default) or ``en``.
+    out
+        ``.png`` or ``.svg`` file to write.
+    title, palette, context, dpi
+        Override the title, the palette (``data/palettes.csv``), draw outlines of the level
+        above (default on), PNG resolution.
+    **params
+        Further indicator parameters (``window``, ``reference``, ``within`` …).
+
+    Returns
+    -------
+    MapResult
+    """
+    from aankomst.outputs.mapdraw import draw_choropleth, save_figure
+    from aankomst.privacy import protect_indicator
+
+    if lang not in ("nl", "en"):
+        raise AankomstError(f"language {lang!r}: use nl or en")
+    if out is not None and Path(out).suffix.lower() not in (".png", ".svg"):
+        raise AankomstError(f"map output {str(out)!r}: use a .png or .svg file name")
+    at, opened = _open(atlas)
+    try:
+        res = _compute(at, indicator, level, year, base_year, group, scheme, params)
+        data, meta = res.data.copy(), dict(res.meta)
+        notes: list[str] = []
+        map_level, map_layout = meta.get("level", level), meta.get("layout")
+        if map_layout is None:
+            from aankomst.store.schema import CURRENT_LAYOUT
+
+            map_layout = CURRENT_LAYOUT.get(map_level, "2025")
+        geo = load_geometry(at, map_level, map_layout, list(data["area_code"].astype(str)))
+        if geo.empty and map_level == "sector":
+            nb_level = "neighbourhood"
+            res = _compute(at, indicator, nb_level, year, base_year, group, scheme, params)
+            data, meta = res.data.copy(), dict(res.meta)
+            map_level, map_layout = meta.get("level", nb_level), meta.get("layout", "2025")
+            geo = load_geometry(at, map_level, map_layout, list(data["area_code"].astype(str)))
+            notes.append(
+                "Sectoren hebben geen geometrie: getoond per wijk (som van de tellingen van de sectoren)."
+                if lang == "nl" else
+                "Sectors have no geometry: shown by neighbourhood (sums of the sectors' counts)."
+            )
+        if geo.empty:
+            raise MissingInputError(
+                f"map of {indicator}", f"geometry of the {map_level} areas (layout {map_layout})",
+                fix="load the boundary files with 'aankomst build' or choose another --level",
+            )
+        thr = int(meta.get("small_cell_threshold") or 5)
+        if "suppressed" not in data.columns:
+            data = protect_indicator(data, thr)
+        if len(data) and data["value"].notna().sum() == 0 and not str(classes or "").startswith(("manual", "diverging")):
+            raise MissingInputError(
+                f"map of {indicator}", "at least one unsuppressed value",
+                years=year, fix="all values are missing or suppressed; try another level or year",
+            )
+        cls_text = classes or meta.get("class_hint") or "jenks:5"
+        texts = map_texts(meta, level=map_level, year=year, base_year=base_year, lang=lang,
+                          circles=circles, title=title,
+                          geometry_source=_geometry_sources(at, map_level, map_layout, lang))
+        texts.notes = notes + [str(n) for n in (meta.get("notes") or [])][:3]
+        ctx = _context(at, map_level, geo.total_bounds) if context else None
+        count_col = None
+        if circles:
+            count_col = "value" if str(meta.get("unit")) == "persons" else "numerator"
+        fig, classification = draw_choropleth(
+            data, geo, cls_text, texts, lang=lang, circles=count_col, context=ctx, threshold=thr,
+            palette=palette,
+        )
+        path = save_figure(fig, out, dpi=dpi) if out is not None else None
+        data = data.reset_index(drop=True)
+        data["class"] = classification.classes
+        meta.update({"map_level": map_level, "map_layout": map_layout, "classes": cls_text,
+                     "map_notes": texts.notes, "title": texts.title})
+        return MapResult(path, classification, data, meta, fig if keep_figure else None)
+    finally:
+        if opened:
+            at.close()
+

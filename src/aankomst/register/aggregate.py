@@ -1,0 +1,225 @@
+"""Aggregation of a register extract to atlas tables, in DuckDB SQL (out-of-core).
+
+Input: the views ``persons, nationalities, addresses, moves`` (see :mod:`.schema`) on a DuckDB
+connection and a level map (:mod:`.levels`). Output: temp tables ``reg_population``,
+``reg_flows``, ``reg_measures`` with exactly the atlas columns (``store.schema.TABLE_COLUMNS``).
+
+Definitions (``docs/register.md``):
+
+* residents on a reference date ``d`` (1 January of each year, at the start of the day, so
+  that events dated ``d`` belong to the year that starts on ``d``): persons with an address
+  period ``valid_from < d <= valid_to`` (open end = still there); the nationality on ``d``
+  likewise;
+* age = completed years on ``d``; bands ``0-17``, ``18-64``, ``65+``;
+* population schemes: ``total/total``, ``nationality/BEL|ETR`` (current nationality),
+  ``nationality_group6/<group>``, ``country/<ISO3>`` (municipality and coarser only),
+  ``nationality_at_birth``, ``origin_vsa``, ``origin_4crit``, ``origin_antwerp`` (``belgian``
+  / ``foreign``, see :mod:`.origin`). Sex ``T/M/F`` and age bands for every scheme except
+  ``country`` and ``nationality_group6`` (``T``/``total`` only). Rows at ``T``/``total`` are
+  complete (zeros included); finer rows with count 0 are omitted;
+* flows: every move in calendar year ``t``, grouped by the origin and destination area at each
+  level (moves inside one area have ``origin_code = dest_code``), abroad with the country,
+  ``belgium`` (outside the extract) and ``unknown`` as kinds; schemes ``total``,
+  ``nationality`` and ``nationality_group6`` by the nationality on the move date;
+* measures (unit ``persons``): ``births``, ``deaths`` (year, by area of residence),
+  ``recent_immigrants`` (year t: non-Belgians first registered in Belgium in t and living in
+  the area on 1 January t+1), ``newcomers`` (year t: persons moving into the area from outside
+  it, by nationality), ``new_residents_5y`` (date d: residents on d who did not live in the
+  area on d minus 5 years, including those born or arrived since).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from aankomst.register import origin as O
+
+AGE_BAND_SQL = ("CASE WHEN age < 18 THEN '0-17' WHEN age < 65 THEN '18-64' ELSE '65+' END")
+
+
+def _register_df(con, name: str, df: pd.DataFrame) -> None:
+    con.register(f"_{name}_df", df)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}_df")
+    con.unregister(f"_{name}_df")
+
+
+def prepare(con, levelmap: pd.DataFrame, groups: dict[str, str], years: tuple[int, int]) -> None:
+    """Create the helper tables: level map, country groups, reference dates, person statics,
+    residents per date (``_res``) and moves with nationality (``_mv``)."""
+    _register_df(con, "_lm", levelmap.astype(str))
+    _register_df(con, "_cg", pd.DataFrame({"country": list(groups), "group6": list(groups.values())}))
+    y0, y1 = years
+    _register_df(con, "_dates", pd.DataFrame({"ref_date": pd.to_datetime([f"{y}-01-01" for y in range(y0, y1 + 2)]).date}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _oldest AS SELECT person_id, arg_min(nationality, valid_from) AS oldest "
+                "FROM nationalities GROUP BY person_id")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _pstat AS
+        SELECT p.person_id, p.sex, p.birth_date, p.first_registration_date,
+               p.nationality_at_birth, p.father_nationality_at_birth, p.mother_nationality_at_birth,
+               o.oldest AS oldest_nationality,
+               coalesce(om.oldest, p.mother_nationality_at_birth) AS mother_oldest_nationality,
+               coalesce(ofa.oldest, p.father_nationality_at_birth) AS father_oldest_nationality
+        FROM persons p LEFT JOIN _oldest o ON o.person_id = p.person_id
+        LEFT JOIN _oldest om ON om.person_id = p.mother_id
+        LEFT JOIN _oldest ofa ON ofa.person_id = p.father_id""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _res AS
+        SELECT d.ref_date, a.person_id, a.sector, a.with_parents
+        FROM addresses a JOIN _dates d
+          ON a.valid_from < d.ref_date AND coalesce(a.valid_to, DATE '9999-12-31') >= d.ref_date""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _rp AS
+        WITH j AS (
+          SELECT r.ref_date, r.sector, r.with_parents, p.*,
+                 coalesce(n.nationality, p.oldest_nationality, 'BEL') AS current_nationality,
+                 date_sub('year', p.birth_date, r.ref_date) AS age
+          FROM _res r JOIN _pstat p ON p.person_id = r.person_id
+          LEFT JOIN nationalities n ON n.person_id = r.person_id AND n.valid_from < r.ref_date
+               AND coalesce(n.valid_to, DATE '9999-12-31') >= r.ref_date)
+        SELECT ref_date, sector, sex, {AGE_BAND_SQL} AS age_band, current_nationality AS cur,
+               CASE WHEN {O.sql_vsa()} = 'BEL' THEN 'belgian' ELSE 'foreign' END AS origin_vsa,
+               CASE WHEN {O.sql_four_criteria()} = 'BEL' THEN 'belgian' ELSE 'foreign' END AS origin_4crit,
+               CASE WHEN {O.sql_antwerp()} = 'BEL' THEN 'belgian' ELSE 'foreign' END AS origin_antwerp,
+               CASE WHEN {O.sql_nationality_at_birth()} = 'BEL' THEN 'belgian' ELSE 'foreign' END AS nationality_at_birth,
+               count(*)::BIGINT AS n
+        FROM j GROUP BY ALL""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _mv AS
+        SELECT m.person_id, m.move_date, year(m.move_date) AS year,
+               m.origin_kind, m.origin_code, m.dest_kind, m.dest_code,
+               coalesce(n.nationality, o.oldest, 'BEL') AS cur
+        FROM moves m LEFT JOIN nationalities n ON n.person_id = m.person_id AND n.valid_from <= m.move_date
+             AND coalesce(n.valid_to, DATE '9999-12-31') > m.move_date
+        LEFT JOIN _oldest o ON o.person_id = m.person_id""")
+
+
+def population(con) -> None:
+    """Create ``reg_population`` (atlas ``population`` columns)."""
+    detail = {"total": "'total'", "nationality": "CASE WHEN cur = 'BEL' THEN 'BEL' ELSE 'ETR' END",
+              "nationality_at_birth": "nationality_at_birth", "origin_vsa": "origin_vsa",
+              "origin_4crit": "origin_4crit", "origin_antwerp": "origin_antwerp"}
+    parts = []
+    for scheme, expr in detail.items():
+        parts.append(f"""
+          SELECT l.level, l.layout, l.code, c.ref_date, '{scheme}' AS scheme, {expr} AS grp,
+                 coalesce(c.sex, 'T') AS sex, coalesce(c.age_band, 'total') AS age_band, sum(c.n)::BIGINT AS count
+          FROM _rp c JOIN _lm l ON l.sector = c.sector
+          GROUP BY GROUPING SETS ((l.level, l.layout, l.code, c.ref_date, grp, c.sex, c.age_band),
+                                  (l.level, l.layout, l.code, c.ref_date, grp, c.sex),
+                                  (l.level, l.layout, l.code, c.ref_date, grp, c.age_band),
+                                  (l.level, l.layout, l.code, c.ref_date, grp))""")
+    parts.append("""
+          SELECT l.level, l.layout, l.code, c.ref_date, 'nationality_group6', coalesce(g.group6, 'other'),
+                 'T', 'total', sum(c.n)::BIGINT
+          FROM _rp c JOIN _lm l ON l.sector = c.sector LEFT JOIN _cg g ON g.country = c.cur
+          GROUP BY ALL""")
+    parts.append("""
+          SELECT l.level, l.layout, l.code, c.ref_date, 'country', c.cur, 'T', 'total', sum(c.n)::BIGINT
+          FROM _rp c JOIN _lm l ON l.sector = c.sector
+          WHERE l.level NOT IN ('sector', 'neighbourhood', 'deelgemeente', 'brussels_neighbourhood')
+          GROUP BY ALL""")
+    con.execute("CREATE OR REPLACE TEMP TABLE _pop_nz AS " + " UNION ALL ".join(parts))
+    # complete the T/total rows with zeros for the fixed group lists
+    fixed = {"total": ["total"], "nationality": ["BEL", "ETR"], "nationality_at_birth": ["belgian", "foreign"],
+             "origin_vsa": ["belgian", "foreign"], "origin_4crit": ["belgian", "foreign"],
+             "origin_antwerp": ["belgian", "foreign"],
+             "nationality_group6": ["belgian", "west_europe", "south_europe", "east_europe", "north_africa",
+                                    "subsaharan_africa", "west_asia", "other"]}
+    _register_df(con, "_sg", pd.DataFrame([(s, g) for s, gs in fixed.items() for g in gs], columns=["scheme", "grp"]))
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE reg_population AS
+        SELECT * FROM _pop_nz
+        UNION ALL
+        SELECT a.level, a.layout, a.code, d.ref_date, s.scheme, s.grp, 'T', 'total', 0::BIGINT
+        FROM (SELECT DISTINCT level, layout, code FROM _lm) a CROSS JOIN _dates d CROSS JOIN _sg s
+        WHERE NOT EXISTS (SELECT 1 FROM _pop_nz z WHERE z.level = a.level AND z.layout = a.layout AND z.code = a.code
+                          AND z.ref_date = d.ref_date AND z.scheme = s.scheme AND z.grp = s.grp
+                          AND z.sex = 'T' AND z.age_band = 'total')""")
+
+
+def flows(con) -> None:
+    """Create ``reg_flows`` (atlas ``flows`` columns) for every level of the map."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _od AS
+        SELECT year, origin_kind, origin_code, dest_kind, dest_code, cur, count(*)::BIGINT AS n
+        FROM _mv GROUP BY ALL""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _odl AS
+        WITH lv AS (SELECT DISTINCT level, layout FROM _lm)
+        SELECT o.year,
+               CASE WHEN o.origin_kind = 'sector' THEN 'area' ELSE o.origin_kind END AS origin_kind,
+               CASE WHEN o.origin_kind = 'sector' THEN lv.level END AS origin_level,
+               CASE WHEN o.origin_kind = 'sector' THEN lv.layout END AS origin_layout,
+               CASE WHEN o.origin_kind = 'sector' THEN lo.code WHEN o.origin_kind = 'abroad' THEN coalesce(o.origin_code, 'XXX') END AS origin_code,
+               CASE WHEN o.dest_kind = 'sector' THEN 'area' ELSE o.dest_kind END AS dest_kind,
+               CASE WHEN o.dest_kind = 'sector' THEN lv.level END AS dest_level,
+               CASE WHEN o.dest_kind = 'sector' THEN lv.layout END AS dest_layout,
+               CASE WHEN o.dest_kind = 'sector' THEN ld.code WHEN o.dest_kind = 'abroad' THEN coalesce(o.dest_code, 'XXX') END AS dest_code,
+               o.cur, sum(o.n)::BIGINT AS n
+        FROM _od o CROSS JOIN lv
+        LEFT JOIN _lm lo ON o.origin_kind = 'sector' AND lo.sector = o.origin_code AND lo.level = lv.level AND lo.layout = lv.layout
+        LEFT JOIN _lm ld ON o.dest_kind = 'sector' AND ld.sector = o.dest_code AND ld.level = lv.level AND ld.layout = lv.layout
+        WHERE (o.origin_kind <> 'sector' OR lo.code IS NOT NULL) AND (o.dest_kind <> 'sector' OR ld.code IS NOT NULL)
+        GROUP BY ALL""")
+    keys = "year, origin_kind, origin_level, origin_layout, origin_code, dest_kind, dest_level, dest_layout, dest_code"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE reg_flows AS
+        SELECT {keys}, 'total' AS scheme, 'total' AS grp, sum(n)::BIGINT AS count FROM _odl GROUP BY ALL
+        UNION ALL
+        SELECT {keys}, 'nationality', CASE WHEN cur = 'BEL' THEN 'BEL' ELSE 'ETR' END, sum(n)::BIGINT FROM _odl GROUP BY ALL
+        UNION ALL
+        SELECT {keys}, 'nationality_group6', coalesce(g.group6, 'other'), sum(n)::BIGINT
+        FROM _odl LEFT JOIN _cg g ON g.country = _odl.cur GROUP BY ALL""")
+
+
+def measures(con) -> None:
+    """Create ``reg_measures`` (births, deaths, recent immigrants, newcomers, new residents 5y)."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _bd AS
+        SELECT 'births' AS measure, year(p.birth_date) AS year, a.sector
+        FROM persons p JOIN addresses a ON a.person_id = p.person_id AND a.valid_from = p.birth_date
+        UNION ALL
+        SELECT 'deaths', year(p.death_date), a.sector
+        FROM persons p JOIN addresses a ON a.person_id = p.person_id AND a.valid_to = p.death_date
+        WHERE p.death_date IS NOT NULL""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE reg_measures AS
+        SELECT l.level, l.layout, l.code, b.measure, CAST(b.year AS VARCHAR) AS period, 'total' AS scheme,
+               'total' AS grp, count(*)::DOUBLE AS value, 'persons' AS unit
+        FROM _bd b JOIN _lm l ON l.sector = b.sector
+        WHERE b.year BETWEEN (SELECT min(year(ref_date)) FROM _dates) AND (SELECT max(year(ref_date)) - 1 FROM _dates)
+        GROUP BY ALL
+        UNION ALL
+        SELECT l.level, l.layout, l.code, 'recent_immigrants', CAST(year(r.ref_date) - 1 AS VARCHAR), 'total', 'total',
+               count(*)::DOUBLE, 'persons'
+        FROM _res r JOIN _pstat p ON p.person_id = r.person_id JOIN _lm l ON l.sector = r.sector
+        LEFT JOIN nationalities n ON n.person_id = r.person_id AND n.valid_from < r.ref_date
+             AND coalesce(n.valid_to, DATE '9999-12-31') >= r.ref_date
+        WHERE year(p.first_registration_date) = year(r.ref_date) - 1 AND p.first_registration_date > p.birth_date
+          AND coalesce(n.nationality, p.oldest_nationality) <> 'BEL'
+        GROUP BY ALL
+        UNION ALL
+        SELECT dest_level, dest_layout, dest_code, 'newcomers', CAST(year AS VARCHAR), scheme, grp, sum(count)::DOUBLE, 'persons'
+        FROM reg_flows WHERE dest_kind = 'area' AND (origin_kind <> 'area' OR origin_code <> dest_code)
+        GROUP BY ALL
+        UNION ALL
+        SELECT l.level, l.layout, l.code, 'new_residents_5y', CAST(r.ref_date AS VARCHAR), 'total', 'total',
+               count(*)::DOUBLE, 'persons'
+        FROM _res r JOIN _lm l ON l.sector = r.sector
+        LEFT JOIN _res r5 ON r5.person_id = r.person_id AND r5.ref_date = r.ref_date - INTERVAL 5 YEAR
+        LEFT JOIN _lm l5 ON l5.sector = r5.sector AND l5.level = l.level AND l5.layout = l.layout
+        WHERE r.ref_date - INTERVAL 5 YEAR >= (SELECT min(ref_date) FROM _dates)
+          AND (r5.person_id IS NULL OR l5.code IS DISTINCT FROM l.code)
+        GROUP BY ALL""")
+
+
+MEASURE_DEFS = pd.DataFrame([
+    ("births", "Geboorten", "Births", "live births in the calendar year, by area of residence of the child at birth (register)", "persons", None),
+    ("deaths", "Overlijdens", "Deaths", "deaths in the calendar year, by area of residence (register)", "persons", None),
+    ("recent_immigrants", "Recente immigranten", "Recent immigrants",
+     "non-Belgians first registered in Belgium in year t and living in the area on 1 January t+1 (register)", "persons", None),
+    ("newcomers", "Nieuwkomers", "Newcomers",
+     "persons moving into the area in year t from outside it (abroad, elsewhere in Belgium, other areas), by nationality on the move date (register)", "persons", None),
+    ("new_residents_5y", "Nieuwe bewoners (5 jaar)", "New residents (5 years)",
+     "residents on date d who did not live in the area on d minus 5 years (born or arrived since included) (register)", "persons", None),
+], columns=["measure", "label_nl", "label_en", "definition", "unit", "higher_is"])

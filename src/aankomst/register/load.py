@@ -1,0 +1,213 @@
+"""``aankomst register load``: validate an extract, aggregate it, write aggregates to the atlas.
+
+Person-level rows never leave this process: DuckDB reads the extract's files into a private
+in-memory connection, and only the aggregate tables (population, flows, measures) are turned
+into :class:`~aankomst.sources.base.LoadBatch` es with ``privacy='restricted'`` and written with
+:meth:`Atlas.load` (one transaction: a failed load leaves the atlas as it was). Every figure
+derived from a restricted source is published under the small-cell rule
+(:mod:`aankomst.privacy`): the protection report returned here says how many cells the rule
+suppresses at each level.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from aankomst.errors import AankomstError
+from aankomst.register import aggregate as agg
+from aankomst.register import levels as L
+from aankomst.register.schema import create_views, locate, validate
+
+
+@dataclass
+class RegisterLoadResult:
+    """What a register load did."""
+
+    source_id: str
+    counts: dict[str, int]
+    rows: dict[str, int]
+    levels: list[str]
+    warnings: list[str] = field(default_factory=list)
+    protection: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _folder_sha(root: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(p for p in root.rglob("*") if p.is_file()):
+        h.update(str(f.relative_to(root)).encode())
+        with open(f, "rb") as fh:
+            while b := fh.read(1 << 22):
+                h.update(b)
+    return h.hexdigest()
+
+
+def connect(memory_limit: str = "6GB", threads: int | None = None, temp_dir: str | None = None):
+    """A private DuckDB connection for person-level work (spills to ``temp_dir`` when needed)."""
+    import tempfile
+
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET temp_directory = ?", [temp_dir or tempfile.gettempdir() + "/aankomst_duckdb_spill"])
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def read_geography(root: Path) -> pd.DataFrame | None:
+    """The extract's ``geography.parquet`` (sector hierarchy), if present."""
+    p = root / "geography.parquet"
+    return pd.read_parquet(p) if p.exists() else None
+
+
+def aggregate_extract(root: str | Path, atlas=None, *, con=None, validate_input: bool = True) -> tuple:
+    """Validate and aggregate an extract. Returns ``(con, levelmap, info)``; the aggregate temp
+    tables ``reg_population``, ``reg_flows``, ``reg_measures`` live on ``con``."""
+    from aankomst.register.params import country_groups
+
+    root = Path(root)
+    t = time.perf_counter()
+    secs: dict[str, float] = {}
+    files = locate(root)
+    con = con or connect()
+    create_views(con, files)
+    geo = read_geography(root)
+    manifest = json.loads((root / "manifest.json").read_text()) if (root / "manifest.json").exists() else {}
+    sectors = [r[0] for r in con.execute("SELECT DISTINCT sector FROM addresses").fetchall()]
+    layout = L.atlas_sector_layout(atlas, sectors)
+    warnings: list[str] = []
+    if layout is not None:
+        known = atlas.query("SELECT code FROM areas WHERE level = 'sector' AND layout = ?", [layout])["code"].tolist()
+        levelmap, warnings = L.from_atlas(atlas, sectors, layout)
+    elif geo is not None:
+        known = geo["sector"].astype(str).tolist()
+        layout = str(manifest.get("sector_layout") or "register")
+        levelmap = L.from_geography(geo[geo["sector"].isin(set(sectors)) | True],
+                                    L.default_layouts(layout, manifest.get("mode") == "calibrated"))
+    else:
+        raise AankomstError(
+            f"cannot place the sectors of {root}: the atlas has no sector layout with these codes and the "
+            "extract has no geography.parquet; build the atlas first (aankomst build) or add the geography")
+    counts = validate(con, files, known) if validate_input else {}
+    secs["validate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    rng = con.execute("SELECT min(year(move_date)), max(year(move_date)) FROM moves").fetchall()[0]
+    y0 = int(manifest.get("years", [rng[0], rng[1]])[0] or rng[0])
+    y1 = int(manifest.get("years", [rng[0], rng[1]])[1] or rng[1])
+    agg.prepare(con, levelmap, country_groups(), (y0, y1))
+    agg.population(con)
+    agg.flows(con)
+    agg.measures(con)
+    secs["aggregate"] = time.perf_counter() - t
+    return con, levelmap, {"counts": counts, "warnings": warnings, "layout": layout, "geo": geo,
+                           "manifest": manifest, "years": (y0, y1), "seconds": secs}
+
+
+def _frame(con, table: str) -> pd.DataFrame:
+    tbl = con.execute(f"SELECT * FROM {table}").arrow()
+    if hasattr(tbl, "read_all"):
+        tbl = tbl.read_all()
+    return tbl.to_pandas(strings_to_categorical=True)
+
+
+def _area_tables(geo: pd.DataFrame, levelmap: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Area definitions and crosswalks for a geography the atlas does not know (no geometry)."""
+    names = {"sector": geo.set_index("sector")["name"].astype(str).to_dict(),
+             "municipality": geo.drop_duplicates("municipality").set_index("municipality")["municipality_name"].astype(str).to_dict()}
+    areas = levelmap.drop_duplicates(["level", "layout", "code"])[["level", "layout", "code"]].copy()
+    areas["name_nl"] = [names.get(lv, {}).get(c, c) for lv, c in zip(areas["level"], areas["code"])]
+    areas["name_fr"] = areas["name_nl"]
+    areas["name_en"] = areas["name_nl"]
+    areas["area_km2"] = areas["code"].map(geo.set_index("sector")["area_km2"]).where(areas["level"] == "sector")
+    areas["geometry"] = None
+    sec = levelmap[levelmap["level"] == "sector"][["sector", "layout"]].rename(columns={"layout": "from_layout"})
+    xw = levelmap[levelmap["level"] != "sector"].merge(sec, on="sector")
+    cross = pd.DataFrame({"from_level": "sector", "from_layout": xw["from_layout"], "from_code": xw["sector"],
+                          "to_level": xw["level"], "to_layout": xw["layout"], "to_code": xw["code"],
+                          "weight": 1.0, "weight_basis": "whole", "split": False})
+    return {"areas": areas.reset_index(drop=True), "crosswalks": cross.reset_index(drop=True)}
+
+
+def load_register(root: str | Path, atlas, *, source_id: str | None = None, threshold: int | None = None,
+                  validate_input: bool = True, typology: bool = True) -> RegisterLoadResult:
+    """Validate, aggregate and load an extract into ``atlas`` (one transaction).
+
+    Parameters
+    ----------
+    root
+        Extract folder (schema in :mod:`aankomst.register.schema`).
+    atlas
+        An open, writable :class:`~aankomst.store.atlas.Atlas`.
+    source_id
+        Provenance id (default ``register/<folder name>``); loading the same id again replaces it.
+    threshold
+        Small-cell threshold for the protection report (default: the atlas setting).
+    typology
+        Also compute and store the arrival typology (measure ``arrival_typology``).
+    """
+    from aankomst.privacy import protection_report
+    from aankomst.sources.base import LoadBatch
+
+    root = Path(root)
+    t0 = time.perf_counter()
+    con, levelmap, info = aggregate_extract(root, atlas, validate_input=validate_input)
+    t = time.perf_counter()
+    pop = _frame(con, "reg_population")
+    fl = _frame(con, "reg_flows")
+    me = _frame(con, "reg_measures")
+    counts = info["counts"]
+    con.close()
+    sid = source_id or f"register/{root.resolve().name}"
+    have_defs = set(atlas.query("SELECT measure FROM measure_defs")["measure"])
+    old = atlas.query("SELECT load_id FROM provenance WHERE source_id = ?", [sid])
+    if len(old):
+        have_defs -= set(atlas.query("SELECT measure FROM measure_defs WHERE load_id = ?", [int(old["load_id"].iloc[0])])["measure"])
+    defs = agg.MEASURE_DEFS[~agg.MEASURE_DEFS["measure"].isin(have_defs)]
+    tables = {"population": pop, "flows": fl, "measures": me, "measure_defs": defs}
+    batches = []
+    geo = info["geo"]
+    has_areas = atlas.query("SELECT count(*) AS n FROM areas WHERE level = 'sector' AND layout = ?",
+                            [info["layout"]])["n"].iloc[0]
+    if not has_areas and geo is not None:
+        at = _area_tables(geo, levelmap)
+        batches.append(LoadBatch(source_id=f"{sid}/areas", family="register_geography", path=str(root / "geography.parquet"),
+                                 sha256=_folder_sha(root)[:64] if False else hashlib.sha256(pd.util.hash_pandas_object(geo).values.tobytes()).hexdigest(),
+                                 tables=at, title="Register extract geography (sector hierarchy)", privacy="open",
+                                 rows_read=len(geo)))
+    years = info["years"]
+    man = info["manifest"]
+    batches.append(LoadBatch(
+        source_id=sid, family="register", path=str(root), sha256=_folder_sha(root), tables=tables,
+        title=("Synthetic population register (aankomst register generate, seed "
+               f"{man.get('seed')})" if man.get("generator") else f"Register extract {root.name}"),
+        publisher="synthetic (Aankomst)" if man.get("generator") else "National Register extract",
+        reference_date=f"{years[0]}-01-01/{years[1] + 1}-01-01", licence="restricted: aggregates of person-level data",
+        privacy="restricted", rows_read=int(sum(counts.values())) if counts else 0, warnings=info["warnings"],
+    ))
+    atlas.load(batches)
+    thr = threshold or int(atlas.setting("small_cell_threshold", "5") or 5)
+    protection = {"population": protection_report(pop, thr), "flows": protection_report(fl, thr)}
+    secs = dict(info["seconds"])
+    secs["write"] = time.perf_counter() - t
+    res = RegisterLoadResult(sid, counts, {k: len(v) for k, v in tables.items()},
+                             sorted(levelmap["level"].unique()), info["warnings"], protection, secs)
+    if typology:
+        try:
+            from aankomst.register.typology import store_typology
+
+            t = time.perf_counter()
+            store_typology(atlas, source_id=f"{sid}/typology")
+            secs["typology"] = time.perf_counter() - t
+        except AankomstError as exc:
+            res.warnings.append(f"typology not computed: {exc}")
+    secs["total"] = time.perf_counter() - t0
+    return res

@@ -1,0 +1,295 @@
+"""Helpers shared by the readers: code normalisation, spreadsheet and text reading with clear
+errors, and constructors for the atlas tables."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from aankomst.errors import InputError, InputProblem
+from aankomst.store.schema import TABLE_COLUMNS
+
+#: Layout tokens used in the Provincies-in-Cijfers file names -> (level, layout).
+LEVEL_TOKENS: dict[str, tuple[str, str]] = {
+    "statsec": ("sector", "2025"),
+    "statsec2024": ("sector", "2024"),
+    "statsec2019": ("sector", "2019"),
+    "ggw7": ("neighbourhood", "2025"),
+    "ggw72024": ("neighbourhood", "2024"),
+    "deelgemeente": ("deelgemeente", "2024"),
+    "deelgemeente2024": ("deelgemeente", "2024"),
+    "gemeente": ("municipality", "2025"),
+    "gemeente2024": ("municipality", "2024"),
+    "gemeente2018": ("municipality", "2018"),
+    "arrondiss": ("arrondissement", "2025"),
+    "arrondiss2024": ("arrondissement", "2025"),
+    "provincie": ("province", "2025"),
+    "provincie2024": ("province", "2025"),
+    "gewest": ("region", "2025"),
+    "belgie": ("country", "2025"),
+    "kerntypering": ("area_type", "2025"),
+    "uitrustingsgraad": ("area_type", "2025"),
+}
+"""Name tokens of the boundary/crosswalk files and the (level, layout) they denote.
+Arrondissements, provinces and regions did not change in Flanders and Brussels between 2024 and
+2025, so their 2024 files are the 2025 layout."""
+
+#: Area-type families whose codes get a prefix so they cannot collide with other area types.
+TYPE_PREFIX = {"kerntypering": "kerntypering_", "uitrustingsgraad": "uitrustingsgraad_"}
+
+
+def norm_code(value: object) -> str | None:
+    """Return an area code as text: ``41002.0`` -> ``"41002"``, strips blanks; ``None`` if empty."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if np.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+    text = str(value).strip()
+    if text in ("", "nan", "None", "NaN", "<NA>"):
+        return None
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text
+
+
+def norm_codes(series: pd.Series) -> pd.Series:
+    """Vectorised :func:`norm_code`."""
+    return pd.Series([norm_code(v) for v in series.tolist()], index=series.index, dtype=object)
+
+
+def nis5(value: object) -> str | None:
+    """Return a NIS/REFNIS code zero-padded to 5 digits (``2000`` -> ``"02000"``)."""
+    c = norm_code(value)
+    if c is None:
+        return None
+    return c.zfill(5) if c.isdigit() else c
+
+
+def level_code(token: str, value: object) -> str | None:
+    """Normalise a code of the level denoted by a file-name token (padding, type prefixes)."""
+    c = norm_code(value)
+    if c is None:
+        return None
+    level = LEVEL_TOKENS[token][0]
+    if level in ("municipality", "arrondissement", "province", "region") and c.isdigit():
+        return c.zfill(5)
+    if level == "country":
+        return "BE"
+    if token in TYPE_PREFIX:
+        return TYPE_PREFIX[token] + c
+    return c
+
+
+def read_excel(path: Path, *, header: int | None = 0, sheet: int | str = 0, dtype: object = object) -> pd.DataFrame:
+    """Read a spreadsheet (xlsx or old xls) quickly, or raise :class:`InputError`.
+
+    Uses the calamine engine when installed (about 10x faster than openpyxl), else openpyxl/xlrd.
+    """
+    try:
+        import python_calamine  # noqa: F401
+
+        engine = "calamine"
+    except ImportError:  # pragma: no cover - fallback
+        engine = "xlrd" if str(path).lower().endswith(".xls") else "openpyxl"
+    try:
+        return pd.read_excel(path, sheet_name=sheet, header=header, dtype=dtype, engine=engine)
+    except Exception as exc:  # corrupt workbook, wrong format …
+        raise InputError(
+            str(path),
+            f"cannot read the workbook: {type(exc).__name__}: {exc}",
+            expected="an intact Excel workbook (.xlsx or .xls) as published",
+        ) from exc
+
+
+def read_text(path: Path, *, encodings: Iterable[str] = ("utf-8-sig",)) -> str:
+    """Read a text file, trying ``encodings`` in turn; the error names the byte and line."""
+    data = Path(path).read_bytes()
+    last: UnicodeDecodeError | None = None
+    for enc in encodings:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError as exc:
+            last = exc
+    assert last is not None
+    line = data[: last.start].count(b"\n") + 1
+    raise InputError(
+        str(path),
+        f"byte {data[last.start:last.start + 1]!r} at position {last.start} is not valid "
+        f"{'/'.join(encodings)} text",
+        row=line,
+        expected="a UTF-8 encoded text file (re-save it as UTF-8)",
+    )
+
+
+def read_csv_text(
+    path: Path,
+    *,
+    sep: str,
+    required: list[str],
+    dtype: object = str,
+    encodings: Iterable[str] = ("utf-8-sig",),
+) -> pd.DataFrame:
+    """Read a delimited text file with a header; check delimiter and required columns.
+
+    Adds ``source_row``: the 1-based line number (header = line 1).
+    """
+    text = read_text(path, encodings=encodings)
+    first = text.splitlines()[0] if text else ""
+    if sep not in first:
+        found = max((",", ";", "\t", "|"), key=first.count)
+        raise InputError(
+            str(path),
+            f"the header line has no {sep!r} delimiter" + (f" (it looks {found!r}-separated)" if first.count(found) else ""),
+            row=1,
+            expected=f"{_sep_name(sep)}-separated columns {', '.join(required)}",
+        )
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=dtype, keep_default_na=False, na_values=[""])
+    except pd.errors.ParserError as exc:
+        raise InputError(str(path), f"cannot parse the file: {exc}", expected=f"{_sep_name(sep)}-separated text") from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(
+            str(path),
+            f"missing column(s) {missing}; the header has {list(df.columns)}",
+            row=1,
+            column=missing[0],
+            expected=f"columns {', '.join(required)}",
+        )
+    df["source_row"] = np.arange(2, len(df) + 2)
+    return df
+
+
+def _sep_name(sep: str) -> str:
+    return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(sep, repr(sep))
+
+
+def open_zip_member(path: Path, pattern: str = "") -> tuple[zipfile.ZipFile, str]:
+    """Open a zip archive and pick its (only / first matching) member; clear error if corrupt."""
+    try:
+        zf = zipfile.ZipFile(path)
+        names = [n for n in zf.namelist() if not n.endswith("/")]
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InputError(
+            str(path),
+            f"the zip archive is truncated or corrupt ({exc})",
+            expected="an intact zip archive as downloaded from the publisher (download it again)",
+        ) from exc
+    picks = [n for n in names if pattern.lower() in n.lower()] or names
+    if not picks:
+        raise InputError(str(path), "the zip archive is empty", expected="one data file inside the archive")
+    return zf, picks[0]
+
+
+def numeric(
+    path: str,
+    df: pd.DataFrame,
+    column: str,
+    *,
+    count: bool = False,
+    allow_missing: bool = True,
+    row_col: str = "source_row",
+) -> pd.Series:
+    """Convert a column to numbers; non-numeric (or, for counts, negative/fractional) values raise
+    :class:`InputError` naming every bad row (up to 20)."""
+    raw = df[column]
+    vals = pd.to_numeric(raw, errors="coerce")
+    blank = raw.isna() | (raw.astype(str).str.strip() == "")
+    bad = vals.isna() & ~blank
+    if not allow_missing:
+        bad = bad | blank
+    if count:
+        bad = bad | (vals < 0) | ((vals.notna()) & (vals != vals.round()))
+    if bad.any():
+        rows = df[row_col] if row_col in df.columns else pd.Series(df.index + 2, index=df.index)
+        what = "a count of persons (0, 1, 2, …)" if count else "a number"
+        problems = [
+            InputProblem(path, int(rows.loc[i]), column, f"value {raw.loc[i]!r} is not {what}", what)
+            for i in df.index[bad.to_numpy()][:20]
+        ]
+        raise InputError(path, problems[0].message, problems=problems)
+    return vals
+
+
+def frame(table: str, data: dict[str, object] | pd.DataFrame, *, keep_rows: bool = True) -> pd.DataFrame:
+    """Build a DataFrame with exactly the columns of ``table`` (missing ones filled with None)."""
+    df = pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data
+    out = pd.DataFrame(index=df.index)
+    for c in TABLE_COLUMNS[table]:
+        out[c] = df[c] if c in df.columns else None
+    if keep_rows and "source_row" in df.columns:
+        out["source_row"] = df["source_row"]
+    if table == "crosswalks":
+        out["weight"] = out["weight"].fillna(1.0).astype(float)
+        out["weight_basis"] = out["weight_basis"].fillna("whole")
+        out["split"] = out["split"].fillna(False).astype(bool)
+    return out.reset_index(drop=True)
+
+
+def check_unique(path: str, df: pd.DataFrame, keys: list[str], what: str) -> None:
+    """Raise :class:`InputError` when ``keys`` are duplicated (names both rows)."""
+    dup = df.duplicated(keys, keep=False)
+    if dup.any():
+        sub = df[dup]
+        first = sub.iloc[0]
+        same = sub[(sub[keys] == first[keys]).all(axis=1)]
+        rows = [int(r) for r in same.get("source_row", pd.Series(same.index + 2)).tolist()]
+        key_text = ", ".join(f"{k}={first[k]!r}" for k in keys)
+        raise InputError(
+            path,
+            f"duplicate key ({key_text}) on rows {rows}; {int(dup.sum())} rows share a key in all",
+            row=rows[1] if len(rows) > 1 else rows[0],
+            column=keys[-1],
+            expected=f"one row per {what}",
+        )
+
+
+def first_line(path: Path, n: int = 4096) -> str:
+    """Return the first line of a (possibly zipped) text file, for sniffing."""
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".zip":
+            zf = zipfile.ZipFile(p)
+            names = [x for x in zf.namelist() if not x.endswith("/")]
+            with zf.open(names[0]) as fh:
+                raw = fh.read(n)
+        else:
+            with open(p, "rb") as fh:
+                raw = fh.read(n)
+    except Exception:
+        return ""
+    return raw.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[0] if raw else ""
+
+
+def is_zip(path: Path) -> bool:
+    """True when the file starts like a zip archive (xlsx files are zips too)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def xlsx_header(path: Path) -> list[str]:
+    """Return the first row of the first sheet of a workbook as text (for sniffing), or []."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        wb = CalamineWorkbook.from_path(str(path))
+        rows = wb.get_sheet_by_index(0).to_python(nrows=1)
+        return [str(v) for v in rows[0]] if rows else []
+    except Exception:
+        try:
+            df = read_excel(path, header=None).head(1)
+            return [str(v) for v in df.iloc[0].tolist()] if len(df) else []
+        except Exception:
+            return []

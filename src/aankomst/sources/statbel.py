@@ -1,0 +1,346 @@
+"""Readers of Statbel open data: population per statistical sector (``OPEN DATA_SECTOREN_*``),
+fiscal income per sector (``fisc*``), population by municipality × sex × nationality × age
+(``TF_SOC_POP_STRUCT_*``, both column namings), taxable income per municipality
+(``TF_PSNL_INC_TAX_MUNTY``) and the 2011 census housing table per sector.
+
+Layouts follow the reference date: sectors ``2019`` for 2019–2023, ``2024``, ``2025``; before 2019
+sectors ``2011``; municipalities ``2018`` (589, the 1977–2018 layout) up to 2018, ``2024`` for
+2019–2024, ``2025`` from 2025.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from aankomst.errors import InputError
+from aankomst.sources._util import check_unique, frame, nis5, norm_code, numeric, open_zip_member, read_excel
+from aankomst.sources.base import LoadBatch, sha256_file
+from aankomst.sources.meta import provenance
+
+SECTOR_RE = re.compile(r"^\d{5}[A-Z0-9]{3}[A-Z0-9-]$")
+
+
+def sector_layout(year: int) -> str:
+    """Statistical-sector layout in force on 1 January of ``year``."""
+    if year >= 2025:
+        return "2025"
+    if year >= 2024:
+        return "2024"
+    if year >= 2019:
+        return "2019"
+    if year >= 2011:
+        return "2011"
+    return "2001"
+
+
+def municipality_layout(year: int) -> str:
+    """Municipal layout in force on 1 January of ``year`` (589 municipalities up to 2018)."""
+    if year >= 2025:
+        return "2025"
+    if year >= 2019:
+        return "2024"
+    return "2018"
+
+
+def _year_from_name(path: Path) -> int:
+    m = re.search(r"(19|20)\d\d", Path(path).stem)
+    if not m:
+        raise InputError(str(path), "no year in the file name", expected="a name such as OPEN DATA_SECTOREN_2019.xlsx")
+    return int(m.group(0))
+
+
+def _check_sector_codes(path: str, df: pd.DataFrame, col: str) -> None:
+    bad = ~df[col].fillna("").str.match(SECTOR_RE)
+    if bad.any():
+        i = df.index[bad.to_numpy()][0]
+        raise InputError(path, f"sector code {df.loc[i, col]!r} is not a statistical-sector code", row=int(df.loc[i, "source_row"]),
+                         column=col, expected="9 characters: NIS code + 3 letters/digits + digit or '-', e.g. 11002A00-")
+
+
+def read_open_data_sectors(path: Path) -> list[LoadBatch]:
+    """``OPEN DATA_SECTOREN_<year>.xlsx``: residents per sector on 1 January -> ``population``
+    (sector, scheme total), sector and municipality ``areas`` with names nl/fr and area (km²,
+    from hm²), sector -> municipality links."""
+    path = Path(path)
+    year = _year_from_name(path)
+    df = read_excel(path)
+    df.columns = [str(c).strip() for c in df.columns]
+    req = ["CD_REFNIS", "CD_SECTOR", "POPULATION"]
+    missing = [c for c in req if c not in df.columns]
+    if missing:
+        raise InputError(str(path), f"missing column(s) {missing}; header {list(df.columns)}", row=1, column=missing[0],
+                         expected="columns CD_REFNIS, CD_SECTOR, POPULATION, TX_DESCR_SECTOR_NL/FR, TX_DESCR_NL/FR")
+    df["source_row"] = np.arange(2, len(df) + 2)
+    df["CD_SECTOR"] = df["CD_SECTOR"].map(norm_code)
+    df["CD_REFNIS"] = df["CD_REFNIS"].map(nis5)
+    _check_sector_codes(str(path), df, "CD_SECTOR")
+    check_unique(str(path), df, ["CD_SECTOR"], "sector")
+    pop = numeric(str(path), df, "POPULATION", count=True, allow_missing=False)
+    sl, ml = sector_layout(year), municipality_layout(year)
+    area_col = next((c for c in df.columns if c.upper().startswith("OPPERVLAK")), None)
+    km2 = numeric(str(path), df, area_col) / 100.0 if area_col else None
+    sectors = frame("areas", {
+        "level": "sector", "layout": sl, "code": df["CD_SECTOR"],
+        "name_nl": df.get("TX_DESCR_SECTOR_NL"), "name_fr": df.get("TX_DESCR_SECTOR_FR"),
+        "area_km2": km2, "source_row": df["source_row"],
+    })
+    mun = df.drop_duplicates("CD_REFNIS")
+    municipalities = frame("areas", {
+        "level": "municipality", "layout": ml, "code": mun["CD_REFNIS"],
+        "name_nl": mun.get("TX_DESCR_NL"), "name_fr": mun.get("TX_DESCR_FR"),
+    })
+    cw = frame("crosswalks", {
+        "from_level": "sector", "from_layout": sl, "from_code": df["CD_SECTOR"],
+        "to_level": "municipality", "to_layout": ml, "to_code": df["CD_REFNIS"],
+    })
+    population = frame("population", {
+        "level": "sector", "layout": sl, "code": df["CD_SECTOR"], "ref_date": pd.Timestamp(f"{year}-01-01").date(),
+        "scheme": "total", "grp": "total", "sex": "T", "age_band": "total", "count": pop.astype("int64"),
+        "source_row": df["source_row"],
+    })
+    meta = provenance(path, "statbel_sectors")
+    meta["reference_date"] = f"{year}-01-01"
+    return [LoadBatch(
+        source_id=f"statbel/OPEN_DATA_SECTOREN_{year}", family="statbel_sectors", path=str(path),
+        sha256=sha256_file(path),
+        tables={"areas": pd.concat([sectors, municipalities], ignore_index=True), "crosswalks": cw,
+                "population": population},
+        rows_read=len(df), **meta,
+    )]
+
+
+FISC_MEASURES = {
+    "nb_declaration": ("tax_declarations", "declarations"),
+    "revenu_total_net_imposable": ("total_net_taxable_income", "EUR"),
+    "revenu_moyen_decla": ("mean_taxable_income_declaration", "EUR"),
+    "revenu_median_decla": ("median_taxable_income_declaration", "EUR"),
+}
+
+
+def read_fisc_sectors(path: Path) -> list[LoadBatch]:
+    """``fisc<year>_*.xls``: fiscal income per sector (income year) -> ``measures``
+    ``tax_declarations``, ``total_net_taxable_income``, ``mean_…`` and
+    ``median_taxable_income_declaration`` (EUR per declaration). Suppressed (empty) cells are
+    left out."""
+    path = Path(path)
+    year = _year_from_name(path)
+    df = read_excel(path)
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    missing = [c for c in ["cd_sector", *FISC_MEASURES] if c not in df.columns]
+    if missing:
+        raise InputError(str(path), f"missing column(s) {missing}; header {list(df.columns)}", row=1, column=missing[0],
+                         expected="columns cd_sector, " + ", ".join(FISC_MEASURES))
+    df["source_row"] = np.arange(2, len(df) + 2)
+    df["cd_sector"] = df["cd_sector"].map(norm_code)
+    _check_sector_codes(str(path), df, "cd_sector")
+    check_unique(str(path), df, ["cd_sector"], "sector")
+    sl = sector_layout(year)
+    parts = []
+    for col, (mid, unit) in FISC_MEASURES.items():
+        v = numeric(str(path), df, col)
+        ok = v.notna()
+        parts.append(frame("measures", {
+            "level": "sector", "layout": sl, "code": df.loc[ok, "cd_sector"], "measure": mid, "period": str(year),
+            "value": v[ok].astype(float), "unit": unit, "source_row": df.loc[ok, "source_row"],
+        }))
+    areas = frame("areas", {"level": "sector", "layout": sl, "code": df["cd_sector"]})
+    meta = provenance(path, "statbel_fisc_sectors")
+    meta["reference_date"] = f"income year {year}"
+    return [LoadBatch(
+        source_id=f"statbel/fisc{year}", family="statbel_fisc_sectors", path=str(path), sha256=sha256_file(path),
+        tables={"areas": areas, "measures": pd.concat(parts, ignore_index=True)}, rows_read=len(df),
+        warnings=[f"{int(numeric(str(path), df, 'revenu_median_decla').isna().sum())} sector median(s) suppressed by Statbel (empty)"],
+        **meta,
+    )]
+
+
+# ----------------------------------------------------------------------------- TF_SOC_POP_STRUCT
+
+_POP_COLUMNS = {
+    "code": ("CD_REFNIS", "CD_MUNTY_REFNIS"),
+    "name_nl": ("TX_DESCR_NL", "TX_MUNTY_DESCR_NL"),
+    "name_fr": ("TX_DESCR_FR", "TX_MUNTY_DESCR_FR"),
+}
+_POP_REQUIRED = ("CD_SEX", "CD_NATLTY", "CD_AGE", "MS_POPULATION")
+
+
+def _read_pipe_zip(path: Path, code_cols: list[str]):
+    """Read the pipe-separated text inside a Statbel zip with pyarrow (streaming from the archive)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    zf, member = open_zip_member(path, ".txt")
+    try:
+        with zf.open(member) as fh:
+            head = fh.read(65536).decode("utf-8", "replace").lstrip("\ufeff")
+        header = head.splitlines()[0] if head else ""
+        if "|" not in header:
+            found = max((",", ";", "\t"), key=header.count)
+            raise InputError(f"{path}!{member}", "the header line has no '|' delimiter"
+                             + (f" (it looks {found!r}-separated)" if header.count(found) else ""),
+                             row=1, expected="pipe-separated text as published by Statbel")
+        cols = [c.strip() for c in header.split("|")]
+        types = {c: pa.string() for c in cols if c.startswith(("CD_", "TX_"))}
+        with zf.open(member) as fh:
+            table = pcsv.read_csv(
+                fh,
+                read_options=pcsv.ReadOptions(encoding="utf8", block_size=1 << 24),
+                parse_options=pcsv.ParseOptions(delimiter="|"),
+                convert_options=pcsv.ConvertOptions(column_types=types, strings_can_be_null=False),
+            )
+    except InputError:
+        raise
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError, EOFError, Exception) as exc:
+        text = str(exc).splitlines()[0][:300]
+        kind = "truncated or corrupt archive" if "zip" in type(exc).__name__.lower() or "CRC" in text or isinstance(exc, EOFError) else "unreadable text"
+        raise InputError(f"{path}!{member}", f"{kind}: {type(exc).__name__}: {text}",
+                         expected="pipe-separated UTF-8 text in an intact zip archive (download it again)") from exc
+    return table, member, cols
+
+
+def _bad_numeric(con, path: str, col: str, count: bool = True) -> None:
+    """Raise for the first non-numeric (or negative) value of ``col`` in the registered table ``t``."""
+    expr = f'TRY_CAST("{col}" AS DOUBLE)'
+    cond = f'{expr} IS NULL' + (f' OR {expr} < 0 OR {expr} <> round({expr})' if count else "")
+    rows = con.execute(f'SELECT rn, "{col}" FROM t WHERE {cond} ORDER BY rn LIMIT 5').fetchall()
+    if rows:
+        what = "a count of persons (0, 1, 2, …)" if count else "a number"
+        raise InputError(path, f"value {rows[0][1]!r} is not {what}", row=int(rows[0][0]), column=col, expected=what)
+
+
+def read_pop_struct(path: Path) -> list[LoadBatch]:
+    """``TF_SOC_POP_STRUCT_<year>.zip``: population on 1 January by municipality × sex × nationality
+    (BEL/ETR) × age -> ``population`` at municipality level with schemes ``total`` and
+    ``nationality``, sex ``T/M/F`` and age bands ``total``, ``0-4`` … ``95-99``, ``100+``; municipality,
+    arrondissement, province and region ``areas`` (names nl/fr) and their links.
+
+    Accepts the 2009–2015 naming (``CD_MUNTY_REFNIS``, ``TX_MUNTY_DESCR_*``) and the later one
+    (``CD_REFNIS``, ``TX_DESCR_*``). Civil status is summed over.
+    """
+    import duckdb
+    import pyarrow as pa
+
+    path = Path(path)
+    table, member, cols = _read_pipe_zip(path, [])
+    where = f"{path}!{member}"
+    pick = {k: next((c for c in opts if c in cols), None) for k, opts in _POP_COLUMNS.items()}
+    missing = [c for c in _POP_REQUIRED if c not in cols]
+    if pick["code"] is None:
+        missing.insert(0, "CD_REFNIS (or CD_MUNTY_REFNIS)")
+    if missing:
+        raise InputError(where, f"missing column(s) {missing}; the header has {cols}", row=1, column=missing[0],
+                         expected="Statbel TF_SOC_POP_STRUCT columns: CD_REFNIS or CD_MUNTY_REFNIS, CD_SEX, CD_NATLTY, CD_AGE, MS_POPULATION, CD_YEAR")
+    year = _year_from_name(path)
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads TO 2")
+        table = table.append_column("rn", pa.array(np.arange(2, table.num_rows + 2)))
+        con.register("t", table)
+        code = pick["code"]
+        _bad_numeric(con, where, "MS_POPULATION")
+        _bad_numeric(con, where, "CD_AGE")
+        checks = [
+            ("CD_SEX", "CD_SEX NOT IN ('M', 'F')", "M or F"),
+            ("CD_NATLTY", "CD_NATLTY NOT IN ('BEL', 'ETR')", "BEL or ETR"),
+            (code, f"NOT regexp_full_match(\"{code}\", '\\d{{4,5}}')", "a 4- or 5-digit REFNIS code"),
+        ]
+        if "CD_YEAR" in cols:
+            checks.append(("CD_YEAR", f"TRY_CAST(CD_YEAR AS INTEGER) IS DISTINCT FROM {year}", f"{year} (the year in the file name)"))
+        for col, cond, exp in checks:
+            bad = con.execute(f'SELECT rn, "{col}" FROM t WHERE {cond} ORDER BY rn LIMIT 1').fetchall()
+            if bad:
+                raise InputError(where, f"value {bad[0][1]!r} in column {col}", row=int(bad[0][0]), column=col, expected=exp)
+        civ = "CD_CIV_STS" if "CD_CIV_STS" in cols else "NULL"
+        dup = con.execute(
+            f'SELECT min(rn), max(rn), "{code}", CD_SEX, CD_NATLTY, CD_AGE FROM t '
+            f'GROUP BY "{code}", CD_SEX, CD_NATLTY, {civ}, CD_AGE HAVING count(*) > 1 LIMIT 1'
+        ).fetchall()
+        if dup:
+            d = dup[0]
+            raise InputError(where, f"duplicate key (municipality {d[2]}, sex {d[3]}, nationality {d[4]}, age {d[5]}) on rows {d[0]} and {d[1]}",
+                             row=int(d[1]), column=code, expected="one row per municipality × sex × nationality × civil status × age")
+        band = ("CASE WHEN CAST(CD_AGE AS INTEGER) >= 100 THEN '100+' ELSE "
+                "CAST(CAST(CD_AGE AS INTEGER) // 5 * 5 AS VARCHAR) || '-' || CAST(CAST(CD_AGE AS INTEGER) // 5 * 5 + 4 AS VARCHAR) END")
+        pop = con.execute(f"""
+            WITH b AS (SELECT lpad("{code}", 5, '0') AS code, CD_SEX AS sex, CD_NATLTY AS nat, {band} AS band,
+                              CAST(MS_POPULATION AS BIGINT) AS n FROM t)
+            SELECT code, coalesce(nat, 'total') AS grp, CASE WHEN nat IS NULL THEN 'total' ELSE 'nationality' END AS scheme,
+                   coalesce(sex, 'T') AS sex, coalesce(band, 'total') AS age_band, sum(n)::BIGINT AS count
+            FROM b GROUP BY GROUPING SETS ((code, nat, sex, band), (code, nat, sex), (code, nat, band), (code, nat),
+                                           (code, sex, band), (code, sex), (code, band), (code))
+        """).df()
+        geo_cols = {"arr": "CD_DSTR_REFNIS", "prov": "CD_PROV_REFNIS", "rgn": "CD_RGN_REFNIS"}
+        sel = [f'lpad("{code}", 5, \'0\') AS code']
+        for alias, col in [("name_nl", pick["name_nl"]), ("name_fr", pick["name_fr"])]:
+            sel.append(f'any_value("{col}") AS {alias}' if col else f"NULL AS {alias}")
+        for alias, col in geo_cols.items():
+            sel.append(f'any_value("{col}") AS {alias}' if col in cols else f"NULL AS {alias}")
+        for alias, col in [("arr_nl", "TX_ADM_DSTR_DESCR_NL"), ("arr_fr", "TX_ADM_DSTR_DESCR_FR"),
+                           ("prov_nl", "TX_PROV_DESCR_NL"), ("prov_fr", "TX_PROV_DESCR_FR")]:
+            sel.append(f'any_value("{col}") AS {alias}' if col in cols else f"NULL AS {alias}")
+        units = con.execute(f"SELECT {', '.join(sel)} FROM t GROUP BY 1").df()
+    finally:
+        con.close()
+    ml = municipality_layout(year)
+    al = "2018" if ml == "2018" else "2025"
+    units["arr"] = units["arr"].map(nis5)
+    units["rgn"] = units["rgn"].map(nis5)
+    units["prov"] = [nis5(p) if norm_code(p) else ("04000" if r == "04000" else None) for p, r in zip(units["prov"], units["rgn"])]
+    areas = [frame("areas", {"level": "municipality", "layout": ml, "code": units["code"],
+                             "name_nl": units["name_nl"], "name_fr": units["name_fr"]})]
+    links = []
+    if units["arr"].notna().any():
+        a = units.dropna(subset=["arr"]).drop_duplicates("arr")
+        areas.append(frame("areas", {"level": "arrondissement", "layout": al, "code": a["arr"], "name_nl": a["arr_nl"], "name_fr": a["arr_fr"]}))
+        u = units.dropna(subset=["arr"])
+        links.append(frame("crosswalks", {"from_level": "municipality", "from_layout": ml, "from_code": u["code"],
+                                          "to_level": "arrondissement", "to_layout": al, "to_code": u["arr"]}))
+        a2 = a.dropna(subset=["prov"])
+        links.append(frame("crosswalks", {"from_level": "arrondissement", "from_layout": al, "from_code": a2["arr"],
+                                          "to_level": "province", "to_layout": "2025", "to_code": a2["prov"]}))
+    if units["prov"].notna().any():
+        p = units.dropna(subset=["prov"]).drop_duplicates("prov")
+        bxl = p["prov"] == "04000"
+        areas.append(frame("areas", {
+            "level": "province", "layout": "2025", "code": p["prov"],
+            "name_nl": np.where(bxl, "Brussels Hoofdstedelijk Gewest", p["prov_nl"]),
+            "name_fr": np.where(bxl, "Région de Bruxelles-Capitale", p["prov_fr"])}))
+        u = units.dropna(subset=["prov"])
+        links.append(frame("crosswalks", {"from_level": "municipality", "from_layout": ml, "from_code": u["code"],
+                                          "to_level": "province", "to_layout": "2025", "to_code": u["prov"]}))
+        pr = p.dropna(subset=["rgn"])
+        links.append(frame("crosswalks", {"from_level": "province", "from_layout": "2025", "from_code": pr["prov"],
+                                          "to_level": "region", "to_layout": "2025", "to_code": pr["rgn"]}))
+    if units["rgn"].notna().any():
+        from aankomst.sources.boundaries import REGION_NAMES
+
+        regs = sorted(units["rgn"].dropna().unique())
+        areas.append(frame("areas", {"level": "region", "layout": "2025", "code": regs,
+                                     "name_nl": [REGION_NAMES.get(r, (None,) * 3)[0] for r in regs],
+                                     "name_fr": [REGION_NAMES.get(r, (None,) * 3)[1] for r in regs],
+                                     "name_en": [REGION_NAMES.get(r, (None,) * 3)[2] for r in regs]}))
+        u = units.dropna(subset=["rgn"])
+        links.append(frame("crosswalks", {"from_level": "municipality", "from_layout": ml, "from_code": u["code"],
+                                          "to_level": "region", "to_layout": "2025", "to_code": u["rgn"]}))
+        links.append(frame("crosswalks", {"from_level": "region", "from_layout": "2025", "from_code": regs,
+                                          "to_level": "country", "to_layout": "2025", "to_code": "BE"}))
+        areas.append(frame("areas", {"level": ["country"], "layout": ["2025"], "code": ["BE"],
+                                     "name_nl": ["België"], "name_fr": ["Belgique"], "name_en": ["Belgium"]}))
+    population = frame("population", {
+        "level": "municipality", "layout": ml, "code": pop["code"], "ref_date": pd.Timestamp(f"{year}-01-01").date(),
+        "scheme": pop["scheme"], "grp": pop["grp"], "sex": pop["sex"], "age_band": pop["age_band"], "count": pop["count"],
+    })
+    meta = provenance(path, "statbel_pop_struct")
+    meta["reference_date"] = f"{year}-01-01"
+    tables = {"areas": pd.concat(areas, ignore_index=True).drop_duplicates(["level", "layout", "code"]), "population": population}
+    if links:
+        tables["crosswalks"] = pd.concat(links, ignore_index=True).drop_duplicates(
+            ["from_level", "from_layout", "from_code", "to_level", "to_layout", "to_code"])
+    return [LoadBatch(
+        source_id=f"statbel/TF_SOC_POP_STRUCT_{year}", family="statbel_pop_struct", path=str(path),
+        sha256=sha256_file(path), tables=tables, rows_read=int(table.num_rows), **meta,
+    )]

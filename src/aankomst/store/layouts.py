@@ -1,0 +1,234 @@
+"""Layouts over time: re-express counts published on one layout (or level) on another by
+summing along the ``crosswalks`` — with the weights stored there and a ``split`` flag wherever a
+unit is divided — and check the area hierarchy.
+
+Conventions: a crosswalk row says which share (``weight``) of a *from* unit lies in a *to* unit.
+Re-expressing a count multiplies it by the weight and sums per *to* unit; a result row is
+``split`` when any contributing unit was divided (its count is then an estimate, e.g. with equal
+weights), and units without any link are returned in ``unmapped`` — never dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from aankomst.errors import AankomstError, UnknownCodeError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aankomst.sources.base import LoadBatch
+    from aankomst.store.atlas import Atlas
+
+
+@dataclass
+class Reexpressed:
+    """Counts re-expressed on another layout.
+
+    Attributes
+    ----------
+    data
+        Columns ``level, layout, code`` (target) + the key columns of the table + ``count``
+        (float when weights are fractional) + ``split`` (bool: some of it comes from a divided
+        unit) + ``n_from`` (number of contributing source units).
+    unmapped
+        Source rows whose unit has no path to the target (with their counts).
+    path
+        The chain of ``(level, layout)`` steps used.
+    """
+
+    data: pd.DataFrame
+    unmapped: pd.DataFrame
+    path: list[tuple[str, str]] = field(default_factory=list)
+
+
+def link_graph(atlas: "Atlas") -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """The (level, layout) pairs connected by crosswalks (directed from -> to)."""
+    rows = atlas.query("SELECT DISTINCT from_level, from_layout, to_level, to_layout FROM crosswalks").itertuples(index=False)
+    g: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for fl, fy, tl, ty in rows:
+        g.setdefault((fl, fy), set()).add((tl, ty))
+    return g
+
+
+def find_path(atlas: "Atlas", src: tuple[str, str], dst: tuple[str, str]) -> list[tuple[str, str]]:
+    """Shortest chain of crosswalk steps from ``src`` to ``dst`` (breadth first); prefers direct links."""
+    if src == dst:
+        return [src]
+    g = link_graph(atlas)
+    prev: dict[tuple[str, str], tuple[str, str]] = {}
+    q = deque([src])
+    seen = {src}
+    while q:
+        cur = q.popleft()
+        for nxt in sorted(g.get(cur, ())):
+            if nxt in seen:
+                continue
+            prev[nxt] = cur
+            if nxt == dst:
+                path = [dst]
+                while path[-1] != src:
+                    path.append(prev[path[-1]])
+                return path[::-1]
+            seen.add(nxt)
+            q.append(nxt)
+    raise AankomstError(
+        f"no crosswalk path from {src[0]}/{src[1]} to {dst[0]}/{dst[1]}; load the crosswalk tables "
+        "(e.g. crosswalks/agg_*.xlsx, statsec*_als_basis.xlsx) or an areas CSV with parent links"
+    )
+
+
+def mapping(atlas: "Atlas", path: list[tuple[str, str]]) -> pd.DataFrame:
+    """Compose the crosswalks along ``path`` into one table ``from_code, to_code, weight, split``."""
+    m: pd.DataFrame | None = None
+    for a, b in zip(path, path[1:]):
+        step = atlas.query(
+            "SELECT from_code, to_code, weight, split FROM crosswalks WHERE from_level = ? AND from_layout = ? "
+            "AND to_level = ? AND to_layout = ?", [a[0], a[1], b[0], b[1]])
+        if m is None:
+            m = step
+        else:
+            m = m.merge(step, left_on="to_code", right_on="from_code", suffixes=("", "_s"))
+            m = pd.DataFrame({"from_code": m["from_code"], "to_code": m["to_code_s"], "weight": m["weight"] * m["weight_s"],
+                              "split": m["split"] | m["split_s"]})
+            m = m.groupby(["from_code", "to_code"], as_index=False).agg(weight=("weight", "sum"), split=("split", "max"))
+    assert m is not None
+    return m
+
+
+_KEYS = {
+    "population": ["ref_date", "scheme", "grp", "sex", "age_band"],
+}
+
+
+def reexpress(atlas: "Atlas", *, from_level: str, from_layout: str, to_level: str, to_layout: str,
+              table: str = "population", where: dict[str, Any] | None = None,
+              frame: pd.DataFrame | None = None) -> Reexpressed:
+    """Re-express the counts of ``table`` at ``from_level``/``from_layout`` on
+    ``to_level``/``to_layout`` by summing along crosswalks.
+
+    Parameters
+    ----------
+    atlas
+        The atlas (crosswalks and, unless ``frame`` is given, the counts).
+    from_level, from_layout, to_level, to_layout
+        Source and target (e.g. ``municipality``/``2018`` -> ``municipality``/``2025`` or
+        ``sector``/``2019`` -> ``neighbourhood``/``2025``).
+    table
+        ``"population"`` (counts of persons).
+    where
+        Equality filters on the key columns, e.g. ``{"scheme": "nationality", "age_band": "total"}``.
+    frame
+        Counts to re-express instead of the atlas rows: columns ``code``, the key columns, ``count``.
+
+    Returns
+    -------
+    Reexpressed
+        ``data`` with ``split`` flags and ``unmapped`` units; counts are persons (float where a
+        split unit was shared out by weight).
+    """
+    if table not in _KEYS:
+        raise UnknownCodeError("table for re-expression", table, known=list(_KEYS))
+    keys = _KEYS[table]
+    if frame is None:
+        sql = f"SELECT code, {', '.join(keys)}, count FROM {table} WHERE level = ? AND layout = ?"
+        params: list[Any] = [from_level, from_layout]
+        for k, v in (where or {}).items():
+            if k not in keys:
+                raise UnknownCodeError("filter column", k, known=keys)
+            sql += f" AND {k} = ?"
+            params.append(v)
+        frame = atlas.query(sql, params)
+    path = find_path(atlas, (from_level, from_layout), (to_level, to_layout))
+    if len(path) == 1:
+        data = frame.assign(level=to_level, layout=to_layout, split=False, n_from=1)
+        return Reexpressed(data, frame.iloc[0:0], path)
+    m = mapping(atlas, path)
+    j = frame.merge(m, left_on="code", right_on="from_code", how="left")
+    unmapped = j[j["to_code"].isna()][["code", *keys, "count"]].reset_index(drop=True)
+    j = j[j["to_code"].notna()]
+    j["count"] = j["count"].astype(float) * j["weight"]
+    out = j.groupby(["to_code", *keys], as_index=False, dropna=False).agg(
+        count=("count", "sum"), split=("split", "max"), n_from=("code", "nunique"))
+    out = out.rename(columns={"to_code": "code"})
+    out.insert(0, "layout", to_layout)
+    out.insert(0, "level", to_level)
+    if not out["split"].any():
+        out["count"] = out["count"].round().astype("int64")
+    return Reexpressed(out.reset_index(drop=True), unmapped, path)
+
+
+def parents(atlas: "Atlas", level: str, layout: str, to_level: str, to_layout: str | None = None) -> pd.DataFrame:
+    """The parent of every unit at ``to_level`` (columns ``code, parent, weight, split``)."""
+    from aankomst.store.schema import CURRENT_LAYOUT
+
+    to_layout = to_layout or CURRENT_LAYOUT.get(to_level, "2025")
+    m = mapping(atlas, find_path(atlas, (level, layout), (to_level, to_layout)))
+    return m.rename(columns={"from_code": "code", "to_code": "parent"})
+
+
+def hierarchy_report(atlas: "Atlas") -> dict[str, Any]:
+    """Check the hierarchy of the current layout: sectors 2025 -> exactly one neighbourhood and one
+    municipality; municipality -> arrondissement -> province -> region -> country; Brussels
+    sectors -> monitoring neighbourhoods. Returns counts (0 problems = consistent)."""
+    out: dict[str, Any] = {}
+
+    def one_parent(level: str, layout: str, to_level: str, to_layout: str, like: str | None = None) -> dict[str, int]:
+        cond = "AND a.code LIKE ?" if like else ""
+        params = [to_level, to_layout, level, layout] + ([like] if like else [])
+        rows = atlas.query(
+            f"""SELECT n, count(*) AS k FROM (
+                  SELECT a.code, count(c.to_code) AS n FROM areas a
+                  LEFT JOIN crosswalks c ON c.from_level = a.level AND c.from_layout = a.layout AND c.from_code = a.code
+                       AND c.to_level = ? AND c.to_layout = ?
+                  WHERE a.level = ? AND a.layout = ? {cond} GROUP BY a.code) GROUP BY n""", params)
+        d = {int(n): int(k) for n, k in rows.itertuples(index=False)}
+        return {"units": sum(d.values()), "with_one": d.get(1, 0), "with_none": d.get(0, 0),
+                "with_several": sum(v for k, v in d.items() if k > 1)}
+
+    out["sector2025_neighbourhood"] = one_parent("sector", "2025", "neighbourhood", "2025")
+    out["sector2025_municipality"] = one_parent("sector", "2025", "municipality", "2025")
+    out["municipality_arrondissement"] = one_parent("municipality", "2025", "arrondissement", "2025")
+    out["arrondissement_province"] = one_parent("arrondissement", "2025", "province", "2025")
+    out["province_region"] = one_parent("province", "2025", "region", "2025")
+    out["region_country"] = one_parent("region", "2025", "country", "2025")
+    out["brussels_sector2019_monitor"] = one_parent("sector", "2019", "brussels_neighbourhood", "monitor", "21%")
+    out["brussels_sector2025_monitor"] = one_parent("sector", "2025", "brussels_neighbourhood", "monitor", "21%")
+    return out
+
+
+def derive_links(batches: list["LoadBatch"]) -> "LoadBatch | None":
+    """Links no published table gives but the loaded ones imply, as one batch
+    (``aankomst/derived_links``), always flagged by ``weight_basis``:
+
+    * Brussels sectors of the 2024 and 2025 layouts -> monitoring neighbourhoods, for sectors whose
+      code is unchanged since the 2019 layout (``weight_basis`` ``same_code``); sectors created in
+      2024/2025 stay unlinked (shown by :func:`hierarchy_report`).
+    """
+    from aankomst.sources.base import LoadBatch
+    from aankomst.sources._util import frame
+
+    cws = [b.tables["crosswalks"] for b in batches if "crosswalks" in b.tables and len(b.tables["crosswalks"])]
+    areas = [b.tables["areas"] for b in batches if "areas" in b.tables and len(b.tables["areas"])]
+    if not cws or not areas:
+        return None
+    cw = pd.concat([c[["from_level", "from_layout", "from_code", "to_level", "to_layout", "to_code", "weight", "split"]] for c in cws])
+    ar = pd.concat([a[["level", "layout", "code"]] for a in areas]).drop_duplicates()
+    mon = cw[(cw["from_level"] == "sector") & (cw["from_layout"] == "2019") & (cw["to_level"] == "brussels_neighbourhood")]
+    parts = []
+    for ly in ("2024", "2025"):
+        secs = ar[(ar["level"] == "sector") & (ar["layout"] == ly) & ar["code"].str.startswith("21")]
+        j = secs.merge(mon, left_on="code", right_on="from_code")
+        if len(j):
+            parts.append(frame("crosswalks", {"from_level": "sector", "from_layout": ly, "from_code": j["code"],
+                                              "to_level": j["to_level"], "to_layout": j["to_layout"], "to_code": j["to_code"],
+                                              "weight": j["weight"], "weight_basis": "same_code", "split": j["split"]}))
+    if not parts:
+        return None
+    out = pd.concat(parts, ignore_index=True)
+    return LoadBatch(source_id="aankomst/derived_links", family="derived", path="(derived from the loaded crosswalks)",
+                     sha256="-", tables={"crosswalks": out}, title="Links implied by the loaded tables (same sector code)",
+                     publisher="Aankomst", rows_read=len(out),
+                     warnings=[f"{len(out)} Brussels 2024/2025 sectors linked to monitoring neighbourhoods through an unchanged 2019 sector code"])

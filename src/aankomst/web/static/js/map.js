@@ -1,0 +1,478 @@
+// The map page: level, indicator (by theme), definition/group, period or change between two
+// dates, classification, legend with limits and counts, tooltip, search, area panel, exports.
+// Every view is in the query string (stable, shareable URLs). MapLibre GL JS draws the areas
+// only: no base-map tiles, nothing from another origin.
+import { api, apiUrl, copyLink, el, fmt, label, lang, loadI18n, readState, sourceText, t, unitText, writeState } from './common.js';
+import { renderProfile } from './profile.js';
+
+const DEFAULTS = { lang: 'nl', level: '', ind: '', gscheme: '', group: '', mode: 'map', period: '', from: '', to: '',
+  cls: '', k: '', pal: '', band: '0.5', limits: '', area: '', view: '' };
+const BUCKETS = [7, 10, 13];
+const NO_DATA = '#d9d9d9';
+const SUPPRESSED = '#ffffff';
+const $ = (id) => document.getElementById(id);
+
+const S = readState(DEFAULTS);
+const app = { levels: [], catalogue: [], themes: [], schemes: [], palettes: {}, groups: [], layer: null, bucket: null,
+  values: new Map(), result: null, map: null, hover: null, selected: null, t0: performance.now(), firstRender: null };
+window.__aankomst = app;
+
+function setStatus(text, isError = false) {
+  const s = $('status');
+  s.hidden = !text;
+  s.textContent = text || '';
+  s.classList.toggle('error', isError);
+}
+
+function bucketFor(z) {
+  let b = BUCKETS[0];
+  for (const x of BUCKETS) if (z >= x) b = x;
+  return b;
+}
+
+function save() { writeState(S, DEFAULTS); }
+
+// ------------------------------------------------------------------ controls
+function fillSelect(sel, options, value) {
+  sel.replaceChildren();
+  for (const o of options) {
+    if (o.group) {
+      const og = el('optgroup', { label: o.group });
+      for (const x of o.options) og.append(el('option', { value: x.value, title: x.title || '' }, x.text));
+      sel.append(og);
+    } else {
+      sel.append(el('option', { value: o.value, title: o.title || '' }, o.text));
+    }
+  }
+  const values = [...sel.querySelectorAll('option')].map((o) => o.value);
+  sel.value = values.includes(value) ? value : (values[0] ?? '');
+  return sel.value;
+}
+
+function indicatorRow(id = S.ind) { return app.catalogue.find((r) => r.id === id); }
+
+function fillLevels() {
+  const opts = app.levels.filter((l) => l.with_geometry > 0).map((l) => ({ value: l.level, text: `${t(`levels.${l.level}`)} (${l.with_geometry})` }));
+  const pref = app.levels.find((l) => l.level === 'municipality' && l.with_geometry > 0) ? 'municipality' : (opts[0] && opts[0].value);
+  S.level = fillSelect($('level'), opts, S.level || pref);
+}
+
+function fillIndicators() {
+  const groups = [];
+  for (const th of app.themes) {
+    const options = th.indicators.map((id) => indicatorRow(id)).filter((r) => r && (!r.levels.length || r.levels.includes(S.level)))
+      .map((r) => ({ value: r.id, text: label(r), title: label(r, 'definition') }));
+    if (options.length) groups.push({ group: th.theme === 'other' ? t('theme_other') : th.theme, options });
+  }
+  S.ind = fillSelect($('indicator'), groups, S.ind);
+}
+
+function usesGroups(row) {
+  if (!row) return false;
+  const p = `${row.params || ''} ${row.inputs || ''}`.toLowerCase();
+  return Boolean((row.groups && row.groups.length) || (row.schemes && row.schemes.length) || /\bgroup\b|\bscheme\b/.test(p));
+}
+
+function fillGroups() {
+  const row = indicatorRow();
+  const box = $('group-controls');
+  box.hidden = !usesGroups(row);
+  if (box.hidden) { S.gscheme = ''; S.group = ''; return; }
+  const allowed = row.schemes && row.schemes.length ? row.schemes : null;
+  const schemes = app.groups.filter((g) => !allowed || allowed.includes(g.scheme));
+  S.gscheme = fillSelect($('gscheme'), [{ value: '', text: t('default') }, ...schemes.map((g) => ({ value: g.scheme, text: g.scheme }))], S.gscheme);
+  const sc = schemes.find((g) => g.scheme === S.gscheme);
+  const groups = sc ? sc.groups : [];
+  S.group = fillSelect($('group'), [{ value: '', text: t('default') }, ...groups.map((g) => ({ value: g.group, text: label(g) || g.group, title: g.definition_en }))], S.group);
+}
+
+async function fillPeriods() {
+  const res = await api('/api/periods', { indicator: S.ind, level: S.level });
+  const ps = res.periods.map((p) => ({ value: p, text: p }));
+  const has = (p) => res.periods.includes(p);
+  S.period = fillSelect($('period'), ps, has(S.period) ? S.period : res.latest);
+  S.from = fillSelect($('from'), ps, has(S.from) ? S.from : (ps[0] && ps[0].value));
+  S.to = fillSelect($('to'), ps, has(S.to) ? S.to : res.latest);
+  if (!ps.length) throw new Error(`${label(indicatorRow())}: ${t('not_available')} (${t(`levels.${S.level}`)})`);
+}
+
+function fillClasses() {
+  const change = S.mode === 'change';
+  const opts = app.schemes.map((s) => ({ value: s.id, text: label(s) }));
+  if (!S.cls || (change && !app.schemes.find((s) => s.id === S.cls))) S.cls = change ? 'diverging' : 'jenks';
+  S.cls = fillSelect($('classes'), opts, S.cls);
+  const sc = app.schemes.find((s) => s.id === S.cls) || {};
+  const ks = [];
+  for (let k = Math.max(2, sc.min_k || 2); k <= Math.min(9, sc.max_k || 9); k += 1) ks.push({ value: String(k), text: String(k) });
+  $('k-box').hidden = sc.arg !== 'k';
+  $('band-box').hidden = sc.arg !== 'band';
+  $('limits-box').hidden = sc.arg !== 'breaks';
+  S.k = fillSelect($('k'), ks, S.k || String(sc.default_k || 5));
+  $('band').value = S.band;
+  $('limits').value = S.limits;
+  const kind = sc.diverging ? 'diverging' : 'sequential';
+  const pals = Object.entries(app.palettes).filter(([, p]) => p.kind === kind)
+    .map(([id, p]) => ({ value: id, text: `${label(p)}${p.cb_safe ? ` ✓ ${t('cb_safe')}` : ` — ${t('not_cb_safe')}`}` }));
+  const def = sc.default_palette && app.palettes[sc.default_palette] ? sc.default_palette : (pals[0] && pals[0].value);
+  S.pal = fillSelect($('palette'), pals, S.pal && app.palettes[S.pal] && app.palettes[S.pal].kind === kind ? S.pal : def);
+  $('period-box').hidden = change;
+  $('change-box').hidden = !change;
+  for (const r of document.querySelectorAll('input[name=mode]')) r.checked = r.value === S.mode;
+}
+
+// ------------------------------------------------------------------ map
+function makeMap() {
+  maplibregl.setWorkerUrl('/static/vendor/maplibre-gl-csp-worker.js');
+  let center = [4.45, 51.0]; let zoom = 7.3;
+  if (S.view) {
+    const [lon, lat, z] = S.view.split(',').map(Number);
+    if ([lon, lat, z].every(Number.isFinite)) { center = [lon, lat]; zoom = z; }
+  }
+  const map = new maplibregl.Map({
+    container: 'map', center, zoom, minZoom: 5, maxZoom: 16, attributionControl: false,
+    preserveDrawingBuffer: true, canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+    style: { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1f4' } }] },
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: 'Statbel · Statistiek Vlaanderen / Provincies in Cijfers · IBSA' }), 'bottom-right');
+  return map;
+}
+
+function addLayers() {
+  const map = app.map;
+  map.addSource('areas', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'code' });
+  map.addLayer({ id: 'areas-fill', type: 'fill', source: 'areas',
+    paint: { 'fill-color': ['coalesce', ['feature-state', 'colour'], NO_DATA], 'fill-opacity': 0.92 } });
+  map.addLayer({ id: 'areas-line', type: 'line', source: 'areas',
+    paint: { 'line-color': ['case', ['boolean', ['feature-state', 'suppressed'], false], '#737373', '#ffffff'],
+      'line-width': ['interpolate', ['linear'], ['zoom'], 7, 0.3, 12, 1.2],
+      'line-dasharray': [1, 0] } });
+  map.addLayer({ id: 'areas-hover', type: 'line', source: 'areas',
+    paint: { 'line-color': '#111111',
+      'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 3, ['boolean', ['feature-state', 'hover'], false], 1.8, 0] } });
+  map.on('mousemove', 'areas-fill', (e) => {
+    const f = e.features && e.features[0];
+    if (!f) return;
+    if (app.hover !== null && app.hover !== f.id) map.setFeatureState({ source: 'areas', id: app.hover }, { hover: false });
+    app.hover = f.id;
+    map.setFeatureState({ source: 'areas', id: f.id }, { hover: true });
+    map.getCanvas().style.cursor = 'pointer';
+    showTooltip(e.point, f);
+  });
+  map.on('mouseleave', 'areas-fill', () => {
+    if (app.hover !== null) map.setFeatureState({ source: 'areas', id: app.hover }, { hover: false });
+    app.hover = null;
+    map.getCanvas().style.cursor = '';
+    $('tooltip').hidden = true;
+  });
+  map.on('click', 'areas-fill', (e) => { const f = e.features && e.features[0]; if (f) selectArea(String(f.id)); });
+  map.on('moveend', () => {
+    const c = map.getCenter();
+    S.view = `${c.lng.toFixed(4)},${c.lat.toFixed(4)},${map.getZoom().toFixed(2)}`;
+    save();
+    const b = bucketFor(map.getZoom());
+    if (app.layer && b !== app.bucket) loadGeometry(b).catch((err) => setStatus(err.message, true));
+  });
+}
+
+function showTooltip(point, f) {
+  const tip = $('tooltip');
+  const v = app.values.get(String(f.id));
+  const unit = app.result ? app.result.unit : '';
+  let text;
+  if (!v) text = t('no_data');
+  else if (v.suppressed) text = t('suppressed');
+  else text = fmt(v.value, unit);
+  tip.replaceChildren(el('strong', {}, f.properties.name || f.id), el('br'), text);
+  if (v && S.mode === 'change' && !v.suppressed) tip.append(el('br'), el('span', { class: 'muted' }, `${fmt(v.value_from)} → ${fmt(v.value_to)}`));
+  tip.hidden = false;
+  tip.style.left = `${point.x + 14}px`;
+  tip.style.top = `${point.y + 14}px`;
+}
+
+async function loadGeometry(bucket) {
+  const fc = await api('/api/areas', { level: S.level, zoom: bucket });
+  app.layer = fc;
+  app.bucket = bucket;
+  app.map.getSource('areas').setData(fc);
+  applyColours();
+  return fc;
+}
+
+function classOf(v, edges) {
+  for (let i = 0; i < edges.length - 1; i += 1) {
+    const up = edges[i + 1];
+    if (up === null || v <= up + 1e-12) return i;
+  }
+  return edges.length - 2;
+}
+
+function applyColours() {
+  const map = app.map;
+  if (!app.layer || !map.getSource('areas')) return;
+  const cls = app.result && app.result.classes;
+  for (const f of app.layer.features) {
+    const v = app.values.get(String(f.id));
+    let colour = NO_DATA; let suppressed = false;
+    if (v && v.suppressed) { colour = SUPPRESSED; suppressed = true; } else if (v && v.value !== null && cls && cls.k) colour = cls.colours[classOf(v.value, cls.edges)];
+    map.setFeatureState({ source: 'areas', id: f.id }, { colour, suppressed, selected: f.id === S.area });
+  }
+}
+
+// ------------------------------------------------------------------ values, legend, about
+async function loadValues() {
+  const common = { indicator: S.ind, level: S.level, group: S.group, scheme: S.gscheme, classes: S.cls, palette: S.pal };
+  if ($('k-box').hidden === false) common.k = S.k;
+  if ($('band-box').hidden === false) common.band = S.band;
+  if ($('limits-box').hidden === false) common.limits = S.limits;
+  const res = S.mode === 'change'
+    ? await api('/api/change', { ...common, from: S.from, to: S.to })
+    : await api('/api/values', { ...common, period: S.period });
+  app.values = new Map(res.data.map((r) => [String(r.area_code), r]));
+  app.result = { ...res, unit: S.mode === 'change' ? res.meta.change.unit : (res.meta.unit || (res.data[0] && res.data[0].unit) || '') };
+  applyColours();
+  drawLegend();
+  drawAbout();
+  updateExports();
+}
+
+function drawLegend() {
+  const box = $('legend');
+  const r = app.result;
+  box.replaceChildren();
+  if (!r) return;
+  const cls = r.classes;
+  box.append(el('h2', {}, `${t('legend')} (${unitText(r.unit)})`));
+  const ul = el('ul', { id: 'legend-classes' });
+  const labels = (lang === 'en' ? cls.labels_en : cls.labels_nl) || [];
+  for (let i = 0; i < (cls.k || 0); i += 1) {
+    const sw = el('span', { class: 'swatch' }); sw.style.background = cls.colours[i];
+    ul.append(el('li', { 'data-class': String(i) }, sw, el('span', { class: 'lim' }, labels[i] || ''), el('span', { class: 'cnt' }, `${cls.counts[i]}`)));
+  }
+  const nSupp = r.n_suppressed || 0;
+  const nMissing = app.layer ? app.layer.features.filter((f) => { const v = app.values.get(String(f.id)); return !v || (v.value === null && !v.suppressed); }).length : 0;
+  const s1 = el('span', { class: 'swatch suppressed' }); const s2 = el('span', { class: 'swatch' }); s2.style.background = NO_DATA;
+  ul.append(el('li', { class: 'special' }, s1, el('span', { class: 'lim' }, t('suppressed')), el('span', { class: 'cnt' }, `${nSupp}`)));
+  ul.append(el('li', { class: 'special' }, s2, el('span', { class: 'lim' }, t('no_data')), el('span', { class: 'cnt' }, `${nMissing}`)));
+  box.append(ul);
+  const method = lang === 'en' ? cls.method_en : cls.method_nl;
+  box.append(el('p', { class: 'small muted' }, `${t('method')}: ${method || cls.scheme}${cls.cb_safe === false ? ` (${t('not_cb_safe')})` : ''}`));
+}
+
+function drawAbout() {
+  const r = app.result;
+  const m = r.meta || {};
+  const title = S.mode === 'change' ? `${t('change_of')} ${label(m).toLowerCase()}` : label(m);
+  const grp = S.group ? ` — ${S.gscheme ? `${S.gscheme}: ` : ''}${S.group}` : '';
+  $('map-title').textContent = `${title}${grp} · ${t(`levels.${S.level}`)}`;
+  $('map-definition').textContent = label(m, 'definition');
+  $('map-unit').textContent = unitText(r.unit) || '–';
+  $('map-period').textContent = S.mode === 'change' ? `${r.from} → ${r.to}` : (m.reference_period || m.period || r.period || '');
+  $('map-source').textContent = sourceText(m) || m.source || '–';
+  document.title = `${title} — Aankomst`;
+}
+
+function viewParams() {
+  const p = { indicator: S.ind, level: S.level, group: S.group, scheme: S.gscheme, lang };
+  if (S.mode === 'change') { p.from = S.from; p.to = S.to; } else p.period = S.period;
+  return p;
+}
+
+function updateExports() {
+  $('export-csv').href = apiUrl('/api/export', { ...viewParams(), format: 'csv' });
+  $('export-geojson').href = apiUrl('/api/export', { ...viewParams(), format: 'geojson' });
+}
+
+function exportPng() {
+  const src = app.map.getCanvas();
+  const legend = app.result ? app.result.classes : null;
+  const w = src.width; const scale = window.devicePixelRatio || 1;
+  const headH = 70 * scale; const footH = 28 * scale;
+  const legW = 230 * scale;
+  const c = document.createElement('canvas');
+  c.width = w + legW; c.height = src.height + headH + footH;
+  const g = c.getContext('2d');
+  g.fillStyle = '#ffffff'; g.fillRect(0, 0, c.width, c.height);
+  g.drawImage(src, 0, headH);
+  g.fillStyle = '#111'; g.font = `bold ${18 * scale}px sans-serif`;
+  g.fillText($('map-title').textContent, 12 * scale, 26 * scale);
+  g.font = `${12 * scale}px sans-serif`; g.fillStyle = '#333';
+  g.fillText($('map-definition').textContent.slice(0, 160), 12 * scale, 46 * scale);
+  g.fillText(`${t('reference')}: ${$('map-period').textContent} · ${t('unit')}: ${$('map-unit').textContent}`, 12 * scale, 62 * scale);
+  g.fillText(`${t('source')}: ${$('map-source').textContent}`.slice(0, 200), 12 * scale, c.height - 10 * scale);
+  if (legend) {
+    let y = headH + 20 * scale;
+    const labels = (lang === 'en' ? legend.labels_en : legend.labels_nl) || [];
+    g.font = `bold ${13 * scale}px sans-serif`; g.fillStyle = '#111';
+    g.fillText(`${t('legend')} (${unitText(app.result.unit)})`, w + 12 * scale, y); y += 10 * scale;
+    g.font = `${12 * scale}px sans-serif`;
+    const row = (colour, text, count) => {
+      g.fillStyle = colour; g.fillRect(w + 12 * scale, y, 18 * scale, 14 * scale);
+      g.strokeStyle = '#888'; g.strokeRect(w + 12 * scale, y, 18 * scale, 14 * scale);
+      g.fillStyle = '#111'; g.fillText(`${text}  (${count})`, w + 36 * scale, y + 12 * scale); y += 20 * scale;
+    };
+    for (let i = 0; i < legend.k; i += 1) row(legend.colours[i], labels[i] || '', legend.counts[i]);
+    row(SUPPRESSED, t('suppressed'), app.result.n_suppressed || 0);
+    row(NO_DATA, t('no_data'), '');
+  }
+  c.toBlob((blob) => {
+    const a = el('a', { href: URL.createObjectURL(blob), download: `aankomst_${S.ind}_${S.level}_${S.mode === 'change' ? `${S.from}_${S.to}` : S.period}.png` });
+    document.body.append(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 5000);
+  }, 'image/png');
+}
+
+// ------------------------------------------------------------------ area panel, search
+async function selectArea(code) {
+  if (app.selected !== null && app.map.getSource('areas')) app.map.setFeatureState({ source: 'areas', id: app.selected }, { selected: false });
+  S.area = code; app.selected = code; save();
+  if (app.map.getSource('areas')) app.map.setFeatureState({ source: 'areas', id: code }, { selected: true });
+  const panel = $('panel'); const body = $('panel-body');
+  panel.hidden = false;
+  body.replaceChildren(el('p', { class: 'muted' }, t('loading')));
+  try {
+    const prof = await api(`/api/areas/${encodeURIComponent(code)}/profile`, { level: S.level });
+    const href = `/area/${encodeURIComponent(S.level)}/${encodeURIComponent(code)}?${new URLSearchParams({ lang, ind: S.ind })}`;
+    await renderProfile(body, prof, { indicator: S.ind, profileHref: href,
+      onIndicator: (id) => { if (indicatorRow(id)) { S.ind = id; $('indicator').value = id; refresh('indicator'); } } });
+  } catch (e) {
+    body.replaceChildren(el('p', { class: 'error' }, e.message));
+  }
+}
+
+function closePanel() {
+  $('panel').hidden = true;
+  if (app.selected !== null && app.map.getSource('areas')) app.map.setFeatureState({ source: 'areas', id: app.selected }, { selected: false });
+  app.selected = null; S.area = ''; save();
+}
+
+function zoomToFeature(code) {
+  const f = app.layer && app.layer.features.find((x) => String(x.id) === code);
+  if (!f) return;
+  let w = 180; let s = 90; let e = -180; let n = -90;
+  const walk = (c) => { if (typeof c[0] === 'number') { w = Math.min(w, c[0]); e = Math.max(e, c[0]); s = Math.min(s, c[1]); n = Math.max(n, c[1]); } else c.forEach(walk); };
+  walk(f.geometry.coordinates);
+  app.map.fitBounds([[w, s], [e, n]], { padding: 60, maxZoom: 13, duration: 600 });
+}
+
+function setupSearch() {
+  const input = $('search'); const list = $('search-results');
+  let timer = null;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (q.length < 2) { list.hidden = true; return; }
+    timer = setTimeout(async () => {
+      try {
+        const res = await api('/api/search', { q });
+        list.replaceChildren();
+        const withGeom = new Set(app.levels.filter((l) => l.with_geometry > 0).map((l) => l.level));
+        for (const r of res.results.filter((x) => withGeom.has(x.level))) {
+          const li = el('li', { role: 'option', tabindex: '0', 'data-code': r.code, 'data-level': r.level },
+            r.name, el('span', { class: 'muted small' }, ` · ${t(`levels.${r.level}`)}`));
+          li.addEventListener('click', () => pickResult(r));
+          li.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') pickResult(r); });
+          list.append(li);
+        }
+        list.hidden = list.children.length === 0;
+      } catch (e) { list.hidden = true; }
+    }, 200);
+  });
+}
+
+async function pickResult(r) {
+  $('search-results').hidden = true;
+  $('search').value = r.name;
+  if (r.level !== S.level) { S.level = r.level; $('level').value = r.level; await refresh('level'); }
+  zoomToFeature(r.code);
+  await selectArea(r.code);
+}
+
+// ------------------------------------------------------------------ orchestration
+let seq = 0;
+async function refresh(what) {
+  const my = ++seq;
+  setStatus(t('loading'));
+  document.body.dataset.ready = '0';
+  try {
+    if (what === 'level') { fillIndicators(); }
+    if (what === 'level' || what === 'indicator') { fillGroups(); S.period = what === 'indicator' || what === 'level' ? S.period : ''; }
+    if (['init', 'level', 'indicator', 'group'].includes(what)) await fillPeriods();
+    if (['init', 'mode', 'classes', 'indicator', 'level'].includes(what)) fillClasses();
+    save();
+    if (what === 'init' || what === 'level') {
+      const b = bucketFor(app.map.getZoom());
+      const fc = await loadGeometry(b);
+      if (!S.view && fc.bbox) app.map.fitBounds([[fc.bbox[0], fc.bbox[1]], [fc.bbox[2], fc.bbox[3]]], { padding: 20, duration: 0 });
+    }
+    if (my !== seq) return;
+    await loadValues();
+    if (my !== seq) return;
+    setStatus('');
+    app.map.once('idle', () => {
+      if (my !== seq) return;
+      if (app.firstRender === null) app.firstRender = performance.now();
+      document.body.dataset.ready = '1';
+    });
+    app.map.triggerRepaint();
+    if (S.area && what === 'init') selectArea(S.area);
+    else if (S.area && !$('panel').hidden && what !== 'init') selectArea(S.area);
+  } catch (e) {
+    if (my !== seq) return;
+    app.values = new Map(); app.result = null; applyColours(); $('legend').replaceChildren();
+    setStatus(e.message, true);
+    document.body.dataset.ready = 'error';
+  }
+}
+
+function bind() {
+  $('level').addEventListener('change', (e) => { S.level = e.target.value; S.area = ''; $('panel').hidden = true; refresh('level'); });
+  $('indicator').addEventListener('change', (e) => { S.ind = e.target.value; refresh('indicator'); });
+  $('gscheme').addEventListener('change', (e) => { S.gscheme = e.target.value; S.group = ''; fillGroups(); refresh('group'); });
+  $('group').addEventListener('change', (e) => { S.group = e.target.value; refresh('group'); });
+  $('period').addEventListener('change', (e) => { S.period = e.target.value; refresh('period'); });
+  $('from').addEventListener('change', (e) => { S.from = e.target.value; refresh('period'); });
+  $('to').addEventListener('change', (e) => { S.to = e.target.value; refresh('period'); });
+  for (const r of document.querySelectorAll('input[name=mode]')) {
+    r.addEventListener('change', (e) => { S.mode = e.target.value; S.cls = ''; S.pal = ''; S.k = ''; refresh('mode'); });
+  }
+  $('classes').addEventListener('change', (e) => { S.cls = e.target.value; S.pal = ''; S.k = ''; refresh('classes'); });
+  $('k').addEventListener('change', (e) => { S.k = e.target.value; refresh('k'); });
+  $('band').addEventListener('change', (e) => { S.band = e.target.value; refresh('k'); });
+  $('limits').addEventListener('change', (e) => { S.limits = e.target.value.replace(/\s+/g, ''); refresh('k'); });
+  $('palette').addEventListener('change', (e) => { S.pal = e.target.value; refresh('k'); });
+  $('export-png').addEventListener('click', exportPng);
+  $('panel-close').addEventListener('click', closePanel);
+  $('copy-link').addEventListener('click', (e) => copyLink(e.target));
+  for (const b of document.querySelectorAll('[data-lang]')) {
+    b.addEventListener('click', async () => {
+      S.lang = b.dataset.lang; await loadI18n(S.lang); save();
+      fillLevels(); fillIndicators(); fillGroups(); fillClasses();
+      if (app.result) { drawLegend(); drawAbout(); updateExports(); }
+      if (S.area && !$('panel').hidden) selectArea(S.area);
+    });
+  }
+}
+
+async function main() {
+  await loadI18n(S.lang);
+  try {
+    const [levels, cat, classes, groups, health] = await Promise.all([
+      api('/api/levels'), api('/api/indicators'), api('/api/classes'), api('/api/groups'), api('/healthz')]);
+    app.levels = levels; app.catalogue = cat.indicators; app.themes = cat.themes;
+    app.schemes = classes.schemes; app.palettes = classes.palettes; app.groups = groups.schemes;
+    if (health.registry_path) { const a = $('registry-link'); a.href = health.registry_path; a.hidden = false; }
+  } catch (e) {
+    setStatus(e.message, true);
+    document.body.dataset.ready = 'error';
+    return;
+  }
+  fillLevels(); fillIndicators(); fillGroups();
+  app.map = makeMap();
+  bind();
+  setupSearch();
+  app.map.on('load', () => { addLayers(); refresh('init'); });
+}
+
+main();
