@@ -343,10 +343,29 @@ def test_import_killed_midway_leaves_database_as_before(registry_url, tmp_path):
     assert rep["ok"] and _count(registry_url, "resources") == before[0] + 10
 
 
-def _cli(*args, stdin=None, env=None):
-    return subprocess.run([sys.executable, "-m", "aankomst.cli", *args] if False else
-                          [str(ROOT / ".venv" / "bin" / "aankomst"), *args], input=stdin, text=True,
-                          capture_output=True, cwd=ROOT, env={**os.environ, **(env or {})}, timeout=120)
+class _Res:
+    def __init__(self, code, out, err):
+        self.returncode, self.stdout, self.stderr = code, out, err
+
+
+def _cli(*args, stdin=None):
+    """Run the real Typer app in-process (same code path as the console script)."""
+    from typer.testing import CliRunner
+
+    from aankomst.cli import make_app
+
+    r = CliRunner().invoke(make_app(), list(args), input=stdin)
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        raise r.exception
+    return _Res(r.exit_code, r.stdout, r.stderr)
+
+
+def test_cli_console_script_runs(tmp_path):
+    """The installed ``aankomst`` entry point reaches the registry commands."""
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    r = subprocess.run([str(ROOT / ".venv" / "bin" / "aankomst"), "registry", "init", "--url", url],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "schema 0001" in r.stdout, r.stderr
 
 
 def test_cli_contract(registry_url, tmp_path):

@@ -19,6 +19,9 @@ from typing import Any, Iterator
 import pytest
 
 PG_ENV = "AANKOMST_TEST_PG_URL"
+# Cheap argon2id parameters for the test suite only (hashes still argon2id; production uses
+# the library defaults). Set before any hash is made.
+os.environ.setdefault("AANKOMST_REGISTRY_ARGON2", "1,8192,1")
 SQUARES = {
     "N1": (150000, 151000),
     "N2": (151000, 152000),

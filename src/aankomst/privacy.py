@@ -63,3 +63,161 @@ def protect_indicator(
             out.loc[mask, col] = np.nan
     out["suppressed"] = mask
     return out
+
+
+# ---------------------------------------------------------------------------- tables with margins
+def _equations(df: pd.DataFrame, dims: dict[str, "str | dict[str, str]"]) -> list[tuple[int, np.ndarray]]:
+    """Linear relations ``total = sum(parts)`` implied by the margin categories of ``dims``.
+
+    For each dimension ``col`` with total label ``t`` (or a ``{part: total}`` mapping for grouped
+    totals), rows that agree on every other column form one relation: the row with the total
+    value equals the sum of the rows with its part values. Returns (total row position, part
+    row positions) pairs.
+    """
+    eqs: list[tuple[int, np.ndarray]] = []
+    cols = list(df.columns)
+    pos = np.arange(len(df))
+    for col, spec in dims.items():
+        mapping = spec if isinstance(spec, dict) else None
+        others = [c for c in cols if c != col and c not in ("count", "value", "suppressed", "_pos")]
+        vals = df[col].astype(object)
+        if mapping is None:
+            parent = pd.Series(np.where(vals == spec, None, spec), index=df.index, dtype=object)
+        else:
+            parent = vals.map(mapping)
+        key_self = df[others].astype(str).agg("\x1f".join, axis=1) if others else pd.Series("", index=df.index)
+        lookup = dict(zip(zip(key_self, vals), pos))
+        groups: dict[int, list[int]] = {}
+        for i, (k, par) in enumerate(zip(key_self, parent)):
+            if par is None or (isinstance(par, float) and np.isnan(par)):
+                continue
+            t = lookup.get((k, par))
+            if t is not None:
+                groups.setdefault(t, []).append(i)
+        eqs.extend((t, np.array(p)) for t, p in groups.items())
+    return eqs
+
+
+def suppress_table(
+    df: pd.DataFrame,
+    dims: dict[str, "str | dict[str, str]"],
+    threshold: int = DEFAULT_THRESHOLD,
+    *,
+    value: str = "count",
+    audit: bool | None = None,
+) -> pd.DataFrame:
+    """Primary and complementary suppression of a count table with margins.
+
+    Rule (``docs/privacy.md``): every count ``1 <= c < threshold`` is suppressed (primary).
+    Then, for every margin relation ``total = sum(parts)`` in which exactly one cell is
+    suppressed, a second cell of that relation is suppressed (complementary): the smallest
+    positive published part, or the total when no part qualifies; repeated until no relation
+    has exactly one suppressed cell. With ``audit`` (default for tables up to 3,000 rows) an
+    exact linear-algebra check then makes sure no suppressed cell is determined by the
+    published cells and all relations together, suppressing further cells until none is.
+
+    Parameters
+    ----------
+    df
+        Long table: one row per cell, a ``value`` column with counts, dimension columns.
+    dims
+        Dimension column -> its total label (e.g. ``{"sex": "T", "age_band": "total"}``) or a
+        mapping ``{part value: total value}`` for grouped margins (e.g. ``{"nationality/BEL":
+        "total/total", "nationality/ETR": "total/total"}`` or sector -> municipality codes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``suppressed`` (bool), ``suppression`` (``primary``/``complementary``/``""``)
+        and ``value`` set to NaN where suppressed.
+    """
+    out = df.reset_index(drop=True).copy()
+    c = pd.to_numeric(out[value], errors="coerce").to_numpy(dtype=float)
+    sup = is_small(c, threshold)
+    kind = np.where(sup, "primary", "").astype(object)
+    eqs = _equations(out, dims)
+    changed = True
+    while changed:
+        changed = False
+        for t, parts in eqs:
+            cells = np.concatenate([[t], parts])
+            n_sup = int(sup[cells].sum())
+            if n_sup != 1:
+                continue
+            cand = parts[(~sup[parts]) & (c[parts] > 0)]
+            pick = cand[np.argmin(c[cand])] if len(cand) else (t if not sup[t] else None)
+            if pick is None:
+                cand = parts[~sup[parts]]
+                if not len(cand):
+                    continue
+                pick = cand[0]
+            sup[pick] = True
+            kind[pick] = "complementary"
+            changed = True
+    if audit is None:
+        audit = len(out) <= 3000
+    if audit:
+        while True:
+            rec = recoverable_cells(c, sup, eqs)
+            if not len(rec):
+                break
+            i = rec[0]
+            for t, parts in eqs:
+                cells = np.concatenate([[t], parts])
+                if i in cells:
+                    cand = cells[(~sup[cells]) & (c[cells] > 0)]
+                    if len(cand):
+                        j = cand[np.argmin(c[cand])]
+                        sup[j] = True
+                        kind[j] = "complementary"
+                        break
+            else:  # pragma: no cover - a recoverable cell always sits in a relation
+                break
+    out["suppressed"] = sup
+    out["suppression"] = kind
+    out[value] = out[value].astype(float)
+    out.loc[sup, value] = np.nan
+    return out
+
+
+def recoverable_cells(counts: np.ndarray, suppressed: np.ndarray, equations: list[tuple[int, np.ndarray]]) -> np.ndarray:
+    """Suppressed cells whose value follows exactly from the published cells and the relations.
+
+    A suppressed cell ``i`` is recoverable when the unit vector ``e_i`` lies in the row space of
+    the relations restricted to the suppressed cells (then a combination of relations isolates
+    it). Dense linear algebra: meant for audits of tables up to a few thousand cells.
+    """
+    s_idx = np.flatnonzero(suppressed)
+    if not len(s_idx) or not equations:
+        return np.zeros(0, dtype=int)
+    col = {j: k for k, j in enumerate(s_idx)}
+    rows = []
+    for t, parts in equations:
+        r = np.zeros(len(s_idx))
+        touched = False
+        if t in col:
+            r[col[t]] = 1.0
+            touched = True
+        for p in parts:
+            if p in col:
+                r[col[p]] -= 1.0
+                touched = True
+        if touched:
+            rows.append(r)
+    if not rows:
+        return np.zeros(0, dtype=int)
+    A = np.array(rows)
+    rank = np.linalg.matrix_rank(A)
+    out = []
+    for k, j in enumerate(s_idx):
+        e = np.zeros((1, len(s_idx)))
+        e[0, k] = 1.0
+        if np.linalg.matrix_rank(np.vstack([A, e])) == rank:
+            out.append(j)
+    return np.array(out, dtype=int)
+
+
+def protection_report(df: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, value: str = "count") -> dict[str, int]:
+    """How many cells of a count table the primary rule suppresses (``cells``, ``small``, ``zero``)."""
+    c = pd.to_numeric(df[value], errors="coerce")
+    return {"cells": int(len(df)), "small": int(is_small(c, threshold).sum()), "zero": int((c == 0).sum())}

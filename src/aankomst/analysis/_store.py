@@ -47,18 +47,23 @@ def bimd_domains(atlas: Any, edition: str) -> pd.DataFrame:
 
 def sector_population(atlas: Any, layout: str, *, ref_date: str | None = None) -> pd.DataFrame:
     """Total population per sector of a layout (``area_code``, ``population``) at ``ref_date``
-    (default: the latest date loaded for that layout)."""
+    (default: the date with the most sectors for that layout, i.e. the complete count)."""
     dates = atlas.query(
-        "SELECT DISTINCT CAST(ref_date AS VARCHAR) AS d FROM population WHERE level = 'sector' "
-        "AND layout = ? AND scheme = 'total' AND grp = 'total' ORDER BY d", [layout])
+        "SELECT CAST(ref_date AS VARCHAR) AS d, count(DISTINCT code) AS n FROM population WHERE level = 'sector' "
+        "AND layout = ? AND scheme = 'total' AND grp = 'total' GROUP BY ALL ORDER BY n DESC, d DESC", [layout])
     if not len(dates):
         raise MissingInputError("sector population", f"total population of sector layout {layout}",
                                 fix="load population_2001 / population_2011 (BIMD) or a sector population file")
-    d = ref_date or dates["d"].iloc[-1]
-    return atlas.query(
+    d = str(ref_date) if ref_date else dates["d"].iloc[0]
+    if d not in set(dates["d"]):
+        raise MissingInputError("sector population", f"total population of sector layout {layout} on {d}",
+                                fix=f"dates loaded: {sorted(dates['d'])}")
+    out = atlas.query(
         "SELECT code AS area_code, sum(count) AS population FROM population WHERE level = 'sector' AND "
         "layout = ? AND scheme = 'total' AND grp = 'total' AND sex = 'T' AND age_band = 'total' "
         "AND ref_date = CAST(? AS DATE) GROUP BY code", [layout, d])
+    out["population"] = out["population"].astype(float)
+    return out
 
 
 def sector_municipality(atlas: Any, layout: str, codes: pd.Series | None = None) -> pd.DataFrame:

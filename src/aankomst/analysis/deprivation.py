@@ -34,7 +34,7 @@ def bimd_municipalities(atlas: Any, edition: str, *, without_health: bool = Fals
     """
     ed = check_edition(edition)
     sec = bimd_sectors(atlas, ed, without_health=without_health)
-    pop = sector_population(atlas, ed)
+    pop = sector_population(atlas, ed, ref_date=f"{ed}-01-01")
     sec = sec.merge(pop, on="area_code", how="left")
     if sec["population"].isna().any():
         missing = sec.loc[sec["population"].isna(), "area_code"].head(5).tolist()

@@ -32,7 +32,8 @@ def rules() -> pd.DataFrame:
     from aankomst.paths import package_data
 
     return pd.read_csv(package_data("difficulty_rules.csv"), dtype={"layout": str, "period": str,
-                                                                    "population_layout": str})
+                                                                    "population_layout": str,
+                                                                    "population_date": str})
 
 
 def rule(rule_id: str) -> dict[str, Any]:
@@ -103,19 +104,24 @@ def sectors_in_difficulty(atlas: Any, rule_id: str) -> pd.DataFrame:
     w = measure_wide(atlas, [r["measure"]], level="sector", layout=str(r["layout"]), period=str(r["period"]),
                      what=rule_id).rename(columns={r["measure"]: "value"})
     w["in_difficulty"] = classify(w["value"], r["operator"], r["threshold"])
-    pop = sector_population(atlas, str(r.get("population_layout") or r["layout"]))
+    pop = sector_population(atlas, str(r.get("population_layout") or r["layout"]), ref_date=_pop_date(r))
     w = w.merge(pop, on="area_code", how="left")
     if str(r.get("population_layout") or r["layout"]) != str(r["layout"]):
         # fall back to the measure's own layout for codes absent from the population layout
-        own = sector_population(atlas, str(r["layout"])).rename(columns={"population": "pop_own"})
+        own = sector_population(atlas, str(r["layout"]), ref_date=f"{r['layout']}-01-01").rename(columns={"population": "pop_own"})
         w = w.merge(own, on="area_code", how="left")
         w["population"] = w["population"].fillna(w["pop_own"])
         w = w.drop(columns="pop_own")
     return w
 
 
-def _population_of(atlas: Any, layout: str, municipalities: list[str]) -> tuple[float, int]:
-    pop = sector_population(atlas, layout)
+def _pop_date(r: dict[str, Any]) -> str | None:
+    d = r.get("population_date")
+    return None if d is None or (isinstance(d, float) and np.isnan(d)) or str(d) == "" else str(d)
+
+
+def _population_of(atlas: Any, layout: str, municipalities: list[str], ref_date: str | None = None) -> tuple[float, int]:
+    pop = sector_population(atlas, layout, ref_date=ref_date)
     m = pop["area_code"].str[:5].isin(municipalities)
     return float(pop.loc[m, "population"].sum()), int(m.sum())
 
@@ -147,8 +153,8 @@ def city_table(atlas: Any, rule_ids: list[str], city_ids: list[str] | None = Non
             muns = str(c.municipalities).split("|")
             s = sec[sec["area_code"].str[:5].isin(muns)]
             region = ur.loc[ur["urban_region"] == c.city, "municipality"].tolist() or muns
-            city_pop, _ = _population_of(atlas, poplay, muns)
-            reg_pop, _ = _population_of(atlas, poplay, region)
+            city_pop, _ = _population_of(atlas, poplay, muns, _pop_date(r))
+            reg_pop, _ = _population_of(atlas, poplay, region, _pop_date(r))
             res = float(s.loc[s["in_difficulty"], "population"].sum())
             sr = sec[sec["area_code"].str[:5].isin(region)]
             res_reg = float(sr.loc[sr["in_difficulty"], "population"].sum())
@@ -172,7 +178,7 @@ def urban_region_table(atlas: Any, rule_id: str) -> pd.DataFrame:
     r = rule(rule_id)
     sec = sectors_in_difficulty(atlas, rule_id)
     poplay = str(r.get("population_layout") or r["layout"])
-    pop = sector_population(atlas, poplay)
+    pop = sector_population(atlas, poplay, ref_date=_pop_date(r))
     ur = urban_regions()
     pop["urban_region"] = pop["area_code"].str[:5].map(dict(zip(ur["municipality"], ur["urban_region"])))
     sec["urban_region"] = sec["area_code"].str[:5].map(dict(zip(ur["municipality"], ur["urban_region"])))

@@ -193,14 +193,12 @@ def _assign(x: np.ndarray, breaks: np.ndarray, tol: float = 0.0) -> np.ndarray:
 
 
 def _nice(v: float) -> float:
-    """Round a positive number to 1, 2, 2.5 or 5 times a power of ten."""
+    """Round a positive number to the nearest (in ratio) of 1, 2, 2.5 or 5 times a power of ten."""
     if v <= 0:
         return v
     p = 10 ** math.floor(math.log10(v))
-    for m in (1, 2, 2.5, 5, 10):
-        if v <= m * p * 1.0000001:
-            return m * p
-    return 10 * p
+    cands = [m * p for m in (1, 2, 2.5, 5, 10)]
+    return min(cands, key=lambda c: abs(math.log(c / v)))
 
 
 def _diverging_outer(x: np.ndarray, band: float, s: int) -> tuple[float, ...]:

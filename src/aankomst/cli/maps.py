@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
         reference: Optional[str] = typer.Option(None, "--reference", help="reference area code"),
         param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="KEY=VALUE"),
         dpi: int = typer.Option(110, "--dpi", help="PNG resolution (dots per inch)"),
+        compact: bool = typer.Option(False, "--compact", help="256-colour PNG (smaller file)"),
     ) -> None:
         """Draw an indicator as a classed map (PNG or SVG) with legend, definition and source."""
         from aankomst.cli._common import fail
@@ -69,14 +70,15 @@ def register(app: typer.Typer) -> None:
 
             res = render_map(str(db), indicator_id, level=level, year=year, base_year=base_year,
                              group=group, scheme=scheme, classes=classes, circles=circles,
-                             lang=lang, out=out, title=title, palette=palette, dpi=dpi, **params)
+                             lang=lang, out=out, title=title, palette=palette, dpi=dpi,
+                             compact=compact, **params)
         except AankomstError as exc:
             fail(exc)
             return
         c = res.classification
+        n_sup = int(res.data["suppressed"].sum()) if "suppressed" in res.data else 0
         typer.echo(
             f"wrote {out}: {len(res.data)} areas, {c.k} classes ({res.meta.get('classes')}), "
-            f"{int(res.data['suppressed'].sum()) if 'suppressed' in res.data else 0} suppressed, "
-            f"{c.n_missing} without class",
+            f"{n_sup} suppressed, {max(c.n_missing - n_sup, 0)} without data",
             err=True,
         )

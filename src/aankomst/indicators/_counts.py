@@ -110,8 +110,8 @@ def population_counts(
     allf = pd.concat(frames, ignore_index=True)
     best = (
         allf.drop_duplicates(["code", "_cand"])
-        .sort_values(["_cov", "_derived", "_steps", "_fine", "_load", "_cand"],
-                     ascending=[False, True, True, True, False, True])
+        .sort_values(["_steps", "_cov", "_derived", "_fine", "_load", "_cand"],
+                     ascending=[True, False, True, True, False, True])
         .drop_duplicates("code")[["code", "_cand"]]
     )
     out = allf.merge(best, on=["code", "_cand"])
@@ -192,7 +192,7 @@ def measure_values(
     allf = pd.concat(frames, ignore_index=True)
     best = (
         allf.drop_duplicates(["code", "_cand"])
-        .sort_values(["_cov", "_steps", "_load", "_cand"], ascending=[False, True, False, True])
+        .sort_values(["_steps", "_cov", "_load", "_cand"], ascending=[True, False, False, True])
         .drop_duplicates("code")[["code", "_cand"]]
     )
     out = allf.merge(best, on=["code", "_cand"])

@@ -6,10 +6,12 @@ data, never from means of rates. A chain of crosswalks (e.g. municipality 2018 -
 2025 -> region) is composed by multiplying weights and summing over intermediate units.
 
 Source choice: for one reference date and scheme, each loaded file (``load_id``) at each
-``(level, layout)`` is a candidate. Per target area the best candidate wins, ranked by coverage
-(number of target areas it reaches), then counts stored in the asked scheme before counts
-derived from country counts, then fewer crosswalk steps, then the finer level. So a file that
-covers all municipalities is not mixed with a second file for the same areas: no double counts.
+``(level, layout)`` is a candidate. Per target area exactly one candidate is used (no double
+counts), ranked by: fewer crosswalk steps (counts published for the unit itself beat sums of
+finer units, which may miss residents without a known sector), then coverage (number of target
+areas the file reaches: a file covering all municipalities beats a partial one for the same
+units), then counts stored in the asked scheme before counts derived from country counts, then
+the finer level, then the latest load.
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ def internal_migration_balance(
     n = y1 - y0 + 1
     df = df[df["base"] > 0].sort_values("code").reset_index(drop=True)
     df = df.assign(value=1000.0 * (df["inflow"] - df["outflow"]) / n / df["base"],
-                   numerator=df["inflow"] - df["outflow"], denominator=df["base"])
+                   numerator=np.nan, denominator=df["base"])
     sup = _small(df, ["inflow", "outflow"], _threshold(atlas))
     out = result_frame(s, target, df, period=period_label(y0, y1), group=group_key(scheme, group),
                        unit="per 1,000 inhabitants per year", trace=tr)
@@ -190,7 +190,7 @@ def bilateral_balance(
     else:
         io = io.assign(value=per_year, denominator=np.nan)
         unit = "persons per year"
-    io["numerator"] = io["inflow"] - io["outflow"]
+    io["numerator"] = np.nan  # a net balance is not a count of persons
     tr.notes.append(f"reference area {R} ({ref_node[0]}); sign from the area's side")
     io = io.sort_values("code").reset_index(drop=True)
     sup = _small(io, ["inflow", "outflow"], _threshold(atlas))
@@ -244,7 +244,7 @@ def _balance_in_city(kind: str, atlas, level, period, group, scheme, window, bas
     df = df[df["base"] > 0].sort_values("code").reset_index(drop=True)
     a, b = (("ext_in", "ext_out") if kind == "external" else ("int_in", "int_out"))
     n = y1 - y0 + 1
-    df = df.assign(value=1000.0 * (df[a] - df[b]) / n / df["base"], numerator=df[a] - df[b],
+    df = df.assign(value=1000.0 * (df[a] - df[b]) / n / df["base"], numerator=np.nan,
                    denominator=df["base"])
     sup = _small(df, [a, b], _threshold(atlas))
     out = result_frame(s, target, df, period=period_label(y0, y1), group=group_key(scheme, group),

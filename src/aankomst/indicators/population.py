@@ -69,10 +69,11 @@ def _published_shares(s: Store, target, year: int, scheme: str, grp: str, trace:
                       indicator: str) -> pd.DataFrame | None:
     """Published shares (%) of a group at the target level, or None."""
     m = _published_share_map()
-    ids = list(m[(m["scheme"] == scheme) & (m["grp"] == grp)]["measure"])
-    tries = [("group_share", scheme, grp)] + [(mid, "total", "total") for mid in ids]
-    tries += [(mid, scheme, grp) for mid in ids]
-    for measure, sch, g in tries:
+    rows = m[(m["scheme"] == scheme) & (m["grp"] == grp)]
+    tries = [(mid, scheme, grp, "") for mid in ("group_share", "nationality_share")]
+    tries += [(r.measure, r.measure_scheme, r.measure_grp, r.publisher_definition)
+              for r in rows.itertuples(index=False)]
+    for measure, sch, g, pubdef in tries:
         for period in (str(year), f"{year}-01-01"):
             df = C.measure_values(s, target, measure, period, scheme=sch, grp=g,
                                   indicator=indicator, trace=None, required=False)
@@ -83,8 +84,9 @@ def _published_shares(s: Store, target, year: int, scheme: str, grp: str, trace:
                 val = df["value"].astype(float)
                 if unit in ("share", "fraction", "ratio", "proportion"):
                     val = val * 100
-                trace.notes.append(f"published shares ({measure}) used: the publisher's counts are "
-                                   "not in the atlas")
+                trace.notes.append(f"published shares ({measure} {sch}/{g}) used: the publisher's "
+                                   "counts are not in the atlas" + (f"; publisher's definition: "
+                                                                    f"{pubdef}" if pubdef else ""))
                 return pd.DataFrame({"code": df["code"], "value": val,
                                      "numerator": np.nan, "denominator": np.nan})
     return None

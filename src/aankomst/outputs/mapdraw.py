@@ -101,9 +101,12 @@ def _poly_collection(geoms: Any, **kw: Any) -> Any:
     from matplotlib.collections import PathCollection
     from matplotlib.path import Path as MPath
 
+    from shapely.geometry.polygon import orient
+
     parts, _ = _explode(geoms)
     paths = []
     for poly in parts:
+        poly = orient(poly, 1.0)  # exterior counter-clockwise, holes clockwise: holes stay empty
         n_holes = int(shapely.get_num_interior_rings(poly))
         rings = [shapely.get_exterior_ring(poly), *(shapely.get_interior_ring(poly, h) for h in range(n_holes))]
         verts, codes = [], []
@@ -220,34 +223,67 @@ def draw_choropleth(
     aspect = (maxx - minx) / max(maxy - miny, 1.0)
     wide = aspect > 1.35
     if figsize is None:
-        figsize = (10.0, 7.2) if wide else (8.6, 8.0)
+        figsize = (10.0, 7.2) if wide else (8.6, 8.4)
+    fig_h_pt = figsize[1] * 72.0
+    lh = 7.5 * 1.32 / fig_h_pt  # one line of small text, in figure fraction
+    n_sup = int(sup_geo.sum())
+    nodata = (~in_data) | ((cls_geo.to_numpy() < 0) & ~sup_geo.to_numpy())
+    n_missing = int(nodata.sum())
+
+    # ------------------------------------------------------------ text block (bottom)
+    blocks: list[tuple[str, str]] = []
+    if texts.reference:
+        blocks.append(("reference", f"{t['reference']}: {texts.reference}"))
+    blocks.append(("method", f"{t['method']}: {classification.method(lang)}"))
+    if texts.source:
+        blocks.append(("source", f"{t['source']}: {texts.source}"))
+    notes = list(texts.notes)
+    if n_sup:
+        notes.append(t["suppressed_note"].format(t=threshold - 1))
+    if n_missing:
+        notes.append(t["no_data_note"])
+    if notes:
+        blocks.append(("notes", " ".join(n.strip() if n.strip().endswith(".") else n.strip() + "."
+                                          for n in notes)))
+    text_x = 0.60 if wide else 0.02
+    wrap_r = int((0.38 if wide else 0.96) * figsize[0] * 72 / 4.3)
+    wrapped = [(gid, "\n".join(textwrap.wrap(txt, wrap_r)[:6])) for gid, txt in blocks]
+    text_h = sum(lh * (w.count("\n") + 1) + 0.6 * lh for _, w in wrapped)
+    n_leg = classification.k + (1 if n_sup else 0) + (1 if n_missing else 0) + 1
+    leg_h = n_leg * 8 * 1.75 / fig_h_pt + 0.02
+    title_lines = textwrap.wrap(texts.title, int(0.96 * figsize[0] * 72 / (14 * 0.66)))[:2] or [""]
+    def_top = 0.965 - len(title_lines) * 14 * 1.25 / fig_h_pt - 0.012
+    def_lines = textwrap.wrap(texts.definition, 150 if wide else 125)[:3] if texts.definition else []
+    map_top = def_top - len(def_lines) * 8.5 * 1.3 / fig_h_pt - 0.015
+    if wide:
+        bottom_block = max(text_h, leg_h) + 0.03
+        map_rect = (0.02, bottom_block, 0.96, max(map_top - bottom_block, 0.25))
+    else:
+        bottom_block = text_h + 0.03
+        map_rect = (0.02, bottom_block, 0.62, max(map_top - bottom_block, 0.3))
+
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=figsize, dpi=100)
-        if wide:
-            ax = fig.add_axes((0.02, 0.27, 0.96, 0.56))
-        else:
-            ax = fig.add_axes((0.02, 0.17, 0.62, 0.66))
+        ax = fig.add_axes(map_rect)
         ax.set_axis_off()
         ax.set_aspect("equal")
         edge = dict(edgecolor="#ffffff", linewidth=0.15)
         for i in range(classification.k):
             sel = (cls_geo == i) & ~sup_geo
             _add(ax, geo[sel.to_numpy()].to_numpy(), f"class-{i}", facecolor=classification.palette[i], **edge)
-        n_sup = int(sup_geo.sum())
-        nodata = (~in_data) | ((cls_geo.to_numpy() < 0) & ~sup_geo.to_numpy())
-        n_missing = int(nodata.sum())
         _add(ax, geo[nodata].to_numpy(), "no-data", facecolor=sc["missing"], **edge)
         _add(ax, geo[sup_geo.to_numpy()].to_numpy(), "suppressed", facecolor=sc["suppressed"],
              edgecolor=sc["hatch"], linewidth=0.15, hatch="//////")
         if context is not None and len(context):
             import shapely
-
-            cgeo = context.to_numpy() if hasattr(context, "to_numpy") else np.asarray(context)
-            lines = shapely.boundary(cgeo)
             from matplotlib.collections import LineCollection
 
+            cgeo = context.to_numpy() if hasattr(context, "to_numpy") else np.asarray(context)
             segs = []
-            for ln in lines:
+            clip = shapely.box(minx, miny, maxx, maxy)
+            for ln in shapely.intersection(shapely.boundary(cgeo), clip):
+                if ln is None:
+                    continue
                 for part in shapely.get_parts(ln):
                     xy = shapely.get_coordinates(part)
                     if len(xy) > 1:
@@ -297,57 +333,45 @@ def draw_choropleth(
         if n_missing:
             handles.append(Patch(facecolor=sc["missing"], edgecolor="#777777", linewidth=0.4,
                                  label=f"{t['no_data']}  ({n_missing})"))
-        leg_title = texts.unit if texts.unit else ""
-        leg_title = f"{leg_title} ({t['areas']} per klasse)" if lang == "nl" and leg_title else (
-            f"{leg_title} ({t['areas']} per class)" if leg_title else "")
-        if wide:
-            loc, anchor = "upper left", (0.02, 0.255)
-        else:
-            loc, anchor = "upper left", (0.655, 0.80)
-        leg = fig.legend(handles=handles, loc=loc, bbox_to_anchor=anchor, frameon=False,
+        per = "per klasse" if lang == "nl" else "per class"
+        leg_title = f"{texts.unit} ({t['areas']} {per})" if texts.unit else f"{t['areas']} {per}"
+        leg_title = "\n".join(textwrap.wrap(leg_title, 36 if not wide else 44))
+        anchor = (0.02, bottom_block - 0.01) if wide else (0.655, map_top)
+        leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=anchor, frameon=False,
                          fontsize=8, title=leg_title, title_fontsize=8.5, alignment="left",
                          handlelength=1.8, handleheight=1.1)
         leg.set_gid("legend")
         if circle_handles:
-            anchor2 = (0.36, 0.255) if wide else (0.655, 0.36)
+            anchor2 = (0.33, bottom_block - 0.01) if wide else (0.655, map_top - leg_h - 0.03)
+            ctitle = "\n".join(textwrap.wrap(texts.circle_title, 34)[:3])
             cleg = fig.legend(handles=[h for h, _ in circle_handles], labels=[s for _, s in circle_handles],
                               loc="upper left", bbox_to_anchor=anchor2, frameon=False, fontsize=8,
-                              title=texts.circle_title, title_fontsize=8.5, alignment="left",
-                              labelspacing=1.6, borderpad=1.0, scatterpoints=1)
+                              title=ctitle, title_fontsize=8.5, alignment="left",
+                              labelspacing=2.4, borderpad=1.2, scatterpoints=1,
+                              handlelength=4.8, handletextpad=1.0)
             cleg.set_gid("circle-legend")
 
         # ---------------------------------------------------------------- texts
-        fig.text(0.02, 0.965, texts.title, fontsize=14, fontweight="bold", va="top", gid="title")
-        wrap = 150 if wide else 120
-        if texts.definition:
-            fig.text(0.02, 0.915, "\n".join(textwrap.wrap(texts.definition, wrap)[:3]), fontsize=8.5,
-                     va="top", color="#333333", gid="definition")
-        right_x = 0.60 if wide else 0.02
-        right_y = 0.245 if wide else 0.145
-        wrap_r = 70 if wide else 125
-        lines: list[tuple[str, str]] = []
-        if texts.reference:
-            lines.append(("reference", f"{t['reference']}: {texts.reference}"))
-        lines.append(("method", f"{t['method']}: {classification.method(lang)}"))
-        if texts.source:
-            lines.append(("source", f"{t['source']}: {texts.source}"))
-        notes = list(texts.notes)
-        if n_sup:
-            notes.append(t["suppressed_note"].format(t=threshold - 1))
-        if n_missing:
-            notes.append(t["no_data_note"])
-        if notes:
-            lines.append(("notes", " ".join(notes)))
-        y = right_y
-        for gid, text in lines:
-            wrapped = "\n".join(textwrap.wrap(text, wrap_r)[:6])
-            fig.text(right_x, y, wrapped, fontsize=7.5, va="top", color="#222222", gid=gid)
-            y -= 0.026 * (wrapped.count("\n") + 1) + 0.008
+        fig.text(0.02, 0.965, "\n".join(title_lines), fontsize=14, fontweight="bold", va="top",
+                 gid="title")
+        if def_lines:
+            fig.text(0.02, def_top, "\n".join(def_lines), fontsize=8.5, va="top", color="#333333",
+                     gid="definition")
+        y = (bottom_block - 0.015) if wide else (text_h + 0.01)
+        for gid, w in wrapped:
+            fig.text(text_x, y, w, fontsize=7.5, va="top", color="#222222", gid=gid)
+            y -= lh * (w.count("\n") + 1) + 0.6 * lh
     return fig, classification
 
 
-def save_figure(fig: Any, out: str | Path, *, dpi: int = 110) -> Path:
-    """Save a map as PNG or SVG (by extension), deterministically (no dates in the file)."""
+def save_figure(fig: Any, out: str | Path, *, dpi: int = 110, compact: bool = False) -> Path:
+    """Save a map as PNG or SVG (by extension), deterministically (no dates in the file).
+
+    ``compact=True`` stores a PNG with a 256-colour palette (typically a third of the size;
+    class colours stay exact, anti-aliased edges are approximated).
+    """
+    import io
+
     import matplotlib
 
     out = Path(out)
@@ -360,6 +384,14 @@ def save_figure(fig: Any, out: str | Path, *, dpi: int = 110) -> Path:
     with matplotlib.rc_context(RC):
         if ext == ".svg":
             fig.savefig(out, format="svg", metadata={"Date": None, "Creator": "Aankomst"})
+        elif compact:
+            from PIL import Image
+
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+            img = Image.open(buf).convert("RGB")
+            img.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+                out, format="PNG", optimize=True)
         else:
             fig.savefig(out, format="png", dpi=dpi, metadata={"Software": "Aankomst"},
                         pil_kwargs={"optimize": True})

@@ -96,6 +96,33 @@ def load_geometry(atlas: Any, level: str, layout: str, codes: list[str] | None =
     return geo.set_axis(df["code"].astype(str).to_numpy())
 
 
+def _map_geometry(atlas: Any, level: str, layout: str, data: pd.DataFrame, *,
+                  only_data: bool = False) -> Any:
+    """Areas to draw: those with a row in ``data`` plus the other areas of the layout that overlap
+    their bounding box (drawn as "no data", so a partial map keeps its surroundings); every area
+    of the layout for levels marked ``draw_all`` in ``data/map_levels.csv`` (e.g. the 145
+    Brussels monitoring neighbourhoods)."""
+    import shapely
+
+    geo = load_geometry(atlas, level, layout)
+    if geo.empty:
+        return geo
+    codes = set(data["area_code"].astype(str))
+    if only_data:  # a selection (within=…): the areas outside it are not "no data"
+        return geo[geo.index.isin(codes)]
+    if map_levels().get(level, {}).get("draw_all") == "true":  # small, closed sets (data/map_levels.csv)
+        return geo
+    mine = geo[geo.index.isin(codes)]
+    if mine.empty:
+        return mine
+    box = shapely.box(*mine.total_bounds)
+    others = geo[~geo.index.isin(codes)]
+    inside = others.intersection(box)
+    # whole neighbouring areas that overlap the data's extent (not those that only touch it)
+    others = others[(~inside.is_empty) & (inside.area > 0.05 * others.area)]
+    return pd.concat([mine, others]) if len(others) else mine
+
+
 def _geometry_sources(atlas: Any, level: str, layout: str, lang: str) -> str:
     rows = atlas.con.execute(
         "SELECT DISTINCT p.publisher, p.title FROM areas a JOIN provenance p ON a.load_id = p.load_id "
@@ -108,28 +135,37 @@ def _geometry_sources(atlas: Any, level: str, layout: str, lang: str) -> str:
     return f"{what}: " + "; ".join(" ".join(x for x in r if x) for r in rows)
 
 
-def _context(atlas: Any, level: str, bounds: np.ndarray) -> Any:
-    from aankomst.store.schema import CURRENT_LAYOUT
-
-    ctx = map_levels().get(level, {}).get("context_level") or ""
-    if not ctx:
-        return None
-    geo = load_geometry(atlas, ctx, CURRENT_LAYOUT.get(ctx, "2025"))
-    if geo.empty:
-        return None
+def _context(atlas: Any, level: str, geo: Any) -> Any:
+    """Outlines of the level above (``context_level`` in ``data/map_levels.csv``): the areas
+    that contain at least one of the drawn areas, clipped to the map's extent."""
     import shapely
 
-    box = shapely.box(*bounds)
-    return geo[geo.intersects(box)].intersection(box)
+    from aankomst.store.schema import CURRENT_LAYOUT
+
+    ctx_level = map_levels().get(level, {}).get("context_level") or ""
+    if not ctx_level or geo.empty:
+        return None
+    ctx = load_geometry(atlas, ctx_level, CURRENT_LAYOUT.get(ctx_level, "2025"))
+    if ctx.empty:
+        return None
+    pts = shapely.point_on_surface(geo.to_numpy())
+    tree = shapely.STRtree(ctx.to_numpy())
+    hit = np.unique(tree.query(pts, predicate="within")[1])
+    if hit.size == 0:
+        return None
+    return ctx.iloc[hit]
 
 
 def _reference_text(periods: list[str], period: str, base_year: Any, lang: str) -> str:
     items = [str(p) for p in periods] if periods else ([str(base_year)] if base_year else []) + [str(period)]
+    dated_years = {p[:4] for p in items if len(p) == 10 and p[4] == "-" and p[7] == "-"}
     out = []
     for p in items:
         if len(p) == 10 and p[4] == "-" and p[7] == "-":
             y, m, d = int(p[:4]), int(p[5:7]), int(p[8:10])
             out.append(f"{d} {MONTHS[lang][m - 1]} {y}")
+        elif p in dated_years:  # '1997' next to '1997-01-01': say it once
+            continue
         else:
             out.append(p)
     joiner = " en " if lang == "nl" else " and "
@@ -153,12 +189,13 @@ def _group_label(group: str | None, lang: str) -> str:
 
 
 def map_texts(meta: dict[str, Any], *, level: str, year: Any, base_year: Any, lang: str,
-              circles: bool, title: str | None = None, geometry_source: str = "") -> Any:
+              circles: bool, title: str | None = None, geometry_source: str = "",
+              show_group: bool = True) -> Any:
     """The texts printed on a map of an indicator result (title, definition, dates, source)."""
     from aankomst.outputs.mapdraw import MapTexts
 
     label = meta.get(f"label_{lang}") or meta.get("id", "")
-    glabel = _group_label(meta.get("group"), lang)
+    glabel = _group_label(meta.get("group"), lang) if show_group else ""
     lvl = map_levels().get(level, {}).get(f"label_{lang}", level)
     when = f"{base_year}\u2013{year}" if base_year not in (None, "") else str(year)
     auto = f"{label}{': ' + glabel if glabel else ''}, {lvl}, {when}"
@@ -166,7 +203,11 @@ def map_texts(meta: dict[str, Any], *, level: str, year: Any, base_year: Any, la
     if geometry_source:
         src = f"{src}; {geometry_source}" if src else geometry_source
     count = "aantal" if lang == "nl" else "count"
-    num = meta.get("numerator") or ""
+    if lang == "nl":
+        g = _group_label(meta.get("group"), lang)
+        num = g.lower() if g else "teller van de indicator"
+    else:
+        num = meta.get("numerator") or ""
     return MapTexts(
         title=title or auto,
         definition=meta.get(f"definition_{lang}") or "",
@@ -207,6 +248,7 @@ def render_map(
     palette: str | None = None,
     context: bool = True,
     dpi: int = 110,
+    compact: bool = False,
     keep_figure: bool = False,
     **params: Any,
 ) -> MapResult:
@@ -235,9 +277,9 @@ def render_map(
         ``nl`` (default) or ``en``.
     out
         ``.png`` or ``.svg`` file to write.
-    title, palette, context, dpi
+    title, palette, context, dpi, compact
         Override the title, the palette (``data/palettes.csv``), draw outlines of the level
-        above (default on), PNG resolution.
+        above (default on), PNG resolution, 256-colour PNG (smaller file).
     **params
         Further indicator parameters (``window``, ``reference``, ``within`` …).
 
@@ -262,13 +304,13 @@ def render_map(
             from aankomst.store.schema import CURRENT_LAYOUT
 
             map_layout = CURRENT_LAYOUT.get(map_level, "2025")
-        geo = load_geometry(at, map_level, map_layout, list(data["area_code"].astype(str)))
+        geo = _map_geometry(at, map_level, map_layout, data, only_data=params.get("within") not in (None, ""))
         if geo.empty and map_level == "sector":
             nb_level = "neighbourhood"
             res = _compute(at, indicator, nb_level, year, base_year, group, scheme, params)
             data, meta = res.data.copy(), dict(res.meta)
             map_level, map_layout = meta.get("level", nb_level), meta.get("layout", "2025")
-            geo = load_geometry(at, map_level, map_layout, list(data["area_code"].astype(str)))
+            geo = _map_geometry(at, map_level, map_layout, data, only_data=params.get("within") not in (None, ""))
             notes.append(
                 "Sectoren hebben geen geometrie: getoond per wijk (som van de tellingen van de sectoren)."
                 if lang == "nl" else
@@ -279,6 +321,16 @@ def render_map(
                 f"map of {indicator}", f"geometry of the {map_level} areas (layout {map_layout})",
                 fix="load the boundary files with 'aankomst build' or choose another --level",
             )
+        has_geo = data["area_code"].astype(str).isin(set(geo.index))
+        if not has_geo.all():
+            n_out = int((~has_geo).sum())
+            notes.append(
+                f"{n_out} gebieden zonder geometrie in de atlas (bv. buiten Vlaanderen en Brussel) "
+                "zijn niet getoond en niet gebruikt voor de klassen." if lang == "nl" else
+                f"{n_out} areas without geometry in the atlas (e.g. outside Flanders and Brussels) "
+                "are not shown and not used for the classes."
+            )
+            data = data[has_geo.to_numpy()].reset_index(drop=True)
         thr = int(meta.get("small_cell_threshold") or 5)
         if "suppressed" not in data.columns:
             data = protect_indicator(data, thr)
@@ -289,10 +341,10 @@ def render_map(
             )
         cls_text = classes or meta.get("class_hint") or "jenks:5"
         texts = map_texts(meta, level=map_level, year=year, base_year=base_year, lang=lang,
-                          circles=circles, title=title,
+                          circles=circles, title=title, show_group=group not in (None, ""),
                           geometry_source=_geometry_sources(at, map_level, map_layout, lang))
         texts.notes = notes + [str(n) for n in (meta.get("notes") or [])][:3]
-        ctx = _context(at, map_level, geo.total_bounds) if context else None
+        ctx = _context(at, map_level, geo) if context else None
         count_col = None
         if circles:
             count_col = "value" if str(meta.get("unit")) == "persons" else "numerator"
@@ -300,7 +352,7 @@ def render_map(
             data, geo, cls_text, texts, lang=lang, circles=count_col, context=ctx, threshold=thr,
             palette=palette,
         )
-        path = save_figure(fig, out, dpi=dpi) if out is not None else None
+        path = save_figure(fig, out, dpi=dpi, compact=compact) if out is not None else None
         data = data.reset_index(drop=True)
         data["class"] = classification.classes
         meta.update({"map_level": map_level, "map_layout": map_layout, "classes": cls_text,

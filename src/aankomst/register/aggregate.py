@@ -46,43 +46,66 @@ def _register_df(con, name: str, df: pd.DataFrame) -> None:
 def prepare(con, levelmap: pd.DataFrame, groups: dict[str, str], years: tuple[int, int]) -> None:
     """Create the helper tables: level map, country groups, reference dates, person statics,
     residents per date (``_res``) and moves with nationality (``_mv``)."""
-    _register_df(con, "_lm", levelmap.astype(str))
+    _register_df(con, "_lm0", levelmap.astype(str))
+    con.execute("CREATE OR REPLACE TEMP TABLE _sec AS SELECT (row_number() OVER ())::INTEGER AS sid, sector "
+                "FROM (SELECT DISTINCT sector FROM _lm0)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _lm AS SELECT l.*, s.sid FROM _lm0 l JOIN _sec s ON s.sector = l.sector")
     _register_df(con, "_cg", pd.DataFrame({"country": list(groups), "group6": list(groups.values())}))
     y0, y1 = years
     _register_df(con, "_dates", pd.DataFrame({"ref_date": pd.to_datetime([f"{y}-01-01" for y in range(y0, y1 + 2)]).date}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _oldest AS SELECT person_id, arg_min(nationality, valid_from) AS oldest "
-                "FROM nationalities GROUP BY person_id")
+    con.execute("CREATE OR REPLACE TEMP TABLE _oldest AS SELECT person_id, arg_min(nationality, valid_from) AS oldest, "
+                "count(*) AS n_nat, arg_max(nationality, valid_from) AS last_nat FROM nationalities GROUP BY person_id")
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE _pstat AS
+        CREATE OR REPLACE TEMP TABLE _pstat0 AS
         SELECT p.person_id, p.sex, p.birth_date, p.first_registration_date,
                p.nationality_at_birth, p.father_nationality_at_birth, p.mother_nationality_at_birth,
                o.oldest AS oldest_nationality,
                coalesce(om.oldest, p.mother_nationality_at_birth) AS mother_oldest_nationality,
-               coalesce(ofa.oldest, p.father_nationality_at_birth) AS father_oldest_nationality
+               coalesce(ofa.oldest, p.father_nationality_at_birth) AS father_oldest_nationality,
+               o.n_nat, o.last_nat
         FROM persons p LEFT JOIN _oldest o ON o.person_id = p.person_id
         LEFT JOIN _oldest om ON om.person_id = p.mother_id
         LEFT JOIN _oldest ofa ON ofa.person_id = p.father_id""")
+    # static parts of the origin rules (the SQL twins of aankomst.register.origin, evaluated
+    # with current_nationality = 'BEL'; the date-dependent part is OR-ed in below)
+    static = {name: fn().replace("current_nationality", "'BEL'") for name, fn in
+              (("c4", O.sql_four_criteria), ("antw", O.sql_antwerp))}
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _pstat AS
+        SELECT person_id, sex, birth_date, first_registration_date, oldest_nationality, n_nat, last_nat,
+               year(birth_date) AS birth_year, (month(birth_date) = 1 AND day(birth_date) = 1) AS born_jan1,
+               {static['c4']} <> 'BEL' AS c4_static,
+               {static['antw']} <> 'BEL' AS antw_static,
+               {O.sql_nationality_at_birth()} <> 'BEL' AS nab_foreign,
+               coalesce(oldest_nationality, 'BEL') <> 'BEL' AS vsa_own,
+               coalesce(mother_oldest_nationality, oldest_nationality, 'BEL') <> 'BEL' AS vsa_mother,
+               coalesce(father_oldest_nationality, oldest_nationality, 'BEL') <> 'BEL' AS vsa_father
+        FROM _pstat0""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _res AS
-        SELECT d.ref_date, a.person_id, a.sector, a.with_parents
-        FROM addresses a JOIN _dates d
+        SELECT d.ref_date, a.person_id, s.sid, a.with_parents
+        FROM addresses a JOIN _sec s ON s.sector = a.sector JOIN _dates d
           ON a.valid_from < d.ref_date AND coalesce(a.valid_to, DATE '9999-12-31') >= d.ref_date""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _rp AS
-        WITH j AS (
-          SELECT r.ref_date, r.sector, r.with_parents, p.*,
-                 coalesce(n.nationality, p.oldest_nationality, 'BEL') AS current_nationality,
-                 date_sub('year', p.birth_date, r.ref_date) AS age
-          FROM _res r JOIN _pstat p ON p.person_id = r.person_id
-          LEFT JOIN nationalities n ON n.person_id = r.person_id AND n.valid_from < r.ref_date
-               AND coalesce(n.valid_to, DATE '9999-12-31') >= r.ref_date)
-        SELECT ref_date, sector, sex, {AGE_BAND_SQL} AS age_band, current_nationality AS cur,
-               CASE WHEN {O.sql_vsa()} = 'BEL' THEN 'belgian' ELSE 'foreign' END AS origin_vsa,
-               CASE WHEN {O.sql_four_criteria()} = 'BEL' THEN 'belgian' ELSE 'foreign' END AS origin_4crit,
-               CASE WHEN {O.sql_antwerp()} = 'BEL' THEN 'belgian' ELSE 'foreign' END AS origin_antwerp,
-               CASE WHEN {O.sql_nationality_at_birth()} = 'BEL' THEN 'belgian' ELSE 'foreign' END AS nationality_at_birth,
+        WITH r AS (SELECT r.ref_date, r.person_id, r.sid, r.with_parents, p.* EXCLUDE (person_id)
+                   FROM _res r JOIN _pstat p ON p.person_id = r.person_id),
+        j AS (SELECT r.*, coalesce(r.last_nat, 'BEL') AS cur FROM r WHERE r.n_nat = 1
+              UNION ALL
+              SELECT r.*, coalesce(n.nationality, r.oldest_nationality, 'BEL') AS cur FROM r
+              LEFT JOIN nationalities n ON n.person_id = r.person_id AND n.valid_from < r.ref_date
+                   AND coalesce(n.valid_to, DATE '9999-12-31') >= r.ref_date
+              WHERE r.n_nat IS DISTINCT FROM 1),
+        k AS (SELECT *, year(ref_date) - birth_year - 1 + born_jan1::INTEGER AS age FROM j)
+        SELECT ref_date, sid, sex, {AGE_BAND_SQL} AS age_band, cur,
+               CASE WHEN (CASE WHEN with_parents IN ('both','mother') THEN vsa_mother
+                               WHEN with_parents = 'father' THEN vsa_father ELSE vsa_own END)
+                    THEN 'foreign' ELSE 'belgian' END AS origin_vsa,
+               CASE WHEN c4_static OR cur <> 'BEL' THEN 'foreign' ELSE 'belgian' END AS origin_4crit,
+               CASE WHEN antw_static OR cur <> 'BEL' THEN 'foreign' ELSE 'belgian' END AS origin_antwerp,
+               CASE WHEN nab_foreign THEN 'foreign' ELSE 'belgian' END AS nationality_at_birth,
                count(*)::BIGINT AS n
-        FROM j GROUP BY ALL""")
+        FROM k GROUP BY ALL""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _mv AS
         SELECT m.person_id, m.move_date, year(m.move_date) AS year,
@@ -103,7 +126,7 @@ def population(con) -> None:
         parts.append(f"""
           SELECT l.level, l.layout, l.code, c.ref_date, '{scheme}' AS scheme, {expr} AS grp,
                  coalesce(c.sex, 'T') AS sex, coalesce(c.age_band, 'total') AS age_band, sum(c.n)::BIGINT AS count
-          FROM _rp c JOIN _lm l ON l.sector = c.sector
+          FROM _rp c JOIN _lm l ON l.sid = c.sid
           GROUP BY GROUPING SETS ((l.level, l.layout, l.code, c.ref_date, grp, c.sex, c.age_band),
                                   (l.level, l.layout, l.code, c.ref_date, grp, c.sex),
                                   (l.level, l.layout, l.code, c.ref_date, grp, c.age_band),
@@ -111,11 +134,11 @@ def population(con) -> None:
     parts.append("""
           SELECT l.level, l.layout, l.code, c.ref_date, 'nationality_group6', coalesce(g.group6, 'other'),
                  'T', 'total', sum(c.n)::BIGINT
-          FROM _rp c JOIN _lm l ON l.sector = c.sector LEFT JOIN _cg g ON g.country = c.cur
+          FROM _rp c JOIN _lm l ON l.sid = c.sid LEFT JOIN _cg g ON g.country = c.cur
           GROUP BY ALL""")
     parts.append("""
           SELECT l.level, l.layout, l.code, c.ref_date, 'country', c.cur, 'T', 'total', sum(c.n)::BIGINT
-          FROM _rp c JOIN _lm l ON l.sector = c.sector
+          FROM _rp c JOIN _lm l ON l.sid = c.sid
           WHERE l.level NOT IN ('sector', 'neighbourhood', 'deelgemeente', 'brussels_neighbourhood')
           GROUP BY ALL""")
     con.execute("CREATE OR REPLACE TEMP TABLE _pop_nz AS " + " UNION ALL ".join(parts))
@@ -132,9 +155,9 @@ def population(con) -> None:
         UNION ALL
         SELECT a.level, a.layout, a.code, d.ref_date, s.scheme, s.grp, 'T', 'total', 0::BIGINT
         FROM (SELECT DISTINCT level, layout, code FROM _lm) a CROSS JOIN _dates d CROSS JOIN _sg s
-        WHERE NOT EXISTS (SELECT 1 FROM _pop_nz z WHERE z.level = a.level AND z.layout = a.layout AND z.code = a.code
-                          AND z.ref_date = d.ref_date AND z.scheme = s.scheme AND z.grp = s.grp
-                          AND z.sex = 'T' AND z.age_band = 'total')""")
+        ANTI JOIN (SELECT * FROM _pop_nz WHERE sex = 'T' AND age_band = 'total') z
+          ON z.level = a.level AND z.layout = a.layout AND z.code = a.code
+         AND z.ref_date = d.ref_date AND z.scheme = s.scheme AND z.grp = s.grp""")
 
 
 def flows(con) -> None:
@@ -183,6 +206,21 @@ def measures(con) -> None:
         FROM persons p JOIN addresses a ON a.person_id = p.person_id AND a.valid_to = p.death_date
         WHERE p.death_date IS NOT NULL""")
     con.execute("""
+        CREATE OR REPLACE TEMP TABLE _ri AS
+        SELECT r.ref_date, r.sid, count(*) AS n
+        FROM _res r JOIN _pstat p ON p.person_id = r.person_id
+        LEFT JOIN nationalities n ON p.n_nat > 1 AND n.person_id = r.person_id AND n.valid_from < r.ref_date
+             AND coalesce(n.valid_to, DATE '9999-12-31') >= r.ref_date
+        WHERE year(p.first_registration_date) = year(r.ref_date) - 1 AND p.first_registration_date > p.birth_date
+          AND coalesce(CASE WHEN p.n_nat = 1 THEN p.last_nat ELSE n.nationality END, p.oldest_nationality, 'BEL') <> 'BEL'
+        GROUP BY ALL""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _nr AS
+        SELECT r.ref_date, r.sid, r5.sid AS s5, count(*) AS n
+        FROM _res r LEFT JOIN _res r5 ON r5.person_id = r.person_id AND r5.ref_date = CAST(r.ref_date - INTERVAL 5 YEAR AS DATE)
+        WHERE CAST(r.ref_date - INTERVAL 5 YEAR AS DATE) >= (SELECT min(ref_date) FROM _dates)
+        GROUP BY ALL""")
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE reg_measures AS
         SELECT l.level, l.layout, l.code, b.measure, CAST(b.year AS VARCHAR) AS period, 'total' AS scheme,
                'total' AS grp, count(*)::DOUBLE AS value, 'persons' AS unit
@@ -191,12 +229,8 @@ def measures(con) -> None:
         GROUP BY ALL
         UNION ALL
         SELECT l.level, l.layout, l.code, 'recent_immigrants', CAST(year(r.ref_date) - 1 AS VARCHAR), 'total', 'total',
-               count(*)::DOUBLE, 'persons'
-        FROM _res r JOIN _pstat p ON p.person_id = r.person_id JOIN _lm l ON l.sector = r.sector
-        LEFT JOIN nationalities n ON n.person_id = r.person_id AND n.valid_from < r.ref_date
-             AND coalesce(n.valid_to, DATE '9999-12-31') >= r.ref_date
-        WHERE year(p.first_registration_date) = year(r.ref_date) - 1 AND p.first_registration_date > p.birth_date
-          AND coalesce(n.nationality, p.oldest_nationality) <> 'BEL'
+               sum(r.n)::DOUBLE, 'persons'
+        FROM _ri r JOIN _lm l ON l.sid = r.sid
         GROUP BY ALL
         UNION ALL
         SELECT dest_level, dest_layout, dest_code, 'newcomers', CAST(year AS VARCHAR), scheme, grp, sum(count)::DOUBLE, 'persons'
@@ -204,12 +238,10 @@ def measures(con) -> None:
         GROUP BY ALL
         UNION ALL
         SELECT l.level, l.layout, l.code, 'new_residents_5y', CAST(r.ref_date AS VARCHAR), 'total', 'total',
-               count(*)::DOUBLE, 'persons'
-        FROM _res r JOIN _lm l ON l.sector = r.sector
-        LEFT JOIN _res r5 ON r5.person_id = r.person_id AND r5.ref_date = r.ref_date - INTERVAL 5 YEAR
-        LEFT JOIN _lm l5 ON l5.sector = r5.sector AND l5.level = l.level AND l5.layout = l.layout
-        WHERE r.ref_date - INTERVAL 5 YEAR >= (SELECT min(ref_date) FROM _dates)
-          AND (r5.person_id IS NULL OR l5.code IS DISTINCT FROM l.code)
+               sum(r.n)::DOUBLE, 'persons'
+        FROM _nr r JOIN _lm l ON l.sid = r.sid
+        LEFT JOIN _lm l5 ON l5.sid = r.s5 AND l5.level = l.level AND l5.layout = l.layout
+        WHERE r.s5 IS NULL OR l5.code IS DISTINCT FROM l.code
         GROUP BY ALL""")
 
 

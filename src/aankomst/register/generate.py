@@ -179,6 +179,7 @@ class _Sim:
         S = self.S
 
         def code(kind, val):
+            val = np.asarray(val).astype(np.int64)
             v = np.where(kind == KIND_SECTOR, val, S + val).astype(np.int32)
             valid = (kind == KIND_SECTOR) | (kind == KIND_ABROAD)
             return pa.DictionaryArray.from_arrays(pa.array(v, mask=~valid), dictionary)
@@ -581,8 +582,8 @@ def _initial_state(geo: pd.DataFrame, foreign: pd.DataFrame | None, params: Regi
 
     With calibration targets (``foreign``: municipal population and foreign counts 2009–2015 by
     ``mun_calib``) the 2005 population of a municipality is extrapolated back from 2009 with the
-    2009–2015 growth, and its 2005 foreign share likewise (bounded below by 40% of the 2009
-    share); sectors get the municipality's population in proportion to their 2019 target.
+    2009–2015 growth, and its 2005 foreign share with half the 2009–2015 trend (the simulated
+    arrivals supply the rest; bounded below by 40% of the 2009 share); sectors get the municipality's population in proportion to their 2019 target.
     Without targets, the standalone parameters are used.
     """
     target = geo["target"].to_numpy(float) * scale
@@ -597,7 +598,7 @@ def _initial_state(geo: pd.DataFrame, foreign: pd.DataFrame | None, params: Regi
         pop_start = (p0 * growth).rename("pop")
         s0 = f[("foreign", y0)] / p0
         s1 = f[("foreign", y1)] / p1
-        share_start = np.maximum(s0 - (s1 - s0) / span * back, 0.4 * s0).rename("share")
+        share_start = np.maximum(s0 - 0.5 * (s1 - s0) / span * back, 0.4 * s0).rename("share")
         tsum = pd.Series(target).groupby(mun).transform("sum").to_numpy()
         ps = pd.Series(mun).map(pop_start).to_numpy(float)
         ok = np.isfinite(ps)

@@ -57,6 +57,7 @@ def connect(memory_limit: str = "6GB", threads: int | None = None, temp_dir: str
     con = duckdb.connect(":memory:")
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     con.execute("SET temp_directory = ?", [temp_dir or tempfile.gettempdir() + "/aankomst_duckdb_spill"])
     if threads:
         con.execute(f"SET threads = {int(threads)}")
@@ -113,10 +114,8 @@ def aggregate_extract(root: str | Path, atlas=None, *, con=None, validate_input:
 
 
 def _frame(con, table: str) -> pd.DataFrame:
-    tbl = con.execute(f"SELECT * FROM {table}").arrow()
-    if hasattr(tbl, "read_all"):
-        tbl = tbl.read_all()
-    return tbl.to_pandas(strings_to_categorical=True)
+    tbl = con.sql(f"SELECT * FROM {table}").to_arrow_table()
+    return tbl.to_pandas()
 
 
 def _area_tables(geo: pd.DataFrame, levelmap: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -180,7 +179,7 @@ def load_register(root: str | Path, atlas, *, source_id: str | None = None, thre
     if not has_areas and geo is not None:
         at = _area_tables(geo, levelmap)
         batches.append(LoadBatch(source_id=f"{sid}/areas", family="register_geography", path=str(root / "geography.parquet"),
-                                 sha256=_folder_sha(root)[:64] if False else hashlib.sha256(pd.util.hash_pandas_object(geo).values.tobytes()).hexdigest(),
+                                 sha256=hashlib.sha256(pd.util.hash_pandas_object(geo).values.tobytes()).hexdigest(),
                                  tables=at, title="Register extract geography (sector hierarchy)", privacy="open",
                                  rows_read=len(geo)))
     years = info["years"]

@@ -106,9 +106,10 @@ def _row(fmt: str, file_row: int) -> int:
 
 
 def create_views(con, files: RegisterFiles) -> None:
-    """Create typed views ``persons``, ``nationalities``, ``addresses``, ``moves`` on ``con``.
+    """Create typed temp tables ``persons``, ``nationalities``, ``addresses``, ``moves`` on
+    ``con`` (DuckDB spills them to its temp directory when they outgrow the memory limit).
 
-    Views keep ``_file`` and ``_row`` (0-based row in the file) for error messages. CSV values
+    Tables keep ``_file`` and ``_row`` (0-based row in the file) for error messages. CSV values
     are cast with ``TRY_CAST``; :func:`validate` reports values that did not cast.
     """
     for t, cols in SCHEMA.items():
@@ -127,7 +128,7 @@ def create_views(con, files: RegisterFiles) -> None:
             else:
                 sel.append(f'CAST(NULL AS {typ}) AS "{c}"')
         sel.append("filename AS _file, file_row_number AS _row")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {t} AS SELECT {', '.join(sel)} FROM {files.scans[t]}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {t} AS SELECT {', '.join(sel)} FROM {files.scans[t]}")
 
 
 def _checks(files: RegisterFiles, known_sectors: bool) -> Iterable[tuple[str, str, str, str, str]]:

@@ -157,46 +157,46 @@ def _read_polys(a: Any, level: str, layout: str) -> pd.DataFrame:
     return df.drop(columns="geometry")
 
 
-def neighbourhood_population(a: Any, layout: str = "2025") -> pd.Series:
-    """Population per neighbourhood (latest total), from the atlas; empty when unknown.
+def neighbourhood_population(a: Any, layout: str = "2025", scheme: str = "total",
+                             grp: str = "total") -> pd.Series:
+    """Population per neighbourhood (latest date), from the atlas; empty when unknown.
 
     Uses neighbourhood counts when present, else sector counts (any sector layout, latest
     date) carried to the neighbourhoods through the crosswalks (one or two steps, weights
-    multiplied).
+    multiplied). ``scheme``/``grp`` select a group (``total``/``total`` by default).
     """
-    base = ("scheme = 'total' AND grp = 'total' AND sex = 'T' AND age_band = 'total'")
+    base = "scheme = $scheme AND grp = $grp AND sex = 'T' AND age_band = 'total'"
+    p = {"layout": layout, "scheme": scheme, "grp": grp}
     df = a.query(
-        f"SELECT code, count FROM population WHERE level = 'neighbourhood' AND layout = ? AND {base} "
-        "AND ref_date = (SELECT max(ref_date) FROM population WHERE level = 'neighbourhood' "
-        f"AND layout = ? AND {base})",
-        [layout, layout],
-    )
+        f"SELECT code, count FROM population WHERE level = 'neighbourhood' AND layout = $layout "
+        f"AND {base} AND ref_date = (SELECT max(ref_date) FROM population "
+        f"WHERE level = 'neighbourhood' AND layout = $layout AND {base})", p)
     if not df.empty:
         return df.groupby("code")["count"].sum().astype(float)
     sectors = a.query(
         f"SELECT layout, max(ref_date) AS d FROM population WHERE level = 'sector' AND {base} "
-        "GROUP BY layout ORDER BY d DESC"
-    )
+        "GROUP BY layout ORDER BY d DESC", {"scheme": scheme, "grp": grp})
     for lay, d in sectors.itertuples(index=False):
         sql = f"""
         WITH pop AS (SELECT code, sum(count) AS n FROM population
-                     WHERE level = 'sector' AND layout = ? AND ref_date = ? AND {base} GROUP BY code),
+                     WHERE level = 'sector' AND layout = $slay AND ref_date = $d AND {base}
+                     GROUP BY code),
         direct AS (SELECT from_code, to_code, weight FROM crosswalks
-                   WHERE from_level = 'sector' AND from_layout = ?
-                     AND to_level = 'neighbourhood' AND to_layout = ?),
+                   WHERE from_level = 'sector' AND from_layout = $slay
+                     AND to_level = 'neighbourhood' AND to_layout = $layout),
         twostep AS (SELECT c1.from_code, c2.to_code, c1.weight * c2.weight AS weight
                     FROM crosswalks c1 JOIN crosswalks c2
                       ON c2.from_level = c1.to_level AND c2.from_layout = c1.to_layout
                      AND c2.from_code = c1.to_code
-                    WHERE c1.from_level = 'sector' AND c1.from_layout = ?
+                    WHERE c1.from_level = 'sector' AND c1.from_layout = $slay
                       AND c1.to_level = 'sector' AND c2.to_level = 'neighbourhood'
-                      AND c2.to_layout = ?),
+                      AND c2.to_layout = $layout),
         links AS (SELECT * FROM direct UNION ALL
                   SELECT * FROM twostep WHERE NOT EXISTS (SELECT 1 FROM direct))
         SELECT l.to_code AS code, sum(p.n * l.weight) AS n
         FROM pop p JOIN links l ON l.from_code = p.code GROUP BY l.to_code
         """
-        out = a.query(sql, [lay, d, lay, layout, lay, layout])
+        out = a.query(sql, {**p, "slay": lay, "d": d})
         if not out.empty:
             return out.set_index("code")["n"].astype(float)
     return pd.Series(dtype=float)

@@ -37,9 +37,16 @@ _HASHER: Any = None
 def _hasher() -> Any:
     global _HASHER
     if _HASHER is None:
+        import os
+
         from argon2 import PasswordHasher
 
-        _HASHER = PasswordHasher()  # argon2id, library defaults (RFC 9106 low-memory profile)
+        cost = os.environ.get("AANKOMST_REGISTRY_ARGON2", "")
+        if cost:  # "time_cost,memory_kib,parallelism" — lower only for test suites
+            t, m, p = (int(v) for v in cost.split(","))
+            _HASHER = PasswordHasher(time_cost=t, memory_cost=m, parallelism=p)
+        else:  # argon2id, library defaults (RFC 9106 low-memory profile: t=3, 64 MiB, p=4)
+            _HASHER = PasswordHasher()
     return _HASHER
 
 

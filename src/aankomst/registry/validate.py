@@ -127,7 +127,7 @@ def split_multi(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, (list, tuple, set)):
-        items = [str(v) for v in value]
+        items = [p for v in value for p in re.split(r"[;,|]", str(v))]
     else:
         items = re.split(r"[;,|]", str(value))
     out: list[str] = []

@@ -93,7 +93,7 @@ def _error_response(request: Request, exc: Exception) -> Response:
         if status == 401:
             headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="aankomst-registry"'}
         return JSONResponse({"error": body}, status_code=status, headers=headers)
-    ctx = request.state.__dict__.get("regctx")
+    ctx = getattr(request.state, "regctx", None)
     if ctx is None:
         return HTMLResponse(f"<!doctype html><title>{status}</title><p>{status}", status_code=status)
     return ctx.page(request, "error.html", {"error": body}, status=status, headers=headers)
@@ -129,9 +129,9 @@ class _Ctx:
 
     def page(self, request: Request, name: str, ctx: dict[str, Any], *, status: int = 200,
              headers: dict[str, str] | None = None) -> HTMLResponse:
-        who = request.state.__dict__.get("who")
+        who = getattr(request.state, "who", None)
         html = self.env.get_template(name).render(
-            user=who[0] if who else None, csrf=who[1].csrf_token if who and who[1] else "",
+            user=who, csrf=who.csrf if who else "",
             has_atlas=bool(self.atlas_path), lang="nl", **ctx)
         resp = HTMLResponse(html, status_code=status, headers=headers)
         _sec_headers(resp)
@@ -151,7 +151,7 @@ class _Ctx:
     def writer(self, request: Request, s: Any, form_token: str | None = None) -> Any:
         """The acting user for a write: 401 without credentials, 403 without CSRF token."""
         who = self.identify(request, s)
-        request.state.who = who
+        request.state.who = _snapshot(who)
         if who is None:
             raise svc.Unauthorized("log in or send an API token to change the registry")
         user, ws = who
@@ -166,8 +166,19 @@ class _Ctx:
             who = self.identify(request, s)
         except svc.Unauthorized:
             who = None
-        request.state.who = who
+        request.state.who = _snapshot(who)
         return who[0] if who else None
+
+
+def _snapshot(who: tuple[Any, Any] | None) -> Any:
+    """Plain copy of the acting user for templates (safe after the DB session closed)."""
+    from types import SimpleNamespace
+
+    if who is None:
+        return None
+    u, ws = who
+    return SimpleNamespace(name=u.name, role=u.role, scope_codes=list(u.scope_codes),
+                           csrf=ws.csrf_token if ws is not None else "")
 
 
 def _sec_headers(resp: Response) -> None:
@@ -242,6 +253,11 @@ def make_router(registry_url: str, atlas_path: str | None = None, *,
 
     web_api.add_routes(r, ctx, bind)
     web_pages.add_routes(r, ctx, bind)
+
+    @r.get("/registry", include_in_schema=False)
+    def registry_home() -> Response:
+        """Entry point the atlas links to (its menu looks for a GET route under /registry)."""
+        return redirect("/resources")
 
     @r.get("/resources/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:

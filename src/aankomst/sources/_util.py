@@ -220,12 +220,21 @@ def numeric(
     return vals
 
 
+_DEFAULTS = {
+    ("measures", "scheme"): "total", ("measures", "grp"): "total",
+    ("population", "sex"): "T", ("population", "age_band"): "total",
+    ("flows", "scheme"): "total", ("flows", "grp"): "total",
+}
+
+
 def frame(table: str, data: dict[str, object] | pd.DataFrame, *, keep_rows: bool = True) -> pd.DataFrame:
     """Build a DataFrame with exactly the columns of ``table`` (missing ones filled with None)."""
     df = pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data
     out = pd.DataFrame(index=df.index)
     for c in TABLE_COLUMNS[table]:
-        out[c] = df[c] if c in df.columns else None
+        out[c] = df[c] if c in df.columns else _DEFAULTS.get((table, c))
+        if (table, c) in _DEFAULTS:
+            out[c] = out[c].fillna(_DEFAULTS[(table, c)])
     if keep_rows and "source_row" in df.columns:
         out["source_row"] = df["source_row"]
     if table == "crosswalks":
@@ -280,16 +289,27 @@ def is_zip(path: Path) -> bool:
 
 
 def xlsx_header(path: Path) -> list[str]:
-    """Return the first row of the first sheet of a workbook as text (for sniffing), or []."""
-    try:
-        from python_calamine import CalamineWorkbook
+    """Return the first row of the first sheet of a workbook as text (for sniffing), or [].
 
-        wb = CalamineWorkbook.from_path(str(path))
-        rows = wb.get_sheet_by_index(0).to_python(nrows=1)
-        return [str(v) for v in rows[0]] if rows else []
-    except Exception:
+    Streams only the first row (openpyxl read-only for .xlsx, xlrd on demand for .xls)."""
+    try:
+        if str(path).lower().endswith(".xls"):
+            import xlrd
+
+            wb = xlrd.open_workbook(str(path), on_demand=True)
+            try:
+                sh = wb.sheet_by_index(0)
+                return [str(v) for v in sh.row_values(0)] if sh.nrows else []
+            finally:
+                wb.release_resources()
+        import openpyxl
+
+        wb = openpyxl.load_workbook(str(path), read_only=True)
         try:
-            df = read_excel(path, header=None).head(1)
-            return [str(v) for v in df.iloc[0].tolist()] if len(df) else []
-        except Exception:
+            for row in wb.worksheets[0].iter_rows(values_only=True, max_row=1):
+                return ["" if v is None else str(v) for v in row]
             return []
+        finally:
+            wb.close()
+    except Exception:
+        return []

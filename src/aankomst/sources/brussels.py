@@ -21,6 +21,8 @@ from aankomst.sources.meta import provenance
 from aankomst.sources.statbel import SECTOR_RE, municipality_layout, sector_layout
 
 MONITOR = ("brussels_neighbourhood", "monitor")
+#: Cell markers IBSA uses for values that are not available (ND) or confidential (VS).
+MISSING_MARKERS = ("VS", "ND", "-", "N.A.", "NA", "X")
 
 
 def _slug(text: str) -> str:
@@ -63,6 +65,7 @@ def read_monitor_export(path: Path) -> list[LoadBatch]:
             warnings.append(f"neighbourhood {c} appears on rows {rows['source_row'].tolist()} with different values: left out")
     body = body[~body["code"].isin(drop_codes)].drop_duplicates("code")
     pops, meas = [], []
+    n_marker = 0
     unknown: set[str] = set()
     for j in range(2, raw.shape[1]):
         label = None if pd.isna(ind.iloc[j]) else str(ind.iloc[j]).strip()
@@ -76,11 +79,17 @@ def read_monitor_export(path: Path) -> list[LoadBatch]:
         yr = norm_code(year.iloc[j])
         sub = pd.DataFrame({"code": body["code"], "v": col, "source_row": body["source_row"]})
         sub["v"] = pd.to_numeric(sub["v"], errors="coerce")
-        badnum = sub["v"].isna() & col.notna() & (col.astype(str).str.strip() != "")
-        if badnum.any():
-            i = sub.index[badnum.to_numpy()][0]
-            raise InputError(str(path), f"value {col.loc[i]!r} of {label!r} ({yr}) is not a number", row=int(sub.loc[i, "source_row"]),
-                             column=str(j + 1), expected="a number (decimal point)")
+        text = col.astype(str).str.strip()
+        badnum = sub["v"].isna() & col.notna() & (text != "")
+        marker = badnum & text.str.upper().isin(MISSING_MARKERS)
+        n_marker += int(marker.sum())
+        junk = badnum & ~marker
+        if junk.any():
+            i = sub.index[junk.to_numpy()][0]
+            if label in mapping.index and mapping.loc[label, "table"] == "population":
+                raise InputError(str(path), f"value {col.loc[i]!r} of {label!r} ({yr}) is not a number", row=int(sub.loc[i, "source_row"]),
+                                 column=str(j + 1), expected="a count of persons")
+            warnings.append(f"row {int(sub.loc[i, 'source_row'])}, column {j + 1} ({label}, {yr}): text {col.loc[i]!r} instead of a number, not loaded")
         sub = sub[sub["v"].notna()]
         if label in mapping.index:
             m = mapping.loc[label]
@@ -103,6 +112,8 @@ def read_monitor_export(path: Path) -> list[LoadBatch]:
             meas.append(pd.DataFrame({"code": sub["code"], "measure": m["measure"], "period": yr, "scheme": m["scheme"] or "total",
                                       "grp": m["grp"] or "total", "value": sub["v"].astype(float),
                                       "unit": m["unit"] or ("" if pd.isna(unit.iloc[j]) else str(unit.iloc[j])), "source_row": sub["source_row"]}))
+    if n_marker:
+        warnings.append(f"{n_marker} cell(s) marked as not available/confidential ({', '.join(MISSING_MARKERS)}) not loaded")
     if unknown:
         warnings.append(f"{len(unknown)} series not in data/brussels_monitor.csv loaded under ibsa_* ids: {sorted(unknown)}")
     tables: dict[str, pd.DataFrame] = {}
@@ -254,6 +265,14 @@ def read_nationalities_2007(path: Path) -> list[LoadBatch]:
         raise InputError(str(path), "no total column", row=1, expected="a column TOTAL_(AVEC_REFUGIES) with all residents")
     df["code"] = df["sscod"].map(norm_code)
     bad = ~df["code"].fillna("").str.match(SECTOR_RE)
+    mangled = bad & df["sscod"].fillna("").str.fullmatch(r"\d,\d+E\+\d+")
+    pre_warn = []
+    if mangled.any():
+        # codes such as 21004E101 turned into numbers by a spreadsheet (2,1E+105): unrecoverable
+        pre_warn.append(f"{int(mangled.sum())} row(s) whose sector code was turned into a number by a spreadsheet "
+                        f"(rows {df.loc[mangled, 'source_row'].tolist()}, e.g. {df.loc[mangled, 'sscod'].iloc[0]!r}): left out")
+        df = df[~mangled]
+        bad = bad[~mangled]
     if bad.any():
         i = df.index[bad.to_numpy()][0]
         raise InputError(str(path), f"sector code {df.loc[i, 'sscod']!r} is not a statistical-sector code", row=int(df.loc[i, "source_row"]),
@@ -292,7 +311,7 @@ def read_nationalities_2007(path: Path) -> list[LoadBatch]:
                                    "count": (vals[total_col] - vals[bel_col])[okb].astype("int64"), "source_row": df.loc[okb, "source_row"]}))
     p = pd.concat(parts, ignore_index=True)
     sl = sector_layout(2007)
-    warnings = ["nationality/ETR derived as total − Belgians", f"{int(sum(vals[c].isna().sum() for c in cols))} empty cell(s) not loaded"]
+    warnings = pre_warn + ["nationality/ETR derived as total − Belgians", f"{int(sum(vals[c].isna().sum() for c in cols))} empty cell(s) not loaded"]
     if unknown:
         warnings.append(f"columns not mapped to a country (add them to data/country_names_fr.csv): {unknown}")
     tables = {

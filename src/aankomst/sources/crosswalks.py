@@ -22,8 +22,10 @@ from aankomst.sources.meta import provenance
 _DUMMY = re.compile(r"^9999\d")
 
 
-def _is_dummy(code: str | None) -> bool:
-    return code is None or bool(_DUMMY.match(code)) or code.startswith("uitrustingsgraad_9999")
+def _is_dummy(code: object) -> bool:
+    if not isinstance(code, str):
+        return True
+    return bool(_DUMMY.match(code)) or code.startswith("uitrustingsgraad_9999")
 
 
 def _token_of(path: Path, prefix: str) -> str:

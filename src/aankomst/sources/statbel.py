@@ -11,6 +11,10 @@ sectors ``2011``; municipalities ``2018`` (589, the 1977–2018 layout) up to 20
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -222,31 +226,80 @@ def read_pop_struct(path: Path) -> list[LoadBatch]:
     (``CD_REFNIS``, ``TX_DESCR_*``). Civil status is summed over.
     """
     import duckdb
-    import pyarrow as pa
 
     path = Path(path)
-    table, member, cols = _read_pipe_zip(path, [])
-    where = f"{path}!{member}"
-    pick = {k: next((c for c in opts if c in cols), None) for k, opts in _POP_COLUMNS.items()}
-    missing = [c for c in _POP_REQUIRED if c not in cols]
-    if pick["code"] is None:
-        missing.insert(0, "CD_REFNIS (or CD_MUNTY_REFNIS)")
-    if missing:
-        raise InputError(where, f"missing column(s) {missing}; the header has {cols}", row=1, column=missing[0],
-                         expected="Statbel TF_SOC_POP_STRUCT columns: CD_REFNIS or CD_MUNTY_REFNIS, CD_SEX, CD_NATLTY, CD_AGE, MS_POPULATION, CD_YEAR")
-    year = _year_from_name(path)
-    con = duckdb.connect()
+    tmpdir = tempfile.mkdtemp(prefix="aankomst_")
     try:
+        txt, member, cols = _extract_text(path, Path(tmpdir))
+        where = f"{path}!{member}"
+        pick = {k: next((c for c in opts if c in cols), None) for k, opts in _POP_COLUMNS.items()}
+        missing = [c for c in _POP_REQUIRED if c not in cols]
+        if pick["code"] is None:
+            missing.insert(0, "CD_REFNIS (or CD_MUNTY_REFNIS)")
+        if missing:
+            raise InputError(where, f"missing column(s) {missing}; the header has {cols}", row=1, column=missing[0],
+                             expected="Statbel TF_SOC_POP_STRUCT columns: CD_REFNIS or CD_MUNTY_REFNIS, CD_SEX, CD_NATLTY, CD_AGE, MS_POPULATION, CD_YEAR")
+        year = _year_from_name(path)
+        con = duckdb.connect()
+        try:
+            return _pop_struct_batches(con, path, where, txt, cols, pick, year)
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _extract_text(path: Path, tmpdir: Path) -> tuple[Path, str, list[str]]:
+    """Unzip the text member of a Statbel archive into ``tmpdir`` (clear errors for broken
+    archives, wrong delimiter or encoding). Returns (file, member name, header columns)."""
+    zf, member = open_zip_member(path, ".txt")
+    out = tmpdir / "member.txt"
+    try:
+        with zf.open(member) as fh, open(out, "wb") as dst:
+            shutil.copyfileobj(fh, dst, 1 << 22)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise InputError(f"{path}!{member}", f"the zip archive is truncated or corrupt ({type(exc).__name__}: {exc})",
+                         expected="an intact zip archive as downloaded from the publisher (download it again)") from exc
+    with open(out, "rb") as fh:
+        head = fh.read(1 << 20)
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the 1 MiB boundary
+            line = head[: exc.start].count(b"\n") + 1
+            raise InputError(f"{path}!{member}", f"byte {head[exc.start:exc.start + 1]!r} is not valid UTF-8 text", row=line,
+                             expected="UTF-8 encoded text as published by Statbel (re-save the file as UTF-8)") from exc
+        text = head[: exc.start].decode("utf-8")
+    header = text.lstrip("\ufeff").splitlines()[0] if text else ""
+    if "|" not in header:
+        found = max((",", ";", "\t"), key=header.count)
+        raise InputError(f"{path}!{member}", "the header line has no '|' delimiter"
+                         + (f" (it looks {found!r}-separated)" if header.count(found) else ""),
+                         row=1, expected="pipe-separated text as published by Statbel")
+    return out, member, [c.strip() for c in header.split("|")]
+
+
+def _pop_struct_batches(con, path: Path, where: str, txt: Path, cols: list[str], pick: dict, year: int) -> list[LoadBatch]:
+    import duckdb
+
+    if True:  # one block: validate, then aggregate, on the table t
         con.execute("SET threads TO 2")
-        table = table.append_column("rn", pa.array(np.arange(2, table.num_rows + 2)))
-        con.register("t", table)
+        try:
+            con.execute(
+                "CREATE TABLE t AS SELECT *, row_number() OVER () + 1 AS rn FROM "
+                "read_csv(?, delim = '|', header = true, all_varchar = true, quote = '', escape = '', strict_mode = true)",
+                [str(txt)])
+        except duckdb.Error as exc:
+            raise InputError(where, f"cannot parse the text: {str(exc).splitlines()[0][:300]}",
+                             expected="pipe-separated UTF-8 text, the same number of fields on every line") from exc
+        n_rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
         code = pick["code"]
         _bad_numeric(con, where, "MS_POPULATION")
         _bad_numeric(con, where, "CD_AGE")
         checks = [
-            ("CD_SEX", "CD_SEX NOT IN ('M', 'F')", "M or F"),
-            ("CD_NATLTY", "CD_NATLTY NOT IN ('BEL', 'ETR')", "BEL or ETR"),
-            (code, f"NOT regexp_full_match(\"{code}\", '\\d{{4,5}}')", "a 4- or 5-digit REFNIS code"),
+            ("CD_SEX", "CD_SEX IS NULL OR CD_SEX NOT IN ('M', 'F')", "M or F"),
+            ("CD_NATLTY", "CD_NATLTY IS NULL OR CD_NATLTY NOT IN ('BEL', 'ETR')", "BEL or ETR"),
+            (code, f"\"{code}\" IS NULL OR NOT regexp_full_match(\"{code}\", '\\d{{4,5}}')", "a 4- or 5-digit REFNIS code"),
         ]
         if "CD_YEAR" in cols:
             checks.append(("CD_YEAR", f"TRY_CAST(CD_YEAR AS INTEGER) IS DISTINCT FROM {year}", f"{year} (the year in the file name)"))
@@ -283,8 +336,6 @@ def read_pop_struct(path: Path) -> list[LoadBatch]:
                            ("prov_nl", "TX_PROV_DESCR_NL"), ("prov_fr", "TX_PROV_DESCR_FR")]:
             sel.append(f'any_value("{col}") AS {alias}' if col in cols else f"NULL AS {alias}")
         units = con.execute(f"SELECT {', '.join(sel)} FROM t GROUP BY 1").df()
-    finally:
-        con.close()
     ml = municipality_layout(year)
     al = "2018" if ml == "2018" else "2025"
     units["arr"] = units["arr"].map(nis5)
@@ -342,5 +393,5 @@ def read_pop_struct(path: Path) -> list[LoadBatch]:
             ["from_level", "from_layout", "from_code", "to_level", "to_layout", "to_code"])
     return [LoadBatch(
         source_id=f"statbel/TF_SOC_POP_STRUCT_{year}", family="statbel_pop_struct", path=str(path),
-        sha256=sha256_file(path), tables=tables, rows_read=int(table.num_rows), **meta,
+        sha256=sha256_file(path), tables=tables, rows_read=int(n_rows), **meta,
     )]

@@ -25,7 +25,7 @@ _AREA_REFS: dict[str, list[tuple[str, str, str]]] = {
     "population": [("level", "layout", "code")],
     "measures": [("level", "layout", "code")],
     "crosswalks": [],  # crosswalks may reference layouts without geometry/definitions
-    "flows": [],  # checked separately (kinds)
+    "flows": [("origin_level", "origin_layout", "origin_code"), ("dest_level", "dest_layout", "dest_code")],
 }
 
 
@@ -221,14 +221,43 @@ class Atlas:
             frame["load_id"] = load_id
             if name in _UPSERT:
                 frame = frame.drop_duplicates(list(_UPSERT[name][0]), keep="first")
+            elif name in _KEYED:
+                _check_batch_keys(batch.path, name, df, rows)
             self.con.register("_incoming", frame)
             try:
                 collist = ", ".join(f'"{c}"' for c in (*cols, "load_id"))
-                self.con.execute(
-                    f"INSERT INTO {name} ({collist}) SELECT {collist} FROM _incoming{_conflict_clause(name)}"
-                )
+                where = ""
+                if name in _KEYED:
+                    keys = _KEYED[name]
+                    on = " AND ".join(f't."{k}" = i."{k}"' for k in keys)
+                    val = "count" if name == "population" else "value"
+                    n_dup, n_diff = self.con.execute(
+                        f'SELECT count(*), count(*) FILTER (WHERE t."{val}" IS DISTINCT FROM i."{val}") '
+                        f"FROM _incoming i JOIN {name} t ON {on}"
+                    ).fetchall()[0]
+                    if n_dup:
+                        batch.warnings.append(
+                            f"{n_dup} {name} row(s) were already supplied by an earlier source and were "
+                            f"not loaded again ({n_diff} with a different value; the earlier source wins)"
+                        )
+                        where = f" i WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {on})"
+                        collist_i = ", ".join(f'i."{c}"' for c in (*cols, "load_id"))
+                        self.con.execute(f"INSERT INTO {name} ({collist}) SELECT {collist_i} FROM _incoming{where}")
+                if not where:
+                    self.con.execute(
+                        f"INSERT INTO {name} ({collist}) SELECT {collist} FROM _incoming{_conflict_clause(name)}"
+                    )
+            except duckdb.Error as exc:
+                raise InputError(
+                    batch.path,
+                    f"rows for table {name!r} do not fit the atlas schema: {str(exc).splitlines()[0]}",
+                    expected="see docs/schema.md for the columns and their constraints",
+                ) from exc
             finally:
-                self.con.unregister("_incoming")
+                try:
+                    self.con.unregister("_incoming")
+                except duckdb.Error:
+                    pass
             if name == "areas":
                 n_areas += len(frame)
             elif name in ("population", "measures"):
@@ -239,14 +268,66 @@ class Atlas:
                 years |= {str(p)[:4] for p in pd.unique(frame["period"].astype(str))}
             elif name == "flows":
                 years |= {str(y) for y in pd.unique(frame["year"])}
+        pop = batch.tables.get("population")
+        if pop is not None and len(pop) and pop["level"].nunique() > 1:
+            self._check_totals(batch.path, pop, load_id)
+        if batch.warnings:
+            self.con.execute("UPDATE provenance SET warnings = ? WHERE load_id = ?", [json.dumps(batch.warnings), load_id])
         yrs = sorted(years)
         year_text = "" if not yrs else (yrs[0] if len(yrs) == 1 else f"{yrs[0]}–{yrs[-1]}")
         return LoadSummary(batch.source_id, batch.family, batch.rows_loaded, n_areas, year_text, batch.warnings)
+
+    def _check_totals(self, path: str, pop: pd.DataFrame, load_id: int) -> None:
+        """Within one batch, counts of units that nest (whole crosswalk links) in a unit that the
+        batch also counts must not exceed it, and must equal it when every nested unit is there."""
+        bad = self.con.execute(
+            """
+            WITH p AS (SELECT * FROM population WHERE load_id = ?),
+            child AS (
+                SELECT p.level AS c_level, p.layout AS c_layout, c.to_level, c.to_layout, c.to_code, p.ref_date,
+                       p.scheme, p.grp, p.sex, p.age_band, sum(p.count) AS s, count(*) AS n
+                FROM p JOIN crosswalks c ON c.from_level = p.level AND c.from_layout = p.layout
+                     AND c.from_code = p.code AND NOT c.split
+                GROUP BY ALL),
+            expected AS (
+                SELECT from_level, from_layout, to_level, to_layout, to_code, count(*) AS n_exp
+                FROM crosswalks WHERE NOT split GROUP BY ALL)
+            SELECT ch.c_level, ch.to_level, ch.to_code, ch.ref_date, ch.scheme, ch.grp, ch.sex, ch.age_band,
+                   ch.s, par.count, ch.n, e.n_exp
+            FROM child ch
+            JOIN p par ON par.level = ch.to_level AND par.layout = ch.to_layout AND par.code = ch.to_code
+                 AND par.ref_date = ch.ref_date AND par.scheme = ch.scheme AND par.grp = ch.grp
+                 AND par.sex = ch.sex AND par.age_band = ch.age_band
+            JOIN expected e ON e.from_level = ch.c_level AND e.from_layout = ch.c_layout
+                 AND e.to_level = ch.to_level AND e.to_layout = ch.to_layout AND e.to_code = ch.to_code
+            WHERE ch.s > par.count OR (ch.n = e.n_exp AND ch.s <> par.count)
+            ORDER BY ch.to_code LIMIT 20
+            """,
+            [load_id],
+        ).fetchall()
+        if not bad:
+            return
+        problems = []
+        rows = pop.get(ROW_COLUMN)
+        for c_level, p_level, code, ref, scheme, grp, sex, age, s, cnt, n, n_exp in bad:
+            m = (pop["level"] == p_level) & (pop["code"].astype(str) == code) & (pop["scheme"] == scheme) & (pop["grp"] == grp)
+            idx = pop.index[m.to_numpy()]
+            row = int(rows.loc[idx[0]]) if rows is not None and len(idx) else None
+            problems.append(InputProblem(
+                path, row, "count",
+                f"totals contradict: the {n} {c_level} row(s) of {p_level} {code} ({ref}, {scheme}/{grp}, sex {sex}, "
+                f"age {age}) add up to {int(s)}, but the {p_level} row says {int(cnt)}"
+                + ("" if n == n_exp else f" (only {n} of its {n_exp} {c_level}s are in the file)"),
+                f"the {p_level} count equal to the sum of its {c_level}s",
+            ))
+        raise InputError(path, problems[0].message, problems=problems)
 
     def _check_area_refs(self, path: str, name: str, df: pd.DataFrame, rows: pd.Series | None) -> None:
         for lcol, ycol, ccol in _AREA_REFS.get(name, []):
             keys = df[[lcol, ycol]].drop_duplicates()
             for lv, ly in keys.itertuples(index=False):
+                if not isinstance(lv, str) or not isinstance(ly, str):
+                    continue  # not an area (e.g. a flow from abroad)
                 known = self.con.execute(
                     "SELECT count(*) FROM areas WHERE level = ? AND layout = ?", [lv, ly]
                 ).fetchall()[0][0]
@@ -287,6 +368,34 @@ _UPSERT: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "crosswalks": (("from_level", "from_layout", "from_code", "to_level", "to_layout", "to_code"), (), ()),
     "measure_defs": (("measure",), (), ("label_nl", "label_en", "definition", "unit", "higher_is")),
 }
+
+
+#: Tables without a primary key whose rows must still be unique on these columns (one figure per
+#: area, date/period, scheme, group …). Within a batch a repeated key is an input error; across
+#: sources the earlier source wins and the later batch gets a warning (never a double count).
+_KEYED: dict[str, tuple[str, ...]] = {
+    "population": ("level", "layout", "code", "ref_date", "scheme", "grp", "sex", "age_band"),
+    "measures": ("level", "layout", "code", "measure", "period", "scheme", "grp"),
+}
+
+
+def _check_batch_keys(path: str, name: str, df: pd.DataFrame, rows: pd.Series | None) -> None:
+    keys = list(_KEYED[name])
+    dup = df.duplicated(keys, keep=False)
+    if dup.any():
+        sub = df[dup]
+        first = sub.iloc[0]
+        same = sub[(sub[keys].astype(str) == first[keys].astype(str)).all(axis=1)]
+        where = [int(rows.loc[i]) for i in same.index] if rows is not None else []
+        key_text = ", ".join(f"{k}={first[k]!s}" for k in keys)
+        raise InputError(
+            path,
+            f"duplicate key ({key_text})" + (f" on rows {where}" if where else "")
+            + f"; {int(dup.sum())} {name} rows share a key in all",
+            row=where[1] if len(where) > 1 else None,
+            column=keys[-1],
+            expected=f"one {name} row per {', '.join(keys)}",
+        )
 
 
 def _conflict_clause(name: str) -> str:

@@ -81,7 +81,10 @@ def main(src: str) -> None:
     rows = []
     for c in json.loads((base / "iso_3166-1.json").read_text())["3166-1"]:
         rows.append((c["alpha_3"], c["alpha_2"], c["numeric"], c["name"], nl1.gettext(c["name"]), "current", ""))
+    current = {r[0] for r in rows}
     for c in json.loads((base / "iso_3166-3.json").read_text())["3166-3"]:
+        if c["alpha_3"] in current:  # code re-used for a current country (e.g. ATF)
+            continue
         rows.append((c["alpha_3"], "", c.get("numeric", ""), c["name"], nl3.gettext(c["name"]),
                      "former", f"withdrawn {c.get('withdrawal_date', '')}".strip()))
     for a3, a2, num, en, nl, note in SPECIAL:

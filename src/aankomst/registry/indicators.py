@@ -1,0 +1,183 @@
+"""Catalogue indicators of the arrival-infrastructure registry (rows in
+``data/indicators/registry.csv``), following the indicator contract::
+
+    fn(atlas, *, level, period, group=None, scheme=None, **params) -> DataFrame
+
+Parameters common to all
+------------------------
+registry_url
+    Registry database URL; default the environment variable ``AANKOMST_REGISTRY_URL``.
+period
+    Reference date for "active" resources: ``YYYY-MM-DD``; a year ``YYYY`` means 1 January of
+    that year (the current or a future year means today); empty/``current`` means today.
+local_radius_m
+    Radius (m) within which a resource counts as local (default 1,000).
+layout
+    Layout of the level (default the current one).
+
+Definitions are in :mod:`aankomst.registry.analysis`. Counts of resources are not counts of
+persons: ``numerator``/``denominator`` are left empty so the small-cell rule (which protects
+persons) does not hide them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aankomst.errors import MissingInputError, UnknownCodeError
+
+COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
+           "numerator", "denominator"]
+
+
+def _as_of(period: Any) -> date:
+    p = "" if period is None else str(period).strip()
+    today = date.today()
+    if p in ("", "current", "today", "now"):
+        return today
+    if len(p) == 4 and p.isdigit():
+        y = int(p)
+        return today if y >= today.year else date(y, 1, 1)
+    try:
+        return date.fromisoformat(p[:10])
+    except ValueError:
+        raise UnknownCodeError("period", period, hint="use YYYY, YYYY-MM-DD or 'current'") from None
+
+
+def _url(registry_url: str | None, indicator: str) -> str:
+    url = registry_url or os.environ.get("AANKOMST_REGISTRY_URL")
+    if not url:
+        raise MissingInputError(
+            indicator, "a registry of local resources",
+            fix="pass registry_url=… (CLI/API parameter) or set AANKOMST_REGISTRY_URL, e.g. "
+            "sqlite:///registry.sqlite; create one with 'aankomst registry init'")
+    return url
+
+
+def _domain(domain: str | None, group: str | None, indicator: str, required: bool) -> str | None:
+    from aankomst.registry.validate import taxonomy
+
+    known = list(taxonomy()["domain"])
+    d = domain or (group if group and group in known else None)
+    if d is None and required:
+        raise MissingInputError(indicator, "parameter domain", fix="one of " + ", ".join(known))
+    if d is not None and d not in known:
+        raise UnknownCodeError("domain", d, known=known)
+    return d
+
+
+def _table(atlas: Any, level: str, period: Any, registry_url: str | None, indicator: str,
+           layout: str | None, local_radius_m: float, radii: tuple[float, ...]) -> tuple[pd.DataFrame, Any, date]:
+    from aankomst.registry.analysis import area_completeness
+
+    as_of = _as_of(period)
+    table, s = area_completeness(atlas, _url(registry_url, indicator), level=level, layout=layout,
+                                 as_of=as_of, local_radius_m=float(local_radius_m), radii=radii)
+    return table, s, as_of
+
+
+def _frame(s: Any, level: str, as_of: date, values: pd.Series, unit: str, group: str) -> pd.DataFrame:
+    df = pd.DataFrame({"area_code": s.codes, "area_name": s.names})
+    df["level"], df["layout"], df["period"], df["group"] = level, s.layout, as_of.isoformat(), group
+    df["value"] = df["area_code"].map(values).astype(float)
+    df["unit"] = unit
+    df["numerator"] = np.nan
+    df["denominator"] = np.nan
+    df.attrs["periods"] = [as_of.isoformat()]
+    df.attrs["notes"] = ["resources active on " + as_of.isoformat() + "; centres: "
+                         + ", ".join(sorted(set(map(str, s.basis))))]
+    return df[COLUMNS]
+
+
+def nearest_distance(atlas: Any, *, level: str, period: Any, group: str | None = None,
+                     scheme: str | None = None, domain: str | None = None,
+                     registry_url: str | None = None, layout: str | None = None,
+                     local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+    """Distance (m, straight line, EPSG:31370) from each area's centre to the nearest active
+    resource of ``domain`` (``group`` may name the domain). Empty when there is none."""
+    d = _domain(domain, group, "registry_nearest_m", True)
+    t, s, as_of = _table(atlas, level, period, registry_url, "registry_nearest_m", layout,
+                         local_radius_m, ())
+    sub = t[t["domain"] == d].set_index("area_code")["nearest_m"].replace(np.inf, np.nan)
+    return _frame(s, level, as_of, sub, "m", d)
+
+
+def count_within(atlas: Any, *, level: str, period: Any, group: str | None = None,
+                 scheme: str | None = None, domain: str | None = None, radius_m: float = 1000.0,
+                 registry_url: str | None = None, layout: str | None = None,
+                 local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+    """Number of active resources of ``domain`` (all domains when omitted) within
+    ``radius_m`` metres of each area's centre (distance <= radius)."""
+    from aankomst.registry.analysis import active_resources, nearest_and_counts
+    from aankomst.registry.areas import area_set
+
+    d = _domain(domain, group, "registry_count_within", False)
+    as_of = _as_of(period)
+    s = area_set(atlas, level, layout)
+    res = active_resources(_url(registry_url, "registry_count_within"), as_of)
+    if d is not None:
+        res = res[res["domains"].apply(lambda v: d in v)]
+    r = float(radius_m)
+    _, _, counts = nearest_and_counts(s.centres, res[["x", "y"]].to_numpy(float), (r,))
+    vals = pd.Series(counts[r], index=s.codes)
+    return _frame(s, level, as_of, vals, "resources", d or "all")
+
+
+def _summary(atlas: Any, level: str, period: Any, registry_url: str | None, layout: str | None,
+             local_radius_m: float, ind: str) -> tuple[pd.DataFrame, Any, date]:
+    from aankomst.registry.analysis import domain_codes, profile_summary
+
+    t, s, as_of = _table(atlas, level, period, registry_url, ind, layout, local_radius_m, ())
+    return profile_summary(t, len(domain_codes())).set_index("area_code"), s, as_of
+
+
+def domains_local(atlas: Any, *, level: str, period: Any, group: str | None = None,
+                  scheme: str | None = None, registry_url: str | None = None,
+                  layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+    """Institutional completeness: number of the 11 domains covered locally (0–11)."""
+    p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_domains_local")
+    return _frame(s, level, a, p["local"], "domains", "total")
+
+
+def completeness_pct(atlas: Any, *, level: str, period: Any, group: str | None = None,
+                     scheme: str | None = None, registry_url: str | None = None,
+                     layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+    """Institutional completeness as % of the 11 domains covered locally."""
+    p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_completeness_pct")
+    return _frame(s, level, a, p["completeness_pct"], "%", "total")
+
+
+def domains_supralocal_only(atlas: Any, *, level: str, period: Any, group: str | None = None,
+                            scheme: str | None = None, registry_url: str | None = None,
+                            layout: str | None = None, local_radius_m: float = 1000.0,
+                            **_: Any) -> pd.DataFrame:
+    """Number of domains reachable only supra-locally (a resource's scale reaches the area)."""
+    p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m,
+                       "registry_domains_supralocal_only")
+    return _frame(s, level, a, p["supra_local_only"], "domains", "total")
+
+
+def domains_missing(atlas: Any, *, level: str, period: Any, group: str | None = None,
+                    scheme: str | None = None, registry_url: str | None = None,
+                    layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+    """Number of domains not covered at all (neither locally nor by any resource's reach)."""
+    p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_domains_missing")
+    return _frame(s, level, a, p["missing"], "domains", "total")
+
+
+def coverage(atlas: Any, *, level: str, period: Any, group: str | None = None,
+             scheme: str | None = None, domain: str | None = None, registry_url: str | None = None,
+             layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+    """Coverage of one domain: 2 = local, 1 = supra-local only, 0 = none."""
+    from aankomst.registry.analysis import STATUS_CODE
+
+    d = _domain(domain, group, "registry_coverage", True)
+    t, s, as_of = _table(atlas, level, period, registry_url, "registry_coverage", layout,
+                         local_radius_m, ())
+    sub = t[t["domain"] == d].set_index("area_code")["status"].map(STATUS_CODE)
+    return _frame(s, level, as_of, sub, "status (0 none, 1 supra-local, 2 local)", d)

@@ -1,0 +1,97 @@
+"""The indicator catalogue as data, its listing (table/json/markdown) and docs/indicators.md."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from aankomst.errors import UnknownCodeError
+from aankomst.indicators import catalog, catalogue
+
+STABLE_IDS = ["population", "foreign_nationality_share", "group_share", "group_share_change",
+              "internal_migration_balance", "bilateral_balance", "residential_mobility",
+              "first_entry_share", "newcomer_concentration", "income_per_inhabitant", "density",
+              "income_per_declaration", "external_balance", "internal_balance"]
+CONTRACT_LEVELS = {"region", "province", "arrondissement", "municipality", "deelgemeente",
+                   "neighbourhood", "sector", "brussels_neighbourhood"}
+
+
+def test_catalogue_has_the_stable_ids_and_required_columns():
+    cat = catalogue()
+    for i in STABLE_IDS:
+        assert i in cat.index, i
+    for col in catalog.REQUIRED:
+        assert col in cat.columns
+    core = cat[cat["file"] == "core.csv"]
+    for _, r in core.iterrows():
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", r["id"]), r["id"]
+        for col in ("label_nl", "label_en", "definition_nl", "definition_en", "unit", "source"):
+            assert r[col].strip(), (r["id"], col)
+
+
+def test_every_core_implementation_exists_and_takes_the_contract_arguments():
+    core = catalogue()
+    core = core[core["file"] == "core.csv"]
+    for i in core.index:
+        fn = catalog.implementation(i)
+        params = inspect.signature(fn).parameters
+        assert "level" in params and "period" in params, i
+        assert any(p.kind is p.VAR_KEYWORD for p in params.values()), i
+        # every parameter the catalogue lists exists in the function or is generic
+        listed = [p for p in core.loc[i, "params"].split(";") if p]
+        for p in listed:
+            assert p in params or p in catalog.GENERIC_PARAMS, (i, p)
+
+
+def test_stock_indicators_accept_every_contract_level():
+    cat = catalogue()
+    for i in ("population", "foreign_nationality_share", "group_share", "group_share_change",
+              "income_per_inhabitant"):
+        assert CONTRACT_LEVELS <= set(cat.loc[i, "levels"].split(";")), i
+
+
+def test_unknown_id():
+    with pytest.raises(UnknownCodeError, match="aankomst indicators"):
+        catalog.entry("nope")
+
+
+def test_json_listing_has_parameters_with_defaults():
+    recs = json.loads(catalog.listing("json"))
+    by_id = {r["id"]: r for r in recs}
+    imb = {p["name"]: p for p in by_id["internal_migration_balance"]["parameters"]}
+    assert imb["window"]["default"] == 3 and imb["base"]["default"] == "mean"
+    assert imb["level"]["required"] and "min_population" in imb
+    fe = {p["name"]: p for p in by_id["first_entry_share"]["parameters"]}
+    assert fe["origin"]["default"] == "abroad" and fe["origin"]["description"]
+
+
+def test_docs_indicators_md_is_generated_from_the_catalogue():
+    md = catalog.listing("markdown")
+    for i in STABLE_IDS:
+        assert f"## {i}" in md
+    doc = Path(__file__).resolve().parents[1] / "docs" / "indicators.md"
+    assert doc.exists(), "regenerate with: aankomst indicators --format markdown --out docs/indicators.md"
+    text = doc.read_text(encoding="utf-8")
+    cat = catalogue()
+    for _, r in cat[cat["file"] == "core.csv"].iterrows():  # other subsystems regenerate for theirs
+        assert f"## {r['id']}" in text and r["definition_en"] in text, (
+            f"docs/indicators.md is stale for {r['id']}: "
+            "aankomst indicators --format markdown --out docs/indicators.md")
+
+
+def test_area_type_batch_shape():
+    from aankomst.indicators import area_types
+
+    [b] = area_types.batches()
+    areas, cw = b.tables["areas"], b.tables["crosswalks"]
+    assert set(areas["level"]) == {"area_type"}
+    assert set(cw["to_code"]) <= set(areas["code"])
+    assert len(area_types.members_of("centrumsteden13", "2025")) == 13
+    assert len(area_types.members_of("brussels_capital", "2018")) == 19
+    assert "71072" in area_types.members_of("centrumsteden", "2025")  # Hasselt after the merger
+    assert "71022" in area_types.members_of("centrumsteden", "2018")
+    assert sorted(area_types.types_of("11002")) == ["centrumsteden13", "grootsteden"]
