@@ -186,7 +186,7 @@ def test_scheme_and_palette_tables_are_complete_data() -> None:
         assert row["label_nl"] and row["label_en"] and row["source"]
         assert row["default_palette"] in palettes()
     pals = palettes()
-    for pid, row in pals.items():
+    for row in pals.values():
         assert row["cb_safe"] in {"true", "false"} and row["source"]
     # the default palettes of every scheme are colour-blind safe
     assert all(pals[r["default_palette"]]["cb_safe"] == "true" for r in schemes.values())
@@ -194,3 +194,30 @@ def test_scheme_and_palette_tables_are_complete_data() -> None:
     assert palette_colours("seq_ylorrd", 9)[0] == "#ffffcc"
     with pytest.raises(UnknownCodeError):
         palette_colours("rainbow", 5)
+
+
+def test_as_dict_is_json_ready() -> None:
+    import json
+
+    d = classify([-3.0, 0.1, 4.0, None], "diverging:0.5:2").as_dict("en")
+    assert d["edges"] == [None, -2.0, -0.5, 0.5, 2.0, None]
+    assert d["counts"] == [1, 0, 1, 0, 1] and d["n_missing"] == 1
+    assert d["labels"][0] == "< −2.0" and d["neutral_class"] == 2
+    json.dumps(d)
+
+
+def test_pure_python_fallback_equals_compiled_kernel() -> None:
+    """Without numba the same kernel runs as plain Python; both must give the same optimum."""
+    import importlib
+
+    nbmod = importlib.import_module("aankomst.classification.natural_breaks")
+
+    if not nbmod.HAS_NUMBA:
+        pytest.skip("numba not installed: the kernel already runs as Python")
+    rng = np.random.default_rng(11)
+    u, w = np.unique(np.round(rng.gamma(2, 5, 300), 1), return_counts=True)
+    c, w = u - u.mean(), w.astype(float)
+    py_starts, py_sse = nbmod._solve.py_func(c, w, 4)
+    jit_starts, jit_sse = nbmod._solve(c, w, 4)
+    assert py_starts.tolist() == jit_starts.tolist()
+    assert py_sse == pytest.approx(jit_sse)

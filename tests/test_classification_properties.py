@@ -41,7 +41,7 @@ def _brute_force(x: np.ndarray, k: int) -> tuple[float, list[tuple[float, ...]]]
     for cuts in itertools.combinations(range(1, n), k - 1):
         bounds = (0, *cuts, n)
         sse = 0.0
-        for a, b in zip(bounds[:-1], bounds[1:]):
+        for a, b in itertools.pairwise(bounds):
             part = s[a:b]
             sse += float(np.sum((part - part.mean()) ** 2))
         results.append((sse, tuple(float(s[b - 1]) for b in bounds[1:])))

@@ -280,13 +280,15 @@ def test_within_filter(atlas):
     "kwargs, match",
     [
         (dict(indicator_id="internal_migration_balance", level="municipality", period=2009),
-         r"migration flows for \[2007, 2008, 2009\]"),
+         r"migration flows reaching level municipality \(layout 2025\) for \[2007, 2008, 2009\]"),
         (dict(indicator_id="foreign_nationality_share", level="municipality", period=2016),
          r"nationality.*2016-01-01"),
         (dict(indicator_id="group_share", level="municipality", period=2015,
               group="nationality_group6:north_africa"), r"country.*2015-01-01"),
         (dict(indicator_id="residential_mobility", level="neighbourhood", period=2011),
-         r"population counts.*2011-01-01"),
+         r"migration flows reaching level neighbourhood.* for \[2011\]"),
+        (dict(indicator_id="residential_mobility", level="neighbourhood", period=2013,
+              base="2012"), r"population counts for the base population.*2012-01-01"),
         (dict(indicator_id="group_share_change", level="municipality", period=2015,
               group="nationality:ETR"), r"base year"),
     ],
@@ -329,3 +331,29 @@ def test_split_units_share_counts_by_weight(tmp_path: Path):
         res = compute(a, "population", level="municipality", period=2015)
     assert values(res) == {"A": 100, "B": 300}
     assert res.meta["split_units"] and res.meta["notes"]
+
+
+def test_flow_groups_derived_from_country_flows(atlas):
+    # 2014 arrivals in Liedekerke by country: ROU 6 and MAR 5 from abroad, MAR 7 from Brussel
+    ne = compute(atlas, "first_entry_share", level="municipality", period=2014,
+                 group="nationality_group6:north_africa")
+    assert values(ne)["23044"] == pytest.approx(100 * 5 / 12)
+    eu = compute(atlas, "first_entry_share", level="municipality", period=2014,
+                 scheme="eu_status", group="eu")
+    assert values(eu)["23044"] == pytest.approx(100.0)
+    tot = compute(atlas, "first_entry_share", level="municipality", period=2014, group="total")
+    assert values(tot)["23044"] == pytest.approx(100 * 11 / 18)
+
+
+def test_flows_pre_aggregated_at_several_levels_are_not_double_counted(atlas):
+    # 2013 moves are stored per sector and again per neighbourhood in one file.
+    # Antwerpen 2013: in from 'belgium' 10, out to Liedekerke 6 -> 4 / 350 inhabitants
+    res = compute(atlas, "internal_migration_balance", level="municipality", period=2013,
+                  window=1)
+    assert values(res)["11002"] == pytest.approx(4 / 350 * 1000)
+    mob = compute(atlas, "residential_mobility", level="municipality", period=2013)
+    # arrivals 20 + 10, departures 6 + 4, within 7 + 5 -> 52 / 350
+    assert values(mob)["11002"] == pytest.approx(100 * 52 / 350)
+    # a window across the years with sector flows (2013) and municipal flows (2012)
+    two = compute(atlas, "internal_migration_balance", level="municipality", period="2012-2013")
+    assert values(two)["11002"] == pytest.approx((0 + 4) / 2 / ((1040 + 350) / 2) * 1000)

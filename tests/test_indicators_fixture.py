@@ -144,6 +144,26 @@ def build(db: Path, *, with_area_types: bool = True) -> Path:
                "dest_kind": dk, "dest_level": dl, "dest_layout": "2025" if dk == "area" else None,
                "dest_code": dc, "scheme": "nationality", "grp": "ETR", "count": n}
               for ok, ol, oc, dk, dl, dc, n in SECTOR_FLOWS]
+    # the same 2013 moves pre-aggregated at neighbourhood level in the same file (as register
+    # extracts and the demo do): must not be counted twice
+    W = {"11002A00-": "11002W01", "11002A01-": "11002W01", "11002B00-": "11002W02"}
+    for ok, ol, oc, dk, dl, dc, n in SECTOR_FLOWS:
+        flows.append({"year": 2013, "origin_kind": ok,
+                      "origin_level": "neighbourhood" if ol == "sector" else ol,
+                      "origin_layout": "2025" if ok == "area" else None,
+                      "origin_code": W.get(oc, oc), "dest_kind": dk,
+                      "dest_level": "neighbourhood" if dl == "sector" else dl,
+                      "dest_layout": "2025" if dk == "area" else None,
+                      "dest_code": W.get(dc, dc), "scheme": "nationality", "grp": "ETR",
+                      "count": n})
+    # 2014: flows by country of nationality only (group schemes are derived from them)
+    for ok, oc, grp, n in (("abroad", "ROU", "ROU", 6), ("abroad", "MAR", "MAR", 5),
+                           ("area", "21004", "MAR", 7)):
+        flows.append({"year": 2014, "origin_kind": ok,
+                      "origin_level": "municipality" if ok == "area" else None,
+                      "origin_layout": "2025" if ok == "area" else None, "origin_code": oc,
+                      "dest_kind": "area", "dest_level": "municipality", "dest_layout": "2025",
+                      "dest_code": "23044", "scheme": "country", "grp": grp, "count": n})
     meas = []
 
     def m(level, layout, code, measure, period, value, unit, scheme="total", grp="total"):

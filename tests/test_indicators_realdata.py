@@ -101,7 +101,8 @@ def test_change_2009_2015_in_pp(real_atlas, mirror):
 
 
 def _ibsa(mirror: Path, year: int) -> pd.Series:
-    df = pd.read_excel(mirror / "brussels" / "ibsa_monitoring_quartiers_export.xlsx", header=None)
+    df = pd.read_excel(mirror / "brussels" / "ibsa_monitoring_quartiers_export.xlsx", header=None,
+                       engine="openpyxl")
     cols = [i for i in range(df.shape[1])
             if str(df.iloc[0, i]).startswith("Aandeel van Noord-Afrika")
             and str(df.iloc[2, i]).split(".")[0] == str(year)]
@@ -161,3 +162,24 @@ def test_brussels_internal_migration_balance_3_year_windows(real_atlas, mirror, 
     got_r = reg.data.set_index("area_code").loc["04000", "value"]
     assert got_r == pytest.approx(1000 * bal / 3 / pop, rel=2e-3)
     assert got_r < 0
+
+
+def test_published_totals_by_aggregation(real_atlas):
+    """Statbel: Belgium 1 January 2012 = 11,035,948; Flanders + Brussels sectors 2019 =
+    7,797,611 (summed from 589 municipalities / ~10,000 sectors along crosswalks)."""
+    be = compute(real_atlas, "population", level="country", period=2012)
+    assert be.data.set_index("area_code").loc["BE", "value"] == 11_035_948
+    reg = compute(real_atlas, "population", level="region", period=2019).data
+    assert reg.set_index("area_code").loc[["02000", "04000"], "value"].sum() == 7_797_611
+
+
+def test_ranking_drops_tiny_municipalities(real_atlas):
+    """The thesis drops Herstappe (85 inhabitants) from a top 10 with a population filter."""
+    res = compute(real_atlas, "internal_migration_balance", level="municipality", period=2012,
+                  min_population=1000)
+    assert list(res.data["rank"][:3]) == [1, 2, 3]
+    assert res.data["value"].is_monotonic_decreasing
+    share = compute(real_atlas, "foreign_nationality_share", level="municipality", period=2015,
+                    layout="2018", min_population=1000)
+    assert "73028" not in set(share.data["area_code"])  # Herstappe
+    assert any("Herstappe" in n for n in share.meta["notes"])

@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _map_fixtures import FIGURES, build_map_atlas, geometries  # noqa: E402
+from _map_fixtures import FIGURES, build_map_atlas, geometries
 
-from aankomst.errors import AankomstError  # noqa: E402
+from aankomst.errors import AankomstError
 
 SVG = "{http://www.w3.org/2000/svg}"
 BASELINES = Path(__file__).parent / "baselines"
@@ -92,7 +92,7 @@ def test_svg_paths_per_class_suppressed_and_missing(share_svg) -> None:
 
 
 def test_svg_legend_and_texts(share_svg) -> None:
-    res, path = share_svg
+    _, path = share_svg
     g = groups(path)
     legend = texts(g["legend"])
     assert legend[0] == "% (gebieden per klasse)"
@@ -201,6 +201,37 @@ def test_cli_map(map_atlas: Path, tmp_path: Path) -> None:
                                          str(tmp_path / "none.duckdb"), "--level", "municipality",
                                          "--year", "2015", "--out", str(tmp_path / "c.svg")])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_shared_classes_across_years(map_atlas: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from aankomst.cli import make_app
+
+    r = CliRunner().invoke(make_app(), [
+        "map", "foreign_nationality_share", "--db", str(map_atlas), "--level", "municipality",
+        "--year", "2009,2015", "--classes", "jenks:4", "--circles",
+        "--out", str(tmp_path / "share_{year}.svg")])
+    assert r.exit_code == 0, r.output
+    g09, g15 = groups(tmp_path / "share_2009.svg"), groups(tmp_path / "share_2015.svg")
+    strip = lambda labels: [x.rsplit("  (", 1)[0] for x in labels]
+    legend09, legend15 = texts(g09["legend"]), texts(g15["legend"])
+    assert strip(legend09[1:5]) == strip(legend15[1:5])  # same limits
+    assert legend09[1:5] != legend15[1:5]  # different counts per year
+    assert "Klassen gedeeld met de kaarten van 2009, 2015." in " ".join(texts(g09["notes"]))
+    # one circle scale for both maps: the legends show the same reference counts
+    assert texts(g09["circle-legend"]) == texts(g15["circle-legend"])
+    # pooled shares 2009 + 2015 (hand-set figures), 4 classes: limits from classify() of all
+    from aankomst.classification import classify
+
+    pooled = [100 * f[1] / f[0] for f in FIGURES.values() if f[1] >= 5] + \
+             [100 * f[3] / f[2] for f in FIGURES.values() if f[3] >= 5]
+    want = classify(pooled, "jenks:4").labels_nl
+    assert strip(legend09[1:5]) == want
+    bad = CliRunner().invoke(make_app(), [
+        "map", "foreign_nationality_share", "--db", str(map_atlas), "--level", "municipality",
+        "--year", "2009,2015", "--out", str(tmp_path / "same.svg")])
+    assert bad.exit_code == 2 and "{year}" in bad.output
 
 
 def _baseline_figure(palette: str | None = None):

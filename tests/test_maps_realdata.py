@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_maps import groups, n_drawn, texts  # noqa: E402
+from test_maps import groups, n_drawn, texts
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 

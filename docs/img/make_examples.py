@@ -20,17 +20,17 @@ EXAMPLES = [
     ("map_foreign_share_municipality_2015.png",
      "foreign_nationality_share --level municipality@2018 --year 2015 --classes jenks:5 --circles"),
     ("map_foreign_share_change_2009_2015.png",
-     "foreign_nationality_share_change --level municipality@2018 --year 2015 --base-year 2009 "
-     "--classes diverging:0.5:1,2"),
+     ("foreign_nationality_share_change --level municipality@2018 --year 2015 --base-year 2009 "
+     "--classes diverging:0.5:1,2")),
     ("map_brussels_north_africa_2010.png",
-     "group_share --level brussels_neighbourhood --group ibsa_nationality:north_africa --year 2010 "
-     "--classes jenks:5"),
+     ("group_share --level brussels_neighbourhood --group ibsa_nationality:north_africa --year 2010 "
+     "--classes jenks:5")),
     ("map_brussels_north_africa_change_1997_2010.png",
-     "group_share_change --level brussels_neighbourhood --group ibsa_nationality:north_africa "
-     "--year 2010 --base-year 1997 --classes diverging:0.5:2,5"),
+     ("group_share_change --level brussels_neighbourhood --group ibsa_nationality:north_africa "
+     "--year 2010 --base-year 1997 --classes diverging:0.5:2,5")),
     ("map_brussels_internal_migration_2010_2012.png",
-     "internal_migration_balance --level municipality@2018 --within 04000 --year 2010-2012 "
-     "--classes diverging:1:5,10 --lang en"),
+     ("internal_migration_balance --level municipality@2018 --within 04000 --year 2010-2012 "
+     "--classes diverging:1:5,10 --lang en")),
 ]
 
 

@@ -247,3 +247,38 @@ def income_by_neighbourhood(atlas: Any, *, year: str = "2019", mirror: Any = Non
     nb = neighbourhood_geometries(atlas=atlas, mirror=mirror, layouts=("2024",))
     g = nb.merge(agg.rename(columns={"nb": "code"}), on="code", how="left").rename(columns={"code": "area_code"})
     return g
+
+
+def measure_geometries(atlas: Any, measure: str, *, level: str, layout: str | None = None,
+                       period: str | None = None) -> Any:
+    """GeoDataFrame ``area_code, name, value, geometry`` of one measure (scheme total) at a
+    level with geometry. ``layout`` defaults to the layout with most values; ``period`` to the
+    latest period."""
+    import geopandas as gpd
+    import shapely
+
+    from aankomst.errors import MissingInputError
+
+    have = atlas.query(
+        "SELECT layout, period, count(*) AS n FROM measures WHERE measure = ? AND level = ? AND scheme = 'total' "
+        "AND grp = 'total' GROUP BY ALL ORDER BY n DESC, period DESC", [measure, level])
+    if layout is not None:
+        have = have[have["layout"] == str(layout)]
+    if period is not None:
+        have = have[have["period"] == str(period)]
+    if not len(have):
+        raise MissingInputError("clusters", f"measure {measure!r} at level {level}", years=period)
+    lay = str(layout or have["layout"].iloc[0])
+    per = str(period or sorted(have.loc[have["layout"] == lay, "period"])[-1])
+    df = atlas.query(
+        "SELECT a.code AS area_code, coalesce(a.name_nl, a.name_fr) AS name, m.value, a.geometry FROM areas a "
+        "LEFT JOIN measures m ON m.level = a.level AND m.layout = a.layout AND m.code = a.code AND m.measure = ? "
+        "AND m.period = ? AND m.scheme = 'total' AND m.grp = 'total' WHERE a.level = ? AND a.layout = ? "
+        "AND a.geometry IS NOT NULL", [measure, per, level, lay])
+    if not len(df):
+        raise MissingInputError("clusters", f"geometry of level {level} layout {lay}",
+                                fix="sectors have no geometry in the mirror: use --level neighbourhood")
+    geom = shapely.from_wkb([bytes(g) for g in df["geometry"]])
+    g = gpd.GeoDataFrame(df.drop(columns="geometry"), geometry=geom, crs=31370)
+    g.attrs.update({"layout": lay, "period": per})
+    return g

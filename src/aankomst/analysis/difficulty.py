@@ -210,3 +210,25 @@ def neighbourhood_table(atlas: Any, rule_id: str, *, min_share: float = 0.5, mir
     g["in_difficulty"] = g["share"] >= float(min_share)
     g.attrs["unmatched_sectors"] = int(len(sec) - len(s))
     return g
+
+
+def municipality_table(atlas: Any, rule_id: str) -> pd.DataFrame:
+    """Residents in sectors in difficulty per municipality of the sector layout (crosswalk
+    sector -> municipality, else the code's first five characters).
+
+    Columns ``municipality, population, residents, share, sectors, sectors_in_difficulty,
+    denominator`` (share = residents / all residents of the municipality's classified sectors).
+    """
+    from aankomst.analysis._store import sector_municipality
+
+    r = rule(rule_id)
+    sec = sectors_in_difficulty(atlas, rule_id)
+    sec = sec.merge(sector_municipality(atlas, str(r["layout"]), sec["area_code"]), on="area_code", how="left")
+    sec["res"] = sec["population"].where(sec["in_difficulty"], 0.0)
+    g = sec.groupby("municipality").agg(population=("population", "sum"), residents=("res", "sum"),
+                                        sectors=("area_code", "size"),
+                                        sectors_in_difficulty=("in_difficulty", "sum")).reset_index()
+    g["share"] = g["residents"] / g["population"].replace(0, np.nan)
+    g["rule"] = rule_id
+    g["denominator"] = "all residents of the municipality's sectors with a value of the measure"
+    return g.sort_values("share", ascending=False, ignore_index=True)

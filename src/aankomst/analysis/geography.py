@@ -49,8 +49,14 @@ def _mirror_links_cached(mirror: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).dropna()
 
 
-def sector_neighbourhoods(codes: pd.Series | list[str], *, atlas: Any = None, mirror: Path | None = None) -> pd.DataFrame:
-    """Neighbourhood of each sector code: ``area_code, nb_layout, neighbourhood, match``."""
+def sector_neighbourhoods(codes: pd.Series | list[str], *, atlas: Any = None, mirror: Path | None = None,
+                          prefer: str = "2025") -> pd.DataFrame:
+    """Neighbourhood of each sector code: ``area_code, nb_layout, neighbourhood, match``.
+
+    ``prefer="2024"`` tries the 2019 sector layout (-> ggw7 of the 2024 version) first: every
+    Flemish and Brussels sector code of the BIMD 2011 exists in the 2019 layout, so this gives
+    one complete neighbourhood layout (used for maps); ``"2025"`` tries the current layout first.
+    """
     links = _store_links(atlas) if atlas is not None else pd.DataFrame()
     if not len(links):
         if mirror is None:
@@ -65,7 +71,8 @@ def sector_neighbourhoods(codes: pd.Series | list[str], *, atlas: Any = None, mi
     out["nb_layout"] = None
     out["neighbourhood"] = None
     out["match"] = "unmatched"
-    for lay, kind in (("2025", "exact"), ("2019", "exact"), ("2025", "prefix"), ("2019", "prefix")):
+    order = ("2025", "2019") if prefer == "2025" else ("2019", "2025")
+    for lay, kind in ((order[0], "exact"), (order[1], "exact"), (order[0], "prefix"), (order[1], "prefix")):
         lk = links[links["sector_layout"] == lay]
         todo = out["match"] == "unmatched"
         if kind == "exact":

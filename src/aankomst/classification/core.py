@@ -15,8 +15,9 @@ Conventions
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -114,6 +115,22 @@ class Classification:
             for i in range(self.k)
         ]
 
+    def as_dict(self, lang: str = "nl") -> dict[str, Any]:
+        """JSON-ready summary (open limits as ``None``), e.g. for the web API's legends."""
+
+        def num(v: float) -> float | None:
+            return float(v) if np.isfinite(v) else None
+
+        return {
+            "scheme": self.scheme, "k": self.k,
+            "edges": [num(v) for v in self.edges], "breaks": [num(v) for v in self.breaks],
+            "counts": [int(c) for c in self.counts], "labels": self.labels(lang),
+            "method": self.method(lang), "palette": list(self.palette),
+            "palette_id": self.palette_id, "neutral_class": self.neutral_class,
+            "n_missing": self.n_missing, "gvf": num(self.gvf) if self.gvf == self.gvf else None,
+            "notes": list(self.notes),
+        }
+
     def colours(self, missing: str = "#d9d9d9") -> list[str]:
         """Fill colour per input value (``missing`` for values without class)."""
         return [self.palette[c] if c >= 0 else missing for c in self.classes]
@@ -167,7 +184,7 @@ def _labels(edges: np.ndarray, decimals: int, lang: str, neutral: int | None) ->
     k = len(edges) - 1
     for i in range(k):
         lo, hi = edges[i], edges[i + 1]
-        f = lambda v: format_number(float(v), decimals, lang)  # noqa: E731
+        f = lambda v: format_number(float(v), decimals, lang)
         if np.isinf(lo) and np.isinf(hi):
             out.append("alle waarden" if lang == "nl" else "all values")
         elif np.isinf(lo):

@@ -46,7 +46,7 @@ def _cost(W, S1, S2, j, i):  # type: ignore[no-untyped-def]
     w = W[i + 1] - W[j]
     s1 = S1[i + 1] - S1[j]
     c = (S2[i + 1] - S2[j]) - s1 * s1 / w
-    return c if c > 0.0 else 0.0
+    return max(0.0, c)
 
 
 @_jit
@@ -93,8 +93,8 @@ def _solve(x, w, k):  # type: ignore[no-untyped-def]
             if lo > hi:
                 continue
             mid = (lo + hi) // 2
-            jlo = optlo if optlo > q else q
-            jhi = opthi if opthi < mid else mid
+            jlo = max(q, optlo)
+            jhi = min(mid, opthi)
             best = np.inf
             bestj = jlo
             for j in range(jlo, jhi + 1):
@@ -123,8 +123,7 @@ def _solve(x, w, k):  # type: ignore[no-untyped-def]
         j = J[q, i]
         starts[q] = j
         i = j - 1
-    sse = prev[m - 1] if k > 1 else prev[m - 1]
-    return starts, sse
+    return starts, prev[m - 1]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,163 @@
-"""CLI commands of this subsystem (see aankomst.cli)."""
+"""CLI: ``aankomst build``, ``fetch``, ``sql``, ``sources`` (foundation)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
 
 import typer
 
 
+def _table(title: str, df, columns: list[str] | None = None, max_rows: int = 200):
+    from rich.table import Table
+
+    t = Table(title=title, show_lines=False)
+    cols = columns or [str(c) for c in df.columns]
+    for c in cols:
+        t.add_column(c, overflow="fold")
+    for row in df[cols].head(max_rows).itertuples(index=False):
+        t.add_row(*["" if v is None else str(v) for v in row])
+    return t
+
+
+def build_cmd(
+    data: Path = typer.Option(..., "--data", help="Directory with official files and/or Aankomst CSV files."),
+    db: Path = typer.Option(..., "--db", help="Atlas database file (created when absent)."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
+) -> None:
+    """Ingest every recognised file in DIR into the atlas (one transaction; re-running is idempotent)."""
+    from rich.console import Console
+
+    from aankomst.cli._common import fail
+    from aankomst.errors import AankomstError
+    from aankomst.sources.build import build_atlas
+
+    console = Console()
+    try:
+        report = build_atlas(data, db, progress=not quiet)
+    except AankomstError as exc:
+        fail(exc)
+        return
+    src = report.sources.copy()
+    src["warnings"] = src["warnings"].str.slice(0, 160)
+    console.print(_table("Loaded sources", src, ["source_id", "family", "rows", "areas", "years", "warnings"]))
+    if report.documentation:
+        console.print(f"[dim]documentation (not loaded): {', '.join(report.documentation)}[/]")
+    for f, note in report.mismatched:
+        console.print(f"[yellow]not loaded:[/] {f}: {note}")
+    if report.unknown:
+        console.print(f"[yellow]unknown files (no reader; not loaded):[/] {', '.join(report.unknown)}")
+    c = report.checks
+    if c:
+        s = c.get("sector2025_neighbourhood", {})
+        console.print(f"hierarchy: {s.get('with_one', 0)} of {s.get('units', 0)} sectors (2025) in exactly one neighbourhood; "
+                      f"{c.get('sector2025_municipality', {}).get('with_one', 0)} in exactly one municipality")
+    console.print(f"[bold green]atlas {report.db_path}[/]: {len(report.sources)} sources, "
+                  f"{int(report.sources['rows'].sum()) if len(report.sources) else 0:,} rows in {report.seconds:.1f} s")
+
+
+def fetch_cmd(
+    to: Path = typer.Option(..., "--to", help="Directory to download into (layout of the mirror)."),
+    mirror: Optional[Path] = typer.Option(None, "--mirror", help="Copy from this local mirror instead of downloading."),
+    family: Optional[str] = typer.Option(None, "--family", help="Only this family (see 'aankomst sources --list')."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Network timeout per request, seconds."),
+    sources_csv: Optional[Path] = typer.Option(None, "--sources", help="Use this sources table instead of the built-in one."),
+) -> None:
+    """Download the official open files listed in data/sources.csv (or copy them from --mirror)."""
+    from rich.console import Console
+
+    from aankomst.cli._common import fail
+    from aankomst.errors import AankomstError
+    from aankomst.sources.fetch import fetch
+
+    console = Console()
+    try:
+        result = fetch(to, mirror=mirror, family=family, timeout=timeout, table=sources_csv,
+                       log=lambda m: console.print(m, highlight=False))
+    except AankomstError as exc:
+        fail(exc)
+        return
+    console.print(f"[bold green]{result['done']} file(s)[/] in {to}; {result['skipped']} skipped; "
+                  f"{len(result['missing'])} missing" + (f": {', '.join(result['missing'][:10])}" if result["missing"] else ""))
+    if result["missing"]:
+        raise typer.Exit(1)
+
+
+def sql_cmd(
+    query: str = typer.Argument(..., help="A SELECT statement (the atlas is opened read-only)."),
+    db: Path = typer.Option(..., "--db", help="Atlas database file."),
+    fmt: str = typer.Option("table", "--format", help="table, csv, json or parquet."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output file (csv/json/parquet)."),
+    limit: int = typer.Option(100, "--limit", help="Rows shown in table format."),
+) -> None:
+    """Run a read-only SQL query on the atlas."""
+    import duckdb
+    from rich.console import Console
+
+    import aankomst
+    from aankomst.cli._common import fail, write_frame
+    from aankomst.errors import AankomstError
+
+    try:
+        atlas = aankomst.open(str(db), read_only=True)
+    except AankomstError as exc:
+        fail(exc)
+        return
+    try:
+        df = atlas.query(query)
+    except duckdb.Error as exc:
+        fail(AankomstError(f"SQL error: {str(exc).splitlines()[0]} (the atlas is read-only; tables: areas, crosswalks, "
+                           "population, measures, measure_defs, flows, provenance, settings)"))
+        return
+    finally:
+        atlas.close()
+    if fmt == "table":
+        Console().print(_table(f"{len(df)} row(s)", df.astype(object), max_rows=limit))
+    else:
+        write_frame(df, fmt, out)
+
+
+def sources_cmd(
+    db: Optional[Path] = typer.Option(None, "--db", help="Atlas database file: show the provenance of what is loaded."),
+    list_families: bool = typer.Option(False, "--list", help="List the file families Aankomst recognises."),
+    fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+) -> None:
+    """Show the provenance table of an atlas (source, file, checksum, licence, rows), or the families."""
+    from rich.console import Console
+
+    import aankomst
+    from aankomst.cli._common import fail, write_frame
+    from aankomst.errors import AankomstError
+
+    if list_families or db is None:
+        import pandas as pd
+
+        from aankomst.sources.catalogue import recognisers
+
+        df = pd.DataFrame([{"family": r.family, "patterns": " ".join(r.patterns), "description": r.description}
+                           for r in recognisers()])
+    else:
+        try:
+            atlas = aankomst.open(str(db), read_only=True)
+        except AankomstError as exc:
+            fail(exc)
+            return
+        try:
+            df = atlas.sources()
+        finally:
+            atlas.close()
+        df["sha256"] = df["sha256"].str.slice(0, 12)
+    if fmt == "table":
+        cols = ["family", "patterns", "description"] if "patterns" in df.columns else [
+            "load_id", "source_id", "publisher", "reference_date", "licence", "rows_loaded", "sha256", "loaded_at"]
+        Console().print(_table("Sources", df.astype(object), cols, max_rows=500))
+    else:
+        write_frame(df, fmt, None)
+
+
 def register(app: typer.Typer) -> None:
-    """Add this subsystem's commands to app."""
+    """Add build, fetch, sql and sources to ``app``."""
+    app.command("build")(build_cmd)
+    app.command("fetch")(fetch_cmd)
+    app.command("sql")(sql_cmd)
+    app.command("sources")(sources_cmd)

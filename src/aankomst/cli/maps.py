@@ -7,7 +7,6 @@ Mirrors :func:`aankomst.outputs.maps.render_map`; the indicator options are thos
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -23,24 +22,26 @@ def register(app: typer.Typer) -> None:
                                   "brussels_neighbourhood, … (LEVEL@LAYOUT for an older layout, "
                                   "e.g. municipality@2018)"),
         year: str = typer.Option(..., "--year", "-y", help="year (1 January for stocks), date, "
-                                 "or window Y0-Y1"),
-        out: Path = typer.Option(..., "--out", "-o", help="output file: .png or .svg"),
-        classes: Optional[str] = typer.Option(
+                                 "or window Y0-Y1; several years Y1,Y2,… make one map per year "
+                                 "with shared class limits (put {year} in --out)"),
+        out: Path = typer.Option(..., "--out", "-o", help="output file: .png or .svg "
+                                 "(with {year} for several years)"),
+        classes: str | None = typer.Option(
             None, "--classes", "-c",
             help="jenks:5 | quantiles:5 | equal:5 | manual:0,5,10 | diverging:0.5[:2,5] "
             "(default: the indicator's class hint, else jenks:5)"),
-        base_year: Optional[str] = typer.Option(None, "--base-year", help="base year of a change"),
-        group: Optional[str] = typer.Option(None, "--group", help="group (or SCHEME:GROUP)"),
-        scheme: Optional[str] = typer.Option(None, "--scheme", help="group scheme"),
+        base_year: str | None = typer.Option(None, "--base-year", help="base year of a change"),
+        group: str | None = typer.Option(None, "--group", help="group (or SCHEME:GROUP)"),
+        scheme: str | None = typer.Option(None, "--scheme", help="group scheme"),
         circles: bool = typer.Option(False, "--circles", help="add proportional circles of the counts"),
         lang: str = typer.Option("nl", "--lang", help="nl or en"),
-        title: Optional[str] = typer.Option(None, "--title", help="replace the automatic title"),
-        palette: Optional[str] = typer.Option(None, "--palette", help="palette id (data/palettes.csv)"),
-        window: Optional[int] = typer.Option(None, "--window", help="years in the window"),
-        layout: Optional[str] = typer.Option(None, "--layout", help="layout of the level"),
-        within: Optional[str] = typer.Option(None, "--within", help="only areas inside this code"),
-        reference: Optional[str] = typer.Option(None, "--reference", help="reference area code"),
-        param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="KEY=VALUE"),
+        title: str | None = typer.Option(None, "--title", help="replace the automatic title"),
+        palette: str | None = typer.Option(None, "--palette", help="palette id (data/palettes.csv)"),
+        window: int | None = typer.Option(None, "--window", help="years in the window"),
+        layout: str | None = typer.Option(None, "--layout", help="layout of the level"),
+        within: str | None = typer.Option(None, "--within", help="only areas inside this code"),
+        reference: str | None = typer.Option(None, "--reference", help="reference area code"),
+        param: list[str] | None = typer.Option(None, "--param", "-p", help="KEY=VALUE"),
         dpi: int = typer.Option(110, "--dpi", help="PNG resolution (dots per inch)"),
         compact: bool = typer.Option(False, "--compact", help="256-colour PNG (smaller file)"),
     ) -> None:
@@ -50,7 +51,7 @@ def register(app: typer.Typer) -> None:
 
         if lang not in ("nl", "en"):
             raise typer.BadParameter(f"--lang {lang!r}: use nl or en")
-        if Path(out).suffix.lower() not in (".png", ".svg"):
+        if Path(str(out)).suffix.lower() not in (".png", ".svg"):
             raise typer.BadParameter(f"--out {str(out)!r}: give a .png or .svg file name")
         if not Path(db).exists():
             fail(AankomstError(f"atlas database {str(db)!r} does not exist; build it with "
@@ -65,20 +66,25 @@ def register(app: typer.Typer) -> None:
                      ("reference", reference)):
             if v is not None:
                 params[k] = v
+        years = [y.strip() for y in str(year).split(",") if y.strip()]
         try:
-            from aankomst.outputs.maps import render_map
+            from aankomst.outputs.maps import render_map, render_maps
 
-            res = render_map(str(db), indicator_id, level=level, year=year, base_year=base_year,
-                             group=group, scheme=scheme, classes=classes, circles=circles,
-                             lang=lang, out=out, title=title, palette=palette, dpi=dpi,
-                             compact=compact, **params)
+            common = dict(level=level, base_year=base_year, group=group, scheme=scheme,
+                          classes=classes, circles=circles, lang=lang, title=title,
+                          palette=palette, dpi=dpi, compact=compact, **params)
+            if len(years) > 1:
+                results = render_maps(str(db), indicator_id, years=years, out=out, **common)
+            else:
+                results = [render_map(str(db), indicator_id, year=years[0], out=out, **common)]
         except AankomstError as exc:
             fail(exc)
             return
-        c = res.classification
-        n_sup = int(res.data["suppressed"].sum()) if "suppressed" in res.data else 0
-        typer.echo(
-            f"wrote {out}: {len(res.data)} areas, {c.k} classes ({res.meta.get('classes')}), "
-            f"{n_sup} suppressed, {max(c.n_missing - n_sup, 0)} without data",
-            err=True,
-        )
+        for res in results:
+            c = res.classification
+            n_sup = int(res.data["suppressed"].sum()) if "suppressed" in res.data else 0
+            typer.echo(
+                f"wrote {res.path}: {len(res.data)} areas, {c.k} classes ({res.meta.get('classes')}), "
+                f"{n_sup} suppressed, {max(c.n_missing - n_sup, 0)} without data",
+                err=True,
+            )

@@ -1,5 +1,9 @@
 """Measures of the demo: demographic events, taxable income, unemployment, deprivation.
 
+Measure ids follow the Statbel readers (``tax_declarations``, ``total_net_taxable_income``,
+``mean_taxable_income_declaration``, ``median_taxable_income_declaration``) and the Brussels
+monitoring (``unemployment_rate``), so the same indicators work on the demo and on real data.
+
 All measures are stored at every level of the hierarchy, computed from sector *counts*
 (sums), never as means of rates; ratios (income per inhabitant, unemployment rate) are
 recomputed from the summed numerators and denominators at each level. The median income per
@@ -27,16 +31,15 @@ MEASURE_DEFS: list[tuple[str, str, str, str, str, str | None]] = [
     ("naturalisations", "Nationaliteitswijzigingen", "Naturalisations",
      "Non-Belgians who became Belgian during the calendar year (they leave group ETR and join BEL "
      "without moving).", "persons", None),
-    ("declarations", "Aangiften", "Tax declarations",
+    ("tax_declarations", "Aantal belastingaangiften", "Number of tax declarations",
      "Number of personal income-tax declarations for the income year.", "declarations", None),
-    ("taxable_income_total", "Totaal netto belastbaar inkomen", "Total net taxable income",
+    ("total_net_taxable_income", "Totaal netto belastbaar inkomen", "Total net taxable income",
      "Sum of net taxable income of all declarations for the income year.", "EUR", None),
-    ("taxable_income_per_declaration", "Gemiddeld inkomen per aangifte", "Mean income per declaration",
-     "Total net taxable income / number of declarations.", "EUR", "better"),
-    ("taxable_income_median_declaration", "Mediaan inkomen per aangifte", "Median income per declaration",
+    ("mean_taxable_income_declaration", "Gemiddeld belastbaar inkomen per aangifte",
+     "Mean taxable income per declaration", "Total net taxable income / number of declarations.", "EUR", "better"),
+    ("median_taxable_income_declaration", "Mediaan belastbaar inkomen per aangifte",
+     "Median taxable income per declaration",
      "Median net taxable income per declaration (sector level only).", "EUR", "better"),
-    ("taxable_income_per_inhabitant", "Inkomen per inwoner", "Income per inhabitant",
-     "Total net taxable income / population on 1 January of the income year.", "EUR", "better"),
     ("labour_force", "Beroepsbevolking 18–64", "Labour force 18–64",
      "Employed persons and job seekers aged 18–64.", "persons", None),
     ("jobseekers", "Niet-werkende werkzoekenden", "Job seekers",
@@ -104,25 +107,23 @@ def measures_table(params: DemoParams, geo: Geography, sim: Simulation, rng: np.
         codes, mat = indicator(geo, level)
         agg = lambda a: a @ mat  # noqa: E731  (Y, S) -> (Y, U)
         for ev, arr in (("births", sim.births), ("deaths", sim.deaths)):
-            by_g = np.einsum("ysg,su->ygu", arr, mat)
+            by_g = np.swapaxes(arr, 1, 2) @ mat  # (Y, G, U)
             frames.append(_rows(level, codes, ev, periods, by_g.sum(1), "persons"))
             for gi, g in enumerate(GROUPS):
                 frames.append(_rows(level, codes, ev, periods, by_g[:, gi], "persons", "nationality", g))
         frames.append(_rows(level, codes, "naturalisations", periods, agg(sim.naturalisations), "persons"))
-        d, inc, p = agg(decl), agg(income), agg(tot)
-        frames.append(_rows(level, codes, "declarations", periods, d, "declarations"))
-        frames.append(_rows(level, codes, "taxable_income_total", periods, inc, "EUR"))
-        frames.append(_rows(level, codes, "taxable_income_per_declaration", periods,
+        d, inc = agg(decl), agg(income)
+        frames.append(_rows(level, codes, "tax_declarations", periods, d, "declarations"))
+        frames.append(_rows(level, codes, "total_net_taxable_income", periods, inc, "EUR"))
+        frames.append(_rows(level, codes, "mean_taxable_income_declaration", periods,
                             np.round(np.divide(inc, d, out=np.full_like(inc, np.nan), where=d > 0), 2), "EUR"))
-        frames.append(_rows(level, codes, "taxable_income_per_inhabitant", periods,
-                            np.round(np.divide(inc, p, out=np.full_like(inc, np.nan), where=p > 0), 2), "EUR"))
         lfa, ja = agg(lf), agg(jobs)
         frames.append(_rows(level, codes, "labour_force", periods, lfa, "persons"))
         frames.append(_rows(level, codes, "jobseekers", periods, ja, "persons"))
         frames.append(_rows(level, codes, "unemployment_rate", periods,
                             np.round(100 * np.divide(ja, lfa, out=np.full(ja.shape, np.nan), where=lfa > 0), 3), "%"))
         if level == "sector":
-            frames.append(_rows(level, codes, "taxable_income_median_declaration", periods, median, "EUR"))
+            frames.append(_rows(level, codes, "median_taxable_income_declaration", periods, median, "EUR"))
             inc_inh = np.divide(income, tot, out=np.full_like(income, np.nan), where=tot > 0)
             urate = np.divide(jobs, lf, out=np.full(jobs.shape, np.nan), where=lf > 0)
             for ed in params.text("deprivation_editions").split(";"):

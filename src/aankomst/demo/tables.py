@@ -40,23 +40,39 @@ def indicator(geo: Geography, level: str) -> tuple[list[str], np.ndarray]:
     return codes, mat
 
 
-def _long(values: np.ndarray, axes: list[tuple[str, list]]) -> pd.DataFrame:
-    """Long frame of an n-d array with one labelled axis per dimension."""
-    grids = np.meshgrid(*[np.asarray(lab, dtype=object) for _, lab in axes], indexing="ij")
-    data = {name: g.ravel() for (name, _), g in zip(axes, grids)}
-    data["count"] = values.ravel()
+def _long(values: np.ndarray, axes: list[tuple[str, list]], drop_zero: bool = False) -> pd.DataFrame:
+    """Long frame of an n-d array with one labelled axis per dimension.
+
+    Text labels become categoricals (cheap to build; stored as text by the atlas).
+    """
+    v = values.ravel()
+    idx = np.flatnonzero(v) if drop_zero else np.arange(v.size)
+    multi = np.unravel_index(idx, values.shape)
+    data: dict[str, object] = {}
+    for (name, labels), m in zip(axes, multi):
+        if all(isinstance(x, str) for x in labels):
+            data[name] = pd.Categorical.from_codes(m, categories=list(labels))
+        else:
+            data[name] = np.asarray(labels)[m]
+    data["count"] = v[idx].astype(np.int64)
     return pd.DataFrame(data)
+
+
+def _agg(mat: np.ndarray, arr: np.ndarray, axis: int) -> np.ndarray:
+    """Sum ``arr`` over sectors along ``axis`` into units (exact: float sums of integers)."""
+    out = np.tensordot(np.moveaxis(arr, axis, -1).astype(float), mat.astype(float), axes=([-1], [0]))
+    return np.rint(np.moveaxis(out, -1, axis)).astype(np.int64)
 
 
 def population_table(geo: Geography, sim: Simulation, group6: dict[str, str]) -> pd.DataFrame:
     """The ``population`` table (schemes total, nationality, country, nationality_group6)."""
-    dates = [date(y, 1, 1) for y in sim.years]
+    dates = [np.datetime64(date(y, 1, 1), 'D') for y in sim.years]
     g6_codes = sorted(set(group6.values()))
     g6_idx = np.array([g6_codes.index(group6[c]) for c in sim.countries])
     frames = []
     for level in HIERARCHY:
         codes, mat = indicator(geo, level)
-        p = np.einsum("tscxa,su->tucxa", sim.pop, mat)  # (T, U, C, 2, A)
+        p = _agg(mat, sim.pop, 1)  # (T, U, C, 2, A)
         by_nat = np.stack([p[:, :, 0], p[:, :, 1:].sum(2)], axis=2)  # (T, U, 2, 2, A)
         # sex margins: T, M, F ; age margins: total + bands
         def margins(a: np.ndarray) -> np.ndarray:  # (..., 2, A) -> (..., 3, A+1)
@@ -92,24 +108,24 @@ def flows_table(geo: Geography, sim: Simulation) -> pd.DataFrame:
     frames = []
     for level in HIERARCHY:
         codes, mat = indicator(geo, level)
-        mv = np.einsum("ygso,su,ov->yguv", sim.moves, mat, mat)
-        fa = np.einsum("ygsc,su->yguc", sim.from_abroad, mat)
-        ta = np.einsum("ygsc,su->yguc", sim.to_abroad, mat)
+        mv = _agg(mat, _agg(mat, sim.moves, 2), 3)  # (Y, G, U, U)
+        fa = _agg(mat, sim.from_abroad, 2)  # (Y, G, U, C+1)
+        ta = _agg(mat, sim.to_abroad, 2)
         for scheme, grps, sel in (("nationality", list(GROUPS), slice(None)), ("total", ["total"], None)):
             m = mv if sel is not None else mv.sum(1, keepdims=True)
             f = fa if sel is not None else fa.sum(1, keepdims=True)
             t = ta if sel is not None else ta.sum(1, keepdims=True)
-            d = _long(m, [("year", years), ("grp", grps), ("origin_code", codes), ("dest_code", codes)])
+            d = _long(m, [("year", years), ("grp", grps), ("origin_code", codes), ("dest_code", codes)], drop_zero=True)
             d = d.assign(origin_kind="area", origin_level=level, origin_layout=LAYOUT,
                          dest_kind="area", dest_level=level, dest_layout=LAYOUT)
-            a = _long(f, [("year", years), ("grp", grps), ("dest_code", codes), ("origin_code", dests)])
+            a = _long(f, [("year", years), ("grp", grps), ("dest_code", codes), ("origin_code", dests)], drop_zero=True)
             a = a.assign(origin_kind="abroad", origin_level=None, origin_layout=None,
                          dest_kind="area", dest_level=level, dest_layout=LAYOUT)
-            b = _long(t, [("year", years), ("grp", grps), ("origin_code", codes), ("dest_code", dests)])
+            b = _long(t, [("year", years), ("grp", grps), ("origin_code", codes), ("dest_code", dests)], drop_zero=True)
             b = b.assign(origin_kind="area", origin_level=level, origin_layout=LAYOUT,
                          dest_kind="abroad", dest_level=None, dest_layout=None)
             for fr in (d, a, b):
-                frames.append(fr[fr["count"] > 0].assign(scheme=scheme))
+                frames.append(fr.assign(scheme=scheme))
     out = pd.concat(frames, ignore_index=True)
     out["year"] = out["year"].astype("int64")
     out["count"] = out["count"].astype("int64")

@@ -28,6 +28,17 @@ def _marginal_filter(s: Store, table: str, where: str, params: list[Any]) -> str
     return (" AND " + " AND ".join(cond)) if cond else ""
 
 
+def _units_per_target(s: Store, codes: pd.Series, src: Node, target: Node) -> pd.DataFrame:
+    """Number of source units of a file contributing to each target unit."""
+    codes = pd.Series(pd.unique(codes.astype(str)), name="code")
+    if src == target:
+        return pd.DataFrame({"code": codes, "_units": 1})
+    m = s.code_map(src, target)
+    sub = m[m["code"].isin(codes)]
+    out = sub.groupby("to_code")["code"].nunique().rename("_units").reset_index()
+    return out.rename(columns={"to_code": "code"})
+
+
 def _candidates(s: Store, ref: date, schemes: list[str]) -> pd.DataFrame:
     return s.q(
         "SELECT load_id, level, layout, scheme, count(DISTINCT code) AS n FROM population "
@@ -85,7 +96,8 @@ def population_counts(
         mapped = s.apply_map(df, src, target, ["grp"], ["count"], sub)
         if mapped is None or mapped.empty:
             continue
-        mapped["_cov"] = mapped["code"].nunique()
+        mapped = mapped.merge(_units_per_target(s, df["code"], src, target), on="code", how="left")
+        mapped["_cov"] = int(mapped["_units"].sum() if src == target else df["code"].nunique())
         mapped["_derived"] = 0 if mode == "direct" else 1
         mapped["_steps"] = len(s.path(src, target) or []) - 1
         mapped["_fine"] = -FINENESS.get(row.level, 0)
@@ -110,8 +122,8 @@ def population_counts(
     allf = pd.concat(frames, ignore_index=True)
     best = (
         allf.drop_duplicates(["code", "_cand"])
-        .sort_values(["_steps", "_cov", "_derived", "_fine", "_load", "_cand"],
-                     ascending=[True, False, True, True, False, True])
+        .sort_values(["_steps", "_units", "_cov", "_derived", "_fine", "_load", "_cand"],
+                     ascending=[True, False, False, True, True, False, True])
         .drop_duplicates("code")[["code", "_cand"]]
     )
     out = allf.merge(best, on=["code", "_cand"])

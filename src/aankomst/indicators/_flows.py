@@ -21,34 +21,61 @@ import pandas as pd
 
 from aankomst.errors import MissingInputError
 from aankomst.indicators import groups as G
-from aankomst.indicators._store import Node, Store, Trace
+from aankomst.indicators._store import FINENESS, Node, Store, Trace
 
 _COLS = ["year", "origin_kind", "origin_level", "origin_layout", "origin_code",
          "dest_kind", "dest_level", "dest_layout", "dest_code", "grp", "count", "load_id"]
 
 
-def _fetch(s: Store, y0: int, y1: int, scheme: str) -> pd.DataFrame:
-    return s.q(
-        "SELECT year, origin_kind, origin_level, origin_layout, origin_code, dest_kind, "
-        "dest_level, dest_layout, dest_code, grp, sum(count)::DOUBLE AS count, load_id "
-        "FROM flows WHERE year BETWEEN ? AND ? AND scheme = ? GROUP BY ALL",
+_NODE_SQL = ("CASE WHEN origin_kind = 'area' THEN origin_level ELSE dest_level END",
+             "CASE WHEN origin_kind = 'area' THEN origin_layout ELSE dest_layout END")
+
+
+def _fetch(s: Store, y0: int, y1: int, scheme: str, target: Node) -> pd.DataFrame:
+    """Flows of one scheme; per loaded file and year only its finest (level, layout) that
+    reaches the target is used (files often hold the same moves pre-aggregated at several
+    levels: summing them all would count every move several times)."""
+    cands = s.q(
+        f"SELECT load_id, year, {_NODE_SQL[0]} AS lv, {_NODE_SQL[1]} AS ly, count(*) AS n "
+        "FROM flows WHERE year BETWEEN ? AND ? AND scheme = ? "
+        "AND (origin_kind = 'area' OR dest_kind = 'area') GROUP BY ALL",
         [y0, y1, scheme],
     )
+    frames = []
+    for (load_id, year), part in cands.groupby(["load_id", "year"]):
+        part = part.assign(fine=[FINENESS.get(str(lv), 0) for lv in part["lv"]])
+        for row in part.sort_values(["fine", "n"], ascending=False).itertuples(index=False):
+            node = (str(row.lv), str(row.ly))
+            if node != target and s.code_map(node, target) is None:
+                continue
+            frames.append(s.q(
+                "SELECT year, origin_kind, origin_level, origin_layout, origin_code, dest_kind, "
+                "dest_level, dest_layout, dest_code, grp, sum(count)::DOUBLE AS count, load_id "
+                "FROM flows WHERE load_id = ? AND year = ? AND scheme = ? AND ("
+                "(origin_kind = 'area' AND origin_level = ? AND origin_layout = ?) OR "
+                "(dest_kind = 'area' AND dest_level = ? AND dest_layout = ?)) GROUP BY ALL",
+                [int(load_id), int(year), scheme, *node, *node],
+            ))
+            break
+    if not frames:
+        return pd.DataFrame(columns=_COLS)
+    return pd.concat(frames, ignore_index=True)
 
 
-def _raw_flows(s: Store, y0: int, y1: int, scheme: str | None, grp: str | None) -> pd.DataFrame:
+def _raw_flows(s: Store, y0: int, y1: int, scheme: str | None, grp: str | None,
+               target: Node) -> pd.DataFrame:
     """Flows of one group (or all persons) with ``grp`` set to the asked group."""
     total = scheme in (None, "total") or grp in (None, "total")
     if total:
         for sch in ("total", "nationality", "country"):
-            df = _fetch(s, y0, y1, sch)
+            df = _fetch(s, y0, y1, sch, target)
             if not df.empty:
                 df["grp"] = "total"
                 return df
         return pd.DataFrame(columns=_COLS)
-    df = _fetch(s, y0, y1, scheme)
+    df = _fetch(s, y0, y1, scheme, target)
     if df.empty and scheme in G.DERIVED_SCHEMES:
-        df = _fetch(s, y0, y1, "country")
+        df = _fetch(s, y0, y1, "country", target)
         if not df.empty:
             mapped = []
             for y, part in df.groupby("year"):
@@ -120,10 +147,11 @@ def flow_table(
     MissingInputError
         When no flows of the group exist for some year of the window, naming the years.
     """
-    df = _raw_flows(s, y0, y1, scheme, grp)
+    df = _raw_flows(s, y0, y1, scheme, grp, target)
     years_have = set(int(y) for y in df["year"].unique()) if not df.empty else set()
     missing = [y for y in range(y0, y1 + 1) if y not in years_have]
     what = "migration flows" + ("" if scheme in (None, "total") else f" of group {scheme}/{grp}")
+    what += f" reaching level {target[0]} (layout {target[1]})"
     if missing:
         raise MissingInputError(indicator, what, years=missing,
                                 fix="load flow files (own CSV flow format or register extract)")

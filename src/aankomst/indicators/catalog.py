@@ -169,6 +169,39 @@ def markdown(recs: list[dict[str, Any]]) -> str:
         "Python: `aankomst.indicators.compute(atlas, id, level=..., period=..., **params)`; "
         "CLI: `aankomst indicator ID --db FILE --level L --year Y [options]`.",
         "",
+        "## Conventions",
+        "",
+        "* **Levels**: `region, province, arrondissement, municipality, deelgemeente, "
+        "neighbourhood, sector, brussels_neighbourhood, area_type` (current layout by default; "
+        "`--layout 2018` or `municipality@2018` for an older one). When no data reaches the "
+        "current layout for the period, the newest layout that has it is used and a note says so.",
+        "* **Periods**: a year means 1 January for stocks (population), the calendar year for "
+        "flows and the income year for income. Windows: `--year 2012 --window 3` = `--year "
+        "2010-2012`; rates over a window are per year (window sum ÷ number of years).",
+        "* **Groups**: `--scheme nationality --group ETR` or `--group nationality_group6:"
+        "north_africa`. Schemes `nationality_group6`, `nationality_municipal6`, `eu_status`, "
+        "`eu_wave` (EU+12) are derived from counts by country (ISO 3166 alpha-3) with EU "
+        "membership on the reference date (flows: 1 July of the year) — see "
+        "`src/aankomst/data/groups/README.md`. Published shares (Brussels monitoring, "
+        "`ibsa_nationality`) are used where no counts exist, with a note.",
+        "* **Sources**: per area exactly one loaded file is used (no double counts): counts "
+        "published for the unit itself before sums of finer units, then the file covering most "
+        "areas, then the finest level. Crosswalk chains multiply weights; split units are "
+        "flagged (`meta.split_units`, a note).",
+        "* **Generic parameters**: `min_population` (ranking: drop smaller areas, add `rank` "
+        "and `population`), `within` (only areas inside a code). `aankomst indicator … "
+        "--compare CODE` puts an area next to its municipality, province, region and area "
+        "types (13 centre cities …).",
+        "* **Missing inputs** raise `MissingInputError` naming the input and the years; "
+        "nothing is returned as a silent NaN. Empty values only occur with `suppressed = "
+        "true` (small-cell rule, threshold from the atlas `settings`).",
+        "* **Output metadata**: JSON `{\"meta\", \"data\"}`; Parquet key-value metadata "
+        "`aankomst`; CSV with `--out F.csv` gets a sidecar `F.csv.meta.json`, or `--csv-meta "
+        "header` writes `# key: value` lines above the header (`pandas.read_csv(f, "
+        "comment='#')`).",
+        "",
+        "## Catalogue",
+        "",
         "| id | label (nl / en) | unit | theme |",
         "|---|---|---|---|",
     ]

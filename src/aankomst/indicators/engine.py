@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from aankomst.errors import MissingInputError, UnknownCodeError
 from aankomst.indicators import catalog as cat
-from aankomst.indicators._store import LEVELS, Node, Store, parse_window, resolve_level
+from aankomst.indicators._store import LEVELS, Node, Store, resolve_level
 from aankomst.store.schema import CURRENT_LAYOUT
 
 OUTPUT_COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
@@ -127,10 +126,33 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
     within = params.pop("within", None)
     rank = params.pop("rank", None)
     params = {k: v for k, v in params.items() if v is not None}
-    df = fn(atlas, level=level, period=period, group=group, scheme=scheme, **params)
-    attrs = dict(df.attrs)
     s = Store(atlas)
+    fallback_note = None
+    try:
+        df = fn(atlas, level=level, period=period, group=group, scheme=scheme, **params)
+    except MissingInputError as first:
+        # no data reaches the current layout: try the level's older layouts (newest first)
+        if params.get("layout") or "@" in str(level):
+            raise
+        others = [r[0] for r in atlas.con.execute(
+            "SELECT DISTINCT layout FROM areas WHERE level = ? AND layout <> ? ORDER BY layout DESC",
+            [target[0], target[1]]).fetchall()]
+        for ly in others:
+            try:
+                df = fn(atlas, level=level, period=period, group=group, scheme=scheme,
+                        **{**params, "layout": ly})
+            except MissingInputError:
+                continue
+            fallback_note = (f"no data reaches the {target[0]} layout {target[1]} for this "
+                             f"period; layout {ly} used")
+            target = (target[0], ly)
+            break
+        else:
+            raise first
+    attrs = dict(df.attrs)
     notes = list(attrs.get("notes", []))
+    if fallback_note:
+        notes.insert(0, fallback_note)
     if within not in (None, ""):
         df = _within(s, df, target, str(within))
         notes.append(f"areas inside {within} only")
@@ -194,7 +216,7 @@ def _rank(s: Store, df: pd.DataFrame, target: Node, period: Any, min_population:
                   on="area_code", how="left")
     if min_population not in (None, ""):
         mp = float(min_population)
-        dropped = df[df["population"].fillna(0) < mp]
+        dropped = df[df["population"].fillna(0) < mp].sort_values("population")
         df = df[df["population"].fillna(0) >= mp]
         notes.append(f"ranking: {len(dropped)} area(s) with fewer than {mp:g} inhabitants on "
                      f"{ref.isoformat()} left out" + (

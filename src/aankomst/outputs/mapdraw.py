@@ -100,7 +100,6 @@ def _poly_collection(geoms: Any, **kw: Any) -> Any:
     import shapely
     from matplotlib.collections import PathCollection
     from matplotlib.path import Path as MPath
-
     from shapely.geometry.polygon import orient
 
     parts, _ = _explode(geoms)
@@ -164,6 +163,8 @@ def draw_choropleth(
     threshold: int = 5,
     figsize: tuple[float, float] | None = None,
     palette: str | None = None,
+    simplify: bool = True,
+    circle_max: float | None = None,
 ) -> tuple[Any, Classification]:
     """Draw a classed choropleth.
 
@@ -189,6 +190,13 @@ def draw_choropleth(
         Optional GeoSeries of outlines drawn on top (e.g. municipal boundaries).
     threshold
         Small-cell threshold (counts below it are suppressed).
+    figsize, palette
+        Figure size in inches (default by the map's shape) and palette id (``data/palettes.csv``).
+    circle_max
+        Count given the largest circle (default: the largest count on this map); give the same
+        value to several maps to compare their circles.
+    simplify
+        Simplify outlines to 1/4000 of the map's extent (far below a pixel; default on).
 
     Returns
     -------
@@ -220,6 +228,12 @@ def draw_choropleth(
     sup_geo = df["suppressed"].reindex(codes).fillna(False).astype(bool)
 
     minx, miny, maxx, maxy = geo.total_bounds
+    if simplify:  # drop detail far below one pixel (keeps SVG files small); topology preserved
+        import shapely
+
+        tol = max(maxx - minx, maxy - miny) / 4000.0
+        geo = geo.set_axis(geo.index).copy()
+        geo[:] = shapely.simplify(geo.to_numpy(), tol, preserve_topology=True)
     aspect = (maxx - minx) / max(maxy - miny, 1.0)
     wide = aspect > 1.35
     if figsize is None:
@@ -267,7 +281,7 @@ def draw_choropleth(
         ax = fig.add_axes(map_rect)
         ax.set_axis_off()
         ax.set_aspect("equal")
-        edge = dict(edgecolor="#ffffff", linewidth=0.15)
+        edge = {"edgecolor": "#ffffff", "linewidth": 0.15}
         for i in range(classification.k):
             sel = (cls_geo == i) & ~sup_geo
             _add(ax, geo[sel.to_numpy()].to_numpy(), f"class-{i}", facecolor=classification.palette[i], **edge)
@@ -309,7 +323,7 @@ def draw_choropleth(
                 pts = shapely.point_on_surface(geo[ok].to_numpy())
                 xy = shapely.get_coordinates(pts)
                 c = counts.to_numpy()[ok]
-                vmax = float(c.max())
+                vmax = float(circle_max) if circle_max and circle_max > 0 else float(c.max())
                 smax = 900.0 if wide else 1100.0  # marker area (pt²) of the largest count
                 sizes = smax * c / vmax
                 order = np.argsort(-sizes)  # big circles below small ones

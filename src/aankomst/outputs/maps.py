@@ -183,7 +183,7 @@ def _group_label(group: str | None, lang: str) -> str:
         hit = t[(t["scheme"] == scheme) & (t["grp"] == grp)]
         if len(hit):
             return str(hit.iloc[0][f"label_{lang}"])
-    except Exception:  # noqa: BLE001 - labels are cosmetic; the code is shown instead
+    except Exception:  # noqa: BLE001, S110 - labels are cosmetic; the code is shown instead
         pass
     return grp or scheme
 
@@ -217,6 +217,16 @@ def map_texts(meta: dict[str, Any], *, level: str, year: Any, base_year: Any, la
         circle_title=f"{count}: {num}" if num else count,
         notes=[],
     )
+
+
+def _neighbourhood_level_for(atlas: Any, sector_layout: str) -> str:
+    """``neighbourhood@LAYOUT`` that the sectors of ``sector_layout`` nest in (crosswalks)."""
+    rows = atlas.con.execute(
+        "SELECT DISTINCT to_layout FROM crosswalks WHERE from_level = 'sector' AND from_layout = ? "
+        "AND to_level = 'neighbourhood' ORDER BY to_layout DESC",
+        [str(sector_layout)],
+    ).fetchall()
+    return f"neighbourhood@{rows[0][0]}" if rows else "neighbourhood"
 
 
 def _compute(atlas: Any, indicator: str, level: str, year: Any, base_year: Any, group: Any,
@@ -287,78 +297,175 @@ def render_map(
     -------
     MapResult
     """
-    from aankomst.outputs.mapdraw import draw_choropleth, save_figure
-    from aankomst.privacy import protect_indicator
-
-    if lang not in ("nl", "en"):
-        raise AankomstError(f"language {lang!r}: use nl or en")
-    if out is not None and Path(out).suffix.lower() not in (".png", ".svg"):
-        raise AankomstError(f"map output {str(out)!r}: use a .png or .svg file name")
+    _check_args(lang, [out] if out is not None else [])
     at, opened = _open(atlas)
     try:
-        res = _compute(at, indicator, level, year, base_year, group, scheme, params)
-        data, meta = res.data.copy(), dict(res.meta)
-        notes: list[str] = []
-        map_level, map_layout = meta.get("level", level), meta.get("layout")
-        if map_layout is None:
-            from aankomst.store.schema import CURRENT_LAYOUT
-
-            map_layout = CURRENT_LAYOUT.get(map_level, "2025")
-        geo = _map_geometry(at, map_level, map_layout, data, only_data=params.get("within") not in (None, ""))
-        if geo.empty and map_level == "sector":
-            nb_level = "neighbourhood"
-            res = _compute(at, indicator, nb_level, year, base_year, group, scheme, params)
-            data, meta = res.data.copy(), dict(res.meta)
-            map_level, map_layout = meta.get("level", nb_level), meta.get("layout", "2025")
-            geo = _map_geometry(at, map_level, map_layout, data, only_data=params.get("within") not in (None, ""))
-            notes.append(
-                "Sectoren hebben geen geometrie: getoond per wijk (som van de tellingen van de sectoren)."
-                if lang == "nl" else
-                "Sectors have no geometry: shown by neighbourhood (sums of the sectors' counts)."
-            )
-        if geo.empty:
-            raise MissingInputError(
-                f"map of {indicator}", f"geometry of the {map_level} areas (layout {map_layout})",
-                fix="load the boundary files with 'aankomst build' or choose another --level",
-            )
-        has_geo = data["area_code"].astype(str).isin(set(geo.index))
-        if not has_geo.all():
-            n_out = int((~has_geo).sum())
-            notes.append(
-                f"{n_out} gebieden zonder geometrie in de atlas (bv. buiten Vlaanderen en Brussel) "
-                "zijn niet getoond en niet gebruikt voor de klassen." if lang == "nl" else
-                f"{n_out} areas without geometry in the atlas (e.g. outside Flanders and Brussels) "
-                "are not shown and not used for the classes."
-            )
-            data = data[has_geo.to_numpy()].reset_index(drop=True)
-        thr = int(meta.get("small_cell_threshold") or 5)
-        if "suppressed" not in data.columns:
-            data = protect_indicator(data, thr)
-        if len(data) and data["value"].notna().sum() == 0 and not str(classes or "").startswith(("manual", "diverging")):
-            raise MissingInputError(
-                f"map of {indicator}", "at least one unsuppressed value",
-                years=year, fix="all values are missing or suppressed; try another level or year",
-            )
-        cls_text = classes or meta.get("class_hint") or "jenks:5"
-        texts = map_texts(meta, level=map_level, year=year, base_year=base_year, lang=lang,
-                          circles=circles, title=title, show_group=group not in (None, ""),
-                          geometry_source=_geometry_sources(at, map_level, map_layout, lang))
-        texts.notes = notes + [str(n) for n in (meta.get("notes") or [])][:3]
-        ctx = _context(at, map_level, geo) if context else None
-        count_col = None
-        if circles:
-            count_col = "value" if str(meta.get("unit")) == "persons" else "numerator"
-        fig, classification = draw_choropleth(
-            data, geo, cls_text, texts, lang=lang, circles=count_col, context=ctx, threshold=thr,
-            palette=palette,
-        )
-        path = save_figure(fig, out, dpi=dpi, compact=compact) if out is not None else None
-        data = data.reset_index(drop=True)
-        data["class"] = classification.classes
-        meta.update({"map_level": map_level, "map_layout": map_layout, "classes": cls_text,
-                     "map_notes": texts.notes, "title": texts.title})
-        return MapResult(path, classification, data, meta, fig if keep_figure else None)
+        prep = _prepare(at, indicator, level, year, base_year, group, scheme, params, lang=lang,
+                        classes=classes, circles=circles, title=title, context=context)
+        return _draw(prep, prep["cls_text"], out=out, lang=lang, palette=palette, dpi=dpi,
+                     compact=compact, keep_figure=keep_figure)
     finally:
         if opened:
             at.close()
+
+
+def render_maps(
+    atlas: Any,
+    indicator: str,
+    *,
+    level: str,
+    years: list[Any],
+    out: str | Path,
+    base_year: Any = None,
+    group: str | None = None,
+    scheme: str | None = None,
+    classes: str | None = None,
+    circles: bool = False,
+    lang: str = "nl",
+    title: str | None = None,
+    palette: str | None = None,
+    context: bool = True,
+    dpi: int = 110,
+    compact: bool = False,
+    **params: Any,
+) -> list[MapResult]:
+    """Maps of one indicator for several years with **shared** class limits (and circle scale).
+
+    The limits come from the values of all years pooled
+    (:func:`aankomst.classification.classify_shared`), so the maps can be compared class by
+    class. ``out`` must contain ``{year}``, e.g. ``"share_{year}.png"``. Other parameters as
+    in :func:`render_map`.
+    """
+    from aankomst.classification import classify_shared
+
+    years = list(years)
+    if not years:
+        raise AankomstError("give at least one year")
+    if len(years) > 1 and "{year}" not in str(out):
+        raise AankomstError(f"several years need '{{year}}' in the output name, e.g. map_{{year}}.png (got {str(out)!r})")
+    outs = [Path(str(out).replace("{year}", str(y))) for y in years]
+    _check_args(lang, outs)
+    at, opened = _open(atlas)
+    try:
+        preps = [_prepare(at, indicator, level, y, base_year, group, scheme, params, lang=lang,
+                          classes=classes, circles=circles, title=title, context=context)
+                 for y in years]
+        cls_text = preps[0]["cls_text"]
+        shared = classify_shared([_values(p["data"]) for p in preps], cls_text, palette=palette)
+        cmax = None
+        if circles:
+            cmax = max((float(pd.to_numeric(p["data"][p["count_col"]], errors="coerce").max())
+                        for p in preps if p["count_col"] in p["data"]), default=None)
+        shown = ", ".join(map(str, years))
+        results = []
+        for p, c, o in zip(preps, shared, outs):
+            p["texts"].notes.append(
+                f"Klassen gedeeld met de kaarten van {shown}." if lang == "nl"
+                else f"Classes shared with the maps of {shown}."
+            )
+            results.append(_draw(p, c, out=o, lang=lang, palette=palette, dpi=dpi,
+                                 compact=compact, keep_figure=False, circle_max=cmax))
+        return results
+    finally:
+        if opened:
+            at.close()
+
+
+def _check_args(lang: str, outs: list[Any]) -> None:
+    if lang not in ("nl", "en"):
+        raise AankomstError(f"language {lang!r}: use nl or en")
+    for out in outs:
+        if Path(out).suffix.lower() not in (".png", ".svg"):
+            raise AankomstError(f"map output {str(out)!r}: use a .png or .svg file name")
+
+
+def _values(data: pd.DataFrame) -> np.ndarray:
+    v = pd.to_numeric(data["value"], errors="coerce")
+    if "suppressed" in data.columns:
+        v = v.where(~data["suppressed"].fillna(False).astype(bool))
+    return v.to_numpy(dtype=float)
+
+
+def _prepare(at: Any, indicator: str, level: str, year: Any, base_year: Any, group: Any,
+             scheme: Any, params: dict[str, Any], *, lang: str, classes: Any, circles: bool,
+             title: str | None, context: bool) -> dict[str, Any]:
+    """Compute the indicator and collect everything a map of it needs (not drawn yet)."""
+    from aankomst.privacy import protect_indicator
+
+    res = _compute(at, indicator, level, year, base_year, group, scheme, params)
+    data, meta = res.data.copy(), dict(res.meta)
+    notes: list[str] = []
+    only_data = params.get("within") not in (None, "")
+    map_level, map_layout = meta.get("level", level), meta.get("layout")
+    if map_layout is None:
+        from aankomst.store.schema import CURRENT_LAYOUT
+
+        map_layout = CURRENT_LAYOUT.get(map_level, "2025")
+    geo = _map_geometry(at, map_level, map_layout, data, only_data=only_data)
+    if geo.empty and map_level == "sector":
+        nb_level = _neighbourhood_level_for(at, map_layout)
+        res = _compute(at, indicator, nb_level, year, base_year, group, scheme,
+                       {k: v for k, v in params.items() if k != "layout"})
+        data, meta = res.data.copy(), dict(res.meta)
+        map_level, map_layout = meta.get("level", "neighbourhood"), meta.get("layout", "2025")
+        geo = _map_geometry(at, map_level, map_layout, data, only_data=only_data)
+        notes.append(
+            "Sectoren hebben geen geometrie: getoond per wijk (som van de tellingen van de sectoren)."
+            if lang == "nl" else
+            "Sectors have no geometry: shown by neighbourhood (sums of the sectors' counts)."
+        )
+    if geo.empty:
+        raise MissingInputError(
+            f"map of {indicator}", f"geometry of the {map_level} areas (layout {map_layout})",
+            fix="load the boundary files with 'aankomst build' or choose another --level",
+        )
+    has_geo = data["area_code"].astype(str).isin(set(geo.index))
+    if not has_geo.all():
+        n_out = int((~has_geo).sum())
+        notes.append(
+            f"{n_out} gebieden zonder geometrie in de atlas (bv. buiten Vlaanderen en Brussel) "
+            "zijn niet getoond en niet gebruikt voor de klassen." if lang == "nl" else
+            f"{n_out} areas without geometry in the atlas (e.g. outside Flanders and Brussels) "
+            "are not shown and not used for the classes."
+        )
+        data = data[has_geo.to_numpy()].reset_index(drop=True)
+    thr = int(meta.get("small_cell_threshold") or 5)
+    if "suppressed" not in data.columns:
+        data = protect_indicator(data, thr)
+    cls_text = classes or meta.get("class_hint") or "jenks:5"
+    if len(data) and data["value"].notna().sum() == 0 and not str(cls_text).startswith(("manual", "diverging")):
+        raise MissingInputError(
+            f"map of {indicator}", "at least one unsuppressed value",
+            years=year, fix="all values are missing or suppressed; try another level or year",
+        )
+    texts = map_texts(meta, level=map_level, year=year, base_year=base_year, lang=lang,
+                      circles=circles, title=title, show_group=group not in (None, ""),
+                      geometry_source=_geometry_sources(at, map_level, map_layout, lang))
+    texts.notes = notes + [str(n) for n in (meta.get("notes") or [])][:3]
+    count_col = None
+    if circles:
+        count_col = "value" if str(meta.get("unit")) == "persons" else "numerator"
+    return {
+        "data": data.reset_index(drop=True), "meta": meta, "geo": geo, "texts": texts,
+        "ctx": _context(at, map_level, geo) if context else None, "thr": thr,
+        "count_col": count_col, "cls_text": cls_text, "map_level": map_level,
+        "map_layout": map_layout,
+    }
+
+
+def _draw(prep: dict[str, Any], classes: Any, *, out: Any, lang: str, palette: str | None,
+          dpi: int, compact: bool, keep_figure: bool, circle_max: float | None = None) -> MapResult:
+    from aankomst.outputs.mapdraw import draw_choropleth, save_figure
+
+    data, meta, texts = prep["data"], prep["meta"], prep["texts"]
+    fig, classification = draw_choropleth(
+        data, prep["geo"], classes, texts, lang=lang, circles=prep["count_col"],
+        context=prep["ctx"], threshold=prep["thr"], palette=palette, circle_max=circle_max,
+    )
+    path = save_figure(fig, out, dpi=dpi, compact=compact) if out is not None else None
+    data = data.copy()
+    data["class"] = classification.classes
+    meta.update({"map_level": prep["map_level"], "map_layout": prep["map_layout"],
+                 "classes": prep["cls_text"], "map_notes": texts.notes, "title": texts.title})
+    return MapResult(path, classification, data, meta, fig if keep_figure else None)
 

@@ -137,7 +137,8 @@ def _area_tables(geo: pd.DataFrame, levelmap: pd.DataFrame) -> dict[str, pd.Data
 
 
 def load_register(root: str | Path, atlas, *, source_id: str | None = None, threshold: int | None = None,
-                  validate_input: bool = True, typology: bool = True) -> RegisterLoadResult:
+                  validate_input: bool = True, typology: bool = True, schemes: set[str] | None = None,
+                  flows: bool = True, measures: set[str] | None = None) -> RegisterLoadResult:
     """Validate, aggregate and load an extract into ``atlas`` (one transaction).
 
     Parameters
@@ -152,6 +153,10 @@ def load_register(root: str | Path, atlas, *, source_id: str | None = None, thre
         Small-cell threshold for the protection report (default: the atlas setting).
     typology
         Also compute and store the arrival typology (measure ``arrival_typology``).
+    schemes, flows, measures
+        Restrict what is written (population schemes, flows yes/no, measure names); used when
+        the atlas already holds totals and flows from another source for the same areas, so
+        that nothing is counted twice (the demo does this).
     """
     from aankomst.privacy import protection_report
     from aankomst.sources.base import LoadBatch
@@ -161,8 +166,12 @@ def load_register(root: str | Path, atlas, *, source_id: str | None = None, thre
     con, levelmap, info = aggregate_extract(root, atlas, validate_input=validate_input)
     t = time.perf_counter()
     pop = _frame(con, "reg_population")
-    fl = _frame(con, "reg_flows")
+    fl = _frame(con, "reg_flows") if flows else _frame(con, "reg_flows").iloc[0:0]
     me = _frame(con, "reg_measures")
+    if schemes is not None:
+        pop = pop[pop["scheme"].isin(schemes)].reset_index(drop=True)
+    if measures is not None:
+        me = me[me["measure"].isin(measures)].reset_index(drop=True)
     counts = info["counts"]
     con.close()
     sid = source_id or f"register/{root.resolve().name}"
@@ -170,7 +179,7 @@ def load_register(root: str | Path, atlas, *, source_id: str | None = None, thre
     old = atlas.query("SELECT load_id FROM provenance WHERE source_id = ?", [sid])
     if len(old):
         have_defs -= set(atlas.query("SELECT measure FROM measure_defs WHERE load_id = ?", [int(old["load_id"].iloc[0])])["measure"])
-    defs = agg.MEASURE_DEFS[~agg.MEASURE_DEFS["measure"].isin(have_defs)]
+    defs = agg.MEASURE_DEFS[~agg.MEASURE_DEFS["measure"].isin(have_defs) & agg.MEASURE_DEFS["measure"].isin(set(me["measure"]))]
     tables = {"population": pop, "flows": fl, "measures": me, "measure_defs": defs}
     batches = []
     geo = info["geo"]

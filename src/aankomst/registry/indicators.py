@@ -59,6 +59,43 @@ def _url(registry_url: str | None, indicator: str) -> str:
     return url
 
 
+def _stored(atlas: Any, indicator: str, level: str, layout: str | None,
+            group: str) -> pd.DataFrame | None:
+    """Values stored in the atlas as measures (the demo does this), or ``None``."""
+    from aankomst.registry.areas import _open, default_layout
+
+    a, opened = _open(atlas)
+    try:
+        lay = layout or default_layout(level)
+        df = a.query(
+            "SELECT m.code AS area_code, coalesce(ar.name_nl, ar.name_fr, m.code) AS area_name, "
+            "m.period, m.value, m.unit, m.load_id FROM measures m LEFT JOIN areas ar ON "
+            "ar.level = m.level AND ar.layout = m.layout AND ar.code = m.code "
+            "WHERE m.measure = ? AND m.level = ? AND m.layout = ? AND m.grp = ? "
+            "AND m.period = (SELECT max(period) FROM measures WHERE measure = ? AND level = ? "
+            "AND layout = ? AND grp = ?) ORDER BY m.code",
+            [indicator, level, lay, group, indicator, level, lay, group])
+    finally:
+        if opened:
+            a.close()
+    if df.empty:
+        return None
+    out = df.assign(level=level, layout=lay, group=group, numerator=np.nan, denominator=np.nan)
+    per = str(out["period"].iloc[0])
+    out.attrs["periods"] = [per]
+    out.attrs["load_ids"] = sorted(int(x) for x in df["load_id"].unique())
+    out.attrs["notes"] = [f"values stored in the atlas (registry snapshot of {per}); pass "
+                          "registry_url or set AANKOMST_REGISTRY_URL for live values"]
+    return out[COLUMNS]
+
+
+def _fallback(atlas: Any, registry_url: str | None, indicator: str, level: str,
+              layout: str | None, group: str) -> pd.DataFrame | None:
+    if registry_url or os.environ.get("AANKOMST_REGISTRY_URL"):
+        return None
+    return _stored(atlas, indicator, level, layout, group)
+
+
 def _domain(domain: str | None, group: str | None, indicator: str, required: bool) -> str | None:
     from aankomst.registry.validate import taxonomy
 
@@ -101,6 +138,9 @@ def nearest_distance(atlas: Any, *, level: str, period: Any, group: str | None =
     """Distance (m, straight line, EPSG:31370) from each area's centre to the nearest active
     resource of ``domain`` (``group`` may name the domain). Empty when there is none."""
     d = _domain(domain, group, "registry_nearest_m", True)
+    st = _fallback(atlas, registry_url, "registry_nearest_m", level, layout, d)
+    if st is not None:
+        return st
     t, s, as_of = _table(atlas, level, period, registry_url, "registry_nearest_m", layout,
                          local_radius_m, ())
     sub = t[t["domain"] == d].set_index("area_code")["nearest_m"].replace(np.inf, np.nan)
@@ -128,10 +168,20 @@ def count_within(atlas: Any, *, level: str, period: Any, group: str | None = Non
     return _frame(s, level, as_of, vals, "resources", d or "all")
 
 
+class _Stored(Exception):
+    """Carries stored values out of :func:`_summary`."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+
+
 def _summary(atlas: Any, level: str, period: Any, registry_url: str | None, layout: str | None,
              local_radius_m: float, ind: str) -> tuple[pd.DataFrame, Any, date]:
     from aankomst.registry.analysis import domain_codes, profile_summary
 
+    st = _fallback(atlas, registry_url, ind, level, layout, "total")
+    if st is not None:
+        raise _Stored(st)
     t, s, as_of = _table(atlas, level, period, registry_url, ind, layout, local_radius_m, ())
     return profile_summary(t, len(domain_codes())).set_index("area_code"), s, as_of
 
@@ -140,7 +190,10 @@ def domains_local(atlas: Any, *, level: str, period: Any, group: str | None = No
                   scheme: str | None = None, registry_url: str | None = None,
                   layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
     """Institutional completeness: number of the 11 domains covered locally (0–11)."""
-    p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_domains_local")
+    try:
+        p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_domains_local")
+    except _Stored as st:
+        return st.df
     return _frame(s, level, a, p["local"], "domains", "total")
 
 
@@ -148,7 +201,10 @@ def completeness_pct(atlas: Any, *, level: str, period: Any, group: str | None =
                      scheme: str | None = None, registry_url: str | None = None,
                      layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
     """Institutional completeness as % of the 11 domains covered locally."""
-    p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_completeness_pct")
+    try:
+        p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_completeness_pct")
+    except _Stored as st:
+        return st.df
     return _frame(s, level, a, p["completeness_pct"], "%", "total")
 
 
@@ -157,8 +213,11 @@ def domains_supralocal_only(atlas: Any, *, level: str, period: Any, group: str |
                             layout: str | None = None, local_radius_m: float = 1000.0,
                             **_: Any) -> pd.DataFrame:
     """Number of domains reachable only supra-locally (a resource's scale reaches the area)."""
-    p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m,
+    try:
+        p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m,
                        "registry_domains_supralocal_only")
+    except _Stored as st:
+        return st.df
     return _frame(s, level, a, p["supra_local_only"], "domains", "total")
 
 
@@ -166,7 +225,10 @@ def domains_missing(atlas: Any, *, level: str, period: Any, group: str | None = 
                     scheme: str | None = None, registry_url: str | None = None,
                     layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
     """Number of domains not covered at all (neither locally nor by any resource's reach)."""
-    p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_domains_missing")
+    try:
+        p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_domains_missing")
+    except _Stored as st:
+        return st.df
     return _frame(s, level, a, p["missing"], "domains", "total")
 
 
@@ -177,6 +239,9 @@ def coverage(atlas: Any, *, level: str, period: Any, group: str | None = None,
     from aankomst.registry.analysis import STATUS_CODE
 
     d = _domain(domain, group, "registry_coverage", True)
+    st = _fallback(atlas, registry_url, "registry_coverage", level, layout, d)
+    if st is not None:
+        return st
     t, s, as_of = _table(atlas, level, period, registry_url, "registry_coverage", layout,
                          local_radius_m, ())
     sub = t[t["domain"] == d].set_index("area_code")["status"].map(STATUS_CODE)

@@ -18,8 +18,8 @@ from aankomst.sources._util import LEVEL_TOKENS, TYPE_PREFIX, frame, level_code,
 from aankomst.sources.base import LoadBatch, sha256_file
 from aankomst.sources.meta import provenance
 
-#: Belgium in EPSG:31370 (metres), with a margin: x 0–330 000, y 0–270 000.
-BELGIUM_31370 = (0.0, 0.0, 330_000.0, 270_000.0)
+#: Belgium in EPSG:31370 (metres), with a margin: x 10 000–310 000, y 10 000–260 000.
+BELGIUM_31370 = (10_000.0, 10_000.0, 310_000.0, 260_000.0)
 
 #: Shapefile stem -> (key column candidates, name column or None).
 SHAPEFILES: dict[str, tuple[tuple[str, ...], str | None]] = {
@@ -64,7 +64,7 @@ def check_crs(path: str, gdf, *, expected_hint: str = "EPSG:31370 (Belgian Lambe
             f"declared: {declared}",
             row=i + 1,
             column="geometry",
-            expected=f"{expected_hint} coordinates within x 0–330 000, y 0–270 000 m, or a correct .prj/CRS",
+            expected=f"{expected_hint} coordinates within x 10 000–310 000, y 10 000–260 000 m, or a correct .prj/CRS",
         )
     return gdf
 

@@ -40,9 +40,15 @@ def _xlsx_has(*cols: str):
 
 def _zip_header_any(*options: str):
     def sniff(path: Path) -> bool:
-        if not is_zip(path):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if not n.endswith("/")]
+                with zf.open(names[0]) as fh:
+                    h = fh.read(4096).decode("utf-8", "replace")
+        except Exception:
             return True  # a broken archive is still this family: the reader reports it clearly
-        h = first_line(path)
         return any(o in h for o in options)
 
     return sniff

@@ -279,47 +279,74 @@ def _extract_text(path: Path, tmpdir: Path) -> tuple[Path, str, list[str]]:
     return out, member, [c.strip() for c in header.split("|")]
 
 
+def _csv_error(where: str, exc: Exception) -> InputError:
+    """Turn a DuckDB CSV error into an :class:`InputError` with the line and column."""
+    text = str(exc)
+    line = re.search(r"Line: (\d+)", text)
+    col = re.search(r'converting column "([^"]+)"', text)
+    val = re.search(r'Could not convert string "([^"]*)"', text)
+    if col:
+        what = "a count of persons (0, 1, 2, …)" if col.group(1) == "MS_POPULATION" else "a whole number"
+        return InputError(where, f"value {val.group(1) if val else '?'!r} is not {what}", row=int(line.group(1)) if line else None,
+                          column=col.group(1), expected=what)
+    first = text.splitlines()[0][:300]
+    return InputError(where, f"cannot parse the text: {first}", row=int(line.group(1)) if line else None,
+                      expected="pipe-separated UTF-8 text with the same number of fields on every line")
+
+
+def _row_of(con, src: str, cond: str, cols: str, n: int = 1):
+    """Slow path (errors only): the first line(s) (header = 1) of the CSV matching ``cond``."""
+    rows = con.execute(f"SELECT rn, {cols} FROM (SELECT *, row_number() OVER () + 1 AS rn FROM {src}) WHERE {cond} ORDER BY rn LIMIT {n}").fetchall()
+    if n > 1:
+        return rows
+    return rows[0] if rows else None
+
+
 def _pop_struct_batches(con, path: Path, where: str, txt: Path, cols: list[str], pick: dict, year: int) -> list[LoadBatch]:
     import duckdb
 
     if True:  # one block: validate, then aggregate, on the table t
         con.execute("SET threads TO 2")
-        try:
-            con.execute(
-                "CREATE TABLE t AS SELECT *, row_number() OVER () + 1 AS rn FROM "
-                "read_csv(?, delim = '|', header = true, all_varchar = true, quote = '', escape = '', strict_mode = true)",
-                [str(txt)])
-        except duckdb.Error as exc:
-            raise InputError(where, f"cannot parse the text: {str(exc).splitlines()[0][:300]}",
-                             expected="pipe-separated UTF-8 text, the same number of fields on every line") from exc
-        n_rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
         code = pick["code"]
-        _bad_numeric(con, where, "MS_POPULATION")
-        _bad_numeric(con, where, "CD_AGE")
+        opts = "delim = '|', header = true, all_varchar = true, quote = '', escape = '', strict_mode = true"
+        src = f"read_csv('{str(txt)}', {opts}, types = {{'MS_POPULATION': 'BIGINT', 'CD_AGE': 'INTEGER'}})"
+        civ = "CD_CIV_STS" if "CD_CIV_STS" in cols else "NULL"
+        keep = [f'"{code}" AS code', "CD_SEX", "CD_NATLTY", f"{civ} AS civ", "CD_AGE", "MS_POPULATION"]
+        keep += [f'"{c}"' if c in cols else f'NULL AS "{c}"' for c in ("CD_YEAR", "CD_DSTR_REFNIS", "CD_PROV_REFNIS", "CD_RGN_REFNIS")]
+        try:
+            con.execute(f"CREATE TABLE t AS SELECT {', '.join(keep)} FROM {src}")
+        except duckdb.Error as exc:
+            raise _csv_error(where, exc) from exc
+        n_rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
         checks = [
+            ("MS_POPULATION", "MS_POPULATION IS NULL OR MS_POPULATION < 0", "a count of persons (0, 1, 2, …)"),
+            ("CD_AGE", "CD_AGE IS NULL OR CD_AGE < 0 OR CD_AGE > 130", "an age in years (0–130)"),
             ("CD_SEX", "CD_SEX IS NULL OR CD_SEX NOT IN ('M', 'F')", "M or F"),
             ("CD_NATLTY", "CD_NATLTY IS NULL OR CD_NATLTY NOT IN ('BEL', 'ETR')", "BEL or ETR"),
-            (code, f"\"{code}\" IS NULL OR NOT regexp_full_match(\"{code}\", '\\d{{4,5}}')", "a 4- or 5-digit REFNIS code"),
+            (code, "code IS NULL OR NOT regexp_full_match(code, '\\d{4,5}')", "a 4- or 5-digit REFNIS code"),
         ]
         if "CD_YEAR" in cols:
             checks.append(("CD_YEAR", f"TRY_CAST(CD_YEAR AS INTEGER) IS DISTINCT FROM {year}", f"{year} (the year in the file name)"))
         for col, cond, exp in checks:
-            bad = con.execute(f'SELECT rn, "{col}" FROM t WHERE {cond} ORDER BY rn LIMIT 1').fetchall()
-            if bad:
-                raise InputError(where, f"value {bad[0][1]!r} in column {col}", row=int(bad[0][0]), column=col, expected=exp)
-        civ = "CD_CIV_STS" if "CD_CIV_STS" in cols else "NULL"
+            if con.execute(f"SELECT count(*) FROM t WHERE {cond}").fetchall()[0][0]:
+                c2 = cond.replace("code", f'"{code}"') if col == code else cond
+                hit = _row_of(con, src, c2, f'"{col}"')
+                raise InputError(where, f"value {hit[1] if hit else '?'!r} in column {col}", row=int(hit[0]) if hit else None,
+                                 column=col, expected=exp)
         dup = con.execute(
-            f'SELECT min(rn), max(rn), "{code}", CD_SEX, CD_NATLTY, CD_AGE FROM t '
-            f'GROUP BY "{code}", CD_SEX, CD_NATLTY, {civ}, CD_AGE HAVING count(*) > 1 LIMIT 1'
-        ).fetchall()
+            "SELECT code, CD_SEX, CD_NATLTY, civ, CD_AGE FROM t GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchall()
         if dup:
             d = dup[0]
-            raise InputError(where, f"duplicate key (municipality {d[2]}, sex {d[3]}, nationality {d[4]}, age {d[5]}) on rows {d[0]} and {d[1]}",
-                             row=int(d[1]), column=code, expected="one row per municipality × sex × nationality × civil status × age")
+            hit = _row_of(con, src, f"\"{code}\" = '{d[0]}' AND CD_SEX = '{d[1]}' AND CD_NATLTY = '{d[2]}' AND CD_AGE = {int(d[4])}"
+                          + (f" AND CD_CIV_STS = '{d[3]}'" if civ != "NULL" else ""), "1", n=2)
+            lines = [int(h[0]) for h in hit]
+            raise InputError(where, f"duplicate key (municipality {d[0]}, sex {d[1]}, nationality {d[2]}, civil status {d[3]}, age {d[4]}) "
+                             f"on lines {lines}", row=lines[-1] if lines else None, column=code,
+                             expected="one row per municipality × sex × nationality × civil status × age")
         band = ("CASE WHEN CAST(CD_AGE AS INTEGER) >= 100 THEN '100+' ELSE "
                 "CAST(CAST(CD_AGE AS INTEGER) // 5 * 5 AS VARCHAR) || '-' || CAST(CAST(CD_AGE AS INTEGER) // 5 * 5 + 4 AS VARCHAR) END")
         pop = con.execute(f"""
-            WITH b AS (SELECT lpad("{code}", 5, '0') AS code, CD_SEX AS sex, CD_NATLTY AS nat, {band} AS band,
+            WITH b AS (SELECT lpad(code, 5, '0') AS code, CD_SEX AS sex, CD_NATLTY AS nat, {band} AS band,
                               CAST(MS_POPULATION AS BIGINT) AS n FROM t)
             SELECT code, coalesce(nat, 'total') AS grp, CASE WHEN nat IS NULL THEN 'total' ELSE 'nationality' END AS scheme,
                    coalesce(sex, 'T') AS sex, coalesce(band, 'total') AS age_band, sum(n)::BIGINT AS count
@@ -335,7 +362,7 @@ def _pop_struct_batches(con, path: Path, where: str, txt: Path, cols: list[str],
         for alias, col in [("arr_nl", "TX_ADM_DSTR_DESCR_NL"), ("arr_fr", "TX_ADM_DSTR_DESCR_FR"),
                            ("prov_nl", "TX_PROV_DESCR_NL"), ("prov_fr", "TX_PROV_DESCR_FR")]:
             sel.append(f'any_value("{col}") AS {alias}' if col in cols else f"NULL AS {alias}")
-        units = con.execute(f"SELECT {', '.join(sel)} FROM t GROUP BY 1").df()
+        units = con.execute(f"SELECT {', '.join(sel)} FROM read_csv('{str(txt)}', {opts}) GROUP BY 1").df()
     ml = municipality_layout(year)
     al = "2018" if ml == "2018" else "2025"
     units["arr"] = units["arr"].map(nis5)

@@ -87,10 +87,10 @@ def _extra_params(request: Request) -> dict[str, str]:
 
 
 def _latest(svc: service.Service, atlas: Any, ind: str, level: str) -> str:
-    periods = svc.periods(atlas, ind, level)
-    if not periods:
+    latest = svc.latest(atlas, ind, level)
+    if not latest:
         raise service.missing_for(ind, level, "any period")
-    return periods[-1]
+    return latest
 
 
 def _check_level(svc: service.Service, ind: str, level: str) -> None:
@@ -152,13 +152,21 @@ def classes() -> dict[str, Any]:
 
 @router.get("/api/periods", tags=["catalogue"], summary="Periods with values for an indicator at a level")
 def periods(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL) -> dict[str, Any]:  # type: ignore[valid-type]
-    """Reference periods (sorted) for which ``indicator`` has values at ``level``."""
+    """Reference periods (sorted) for which ``indicator`` has values at ``level``.
+
+    ``latest`` always has values. When ``verified`` is false the list holds the periods of the
+    indicator's input tables, some of which may have no values at this level (a request for
+    one answers 404 ``not_available``); the server verifies them in the background, and a later
+    call returns the exact list."""
     atlas, svc = _ctx(request)
     _check_level(svc, indicator, level)
     resolve = service.resolve_level(atlas, level)
-    ps = svc.periods(atlas, indicator, level)
+    ps, verified = svc.periods_quick(atlas, request.app.state.pool.get, indicator, level)
+    latest = svc.latest(atlas, indicator, level)
+    if latest and latest not in ps:
+        ps = sorted({*ps, latest})
     return {"indicator": indicator, "level": level, "layout": resolve, "periods": ps,
-            "latest": ps[-1] if ps else None}
+            "latest": latest, "verified": verified}
 
 
 # --------------------------------------------------------------------------- areas

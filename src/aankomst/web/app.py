@@ -154,7 +154,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal_error", "internal error; the server log has the details")
 
 
-def create_app(atlas_path: str | None, registry_url: str | None = None) -> FastAPI:
+def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm: bool = False) -> FastAPI:
     """Build the web atlas application.
 
     Parameters
@@ -165,6 +165,9 @@ def create_app(atlas_path: str | None, registry_url: str | None = None) -> FastA
     registry_url
         SQLAlchemy URL of the arrival-infrastructure registry; when given, the registry's
         router (``aankomst.registry.web:make_router``) is mounted.
+    warm
+        Compute the latest values of every indicator at the municipality and neighbourhood
+        levels in a background thread at start-up (first clicks are then instant).
 
     Returns
     -------
@@ -195,7 +198,7 @@ def create_app(atlas_path: str | None, registry_url: str | None = None) -> FastA
     )
     app.state.atlas_path = str(atlas_path) if atlas_path else None
     app.state.pool = AtlasPool(str(atlas_path)) if atlas_path else None
-    app.state.service = Service()
+    app.state.service = Service(registry_url)
     app.state.registry_url = registry_url
     app.state.registry_path = None
     install_error_handlers(app)
@@ -206,8 +209,12 @@ def create_app(atlas_path: str | None, registry_url: str | None = None) -> FastA
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(SecurityHeaders)
 
+    if warm and app.state.pool is not None:
+        app.state.service.warm(app.state.pool.get, ["municipality", "neighbourhood"])
+
     @app.on_event("shutdown")
     def _close() -> None:  # pragma: no cover - exercised by uvicorn
+        app.state.service.background.shutdown(wait=False, cancel_futures=True)
         if app.state.pool is not None:
             app.state.pool.close()
 
@@ -272,5 +279,5 @@ def serve(db: str | None, host: str = "127.0.0.1", port: int = 8000, registry_ur
     """
     import uvicorn
 
-    app = create_app(db, registry_url=registry_url)
+    app = create_app(db, registry_url=registry_url, warm=True)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

@@ -179,14 +179,35 @@ def available_periods(atlas: Any, ind: str, level: str) -> list[str] | None:
     return [str(p) for p in res] if res is not None else None
 
 
-def candidate_periods(atlas: Any) -> list[str]:
-    """Every year or period present in the atlas (population dates, measure periods, flow years)."""
-    rows = atlas.query(
-        "SELECT DISTINCT strftime(ref_date, '%Y') AS p FROM population "
-        "UNION SELECT DISTINCT period FROM measures "
-        "UNION SELECT DISTINCT CAST(year AS VARCHAR) FROM flows"
-    )
-    return sorted({str(p) for p in rows["p"].dropna()})
+def candidate_periods(atlas: Any, inputs: str = "") -> list[str]:
+    """Years/periods present in the tables an indicator reads (catalogue ``inputs``), newest last.
+
+    ``population`` -> years of ``population.ref_date``; ``flows`` -> flow years; ``measures(a, b)``
+    -> periods of those measures (all measure periods when no names are given). Without a
+    recognisable input every year or period of the atlas is a candidate.
+    """
+    import re
+
+    text = str(inputs or "").lower()
+    parts: list[str] = []
+    params: list[Any] = []
+    if "population" in text:
+        parts.append("SELECT DISTINCT strftime(ref_date, '%Y') AS p FROM population")
+    if "flows" in text:
+        parts.append("SELECT DISTINCT CAST(year AS VARCHAR) AS p FROM flows")
+    for m in re.finditer(r"measures(?:\(([^)]*)\))?", text):
+        names = [n.strip() for n in (m.group(1) or "").split(",") if re.fullmatch(r"[a-z0-9_]+", n.strip())]
+        if names:
+            parts.append("SELECT DISTINCT period AS p FROM measures WHERE measure IN (" + ",".join("?" * len(names)) + ")")
+            params += names
+        else:
+            parts.append("SELECT DISTINCT period AS p FROM measures")
+    if not parts:
+        parts = ["SELECT DISTINCT strftime(ref_date, '%Y') AS p FROM population",
+                 "SELECT DISTINCT period AS p FROM measures",
+                 "SELECT DISTINCT CAST(year AS VARCHAR) AS p FROM flows"]
+    rows = atlas.query(" UNION ".join(parts), params)
+    return sorted({str(p) for p in rows["p"].dropna()}, key=lambda p: (p[:4], p))
 
 
 # --------------------------------------------------------------------------- classification

@@ -62,9 +62,13 @@ def build_profile(atlas: Any, svc: Any, code: str, level: str | None, ids: list[
         ind = str(row["id"])
         allowed = _levels_of(row)
         try:
-            per = period or svc.periods(atlas, ind, area["level"])[-1]
-        except (AankomstError, IndexError):
-            unavailable.append({"indicator": ind, "reason": f"no values at level {area['level']}"})
+            per = period or svc.latest(atlas, ind, area["level"])
+        except AankomstError as exc:
+            per, why = None, str(exc)
+        else:
+            why = f"no values at level {area['level']}"
+        if not per:
+            unavailable.append({"indicator": ind, "reason": why})
             continue
         vals: dict[str, Any] = {}
         meta: dict[str, Any] = {}

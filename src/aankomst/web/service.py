@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -45,6 +47,9 @@ def levels(atlas: Any) -> list[dict[str, Any]]:
                     "with_geometry": int(row["n_geom"]),
                     "layouts": sorted(str(x) for x in sub["layout"])})
     return out
+
+
+levels_of = levels
 
 
 def resolve_level(atlas: Any, level: str, layout: str | None = None) -> str:
@@ -187,10 +192,14 @@ def _links(atlas: Any, level: str, layout: str, code: str, out: dict[str, Any]) 
 class Service:
     """Cached answers for one atlas (the atlas never changes while the server runs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, registry_url: str | None = None) -> None:
+        self.registry_url = registry_url
         self.results = LRUCache(512)   # (ind, level, period, group, scheme, params) -> (df, meta)
         self.periods_cache = LRUCache(512)
-        self.misc = LRUCache(64)
+        self.misc = LRUCache(256)
+        self._bg: set[tuple[str, str]] = set()
+        self.background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aankomst-bg")
+        self._bg_lock = threading.Lock()
 
     def catalogue(self) -> pd.DataFrame:
         return self.misc.get_or_make("catalogue", engine.catalogue)
@@ -201,7 +210,12 @@ class Service:
     def compute(self, atlas: Any, ind: str, level: str, period: str, group: str | None = None,
                 scheme: str | None = None, params: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
         """Indicator values at a level for a period (cached), small-cell rule applied."""
-        self.indicator(ind)  # 404 for an unknown id before any work
+        row = self.indicator(ind)  # 404 for an unknown id before any work
+        if "registry_url" in engine.split_list(row.get("params")):
+            if not self.registry_url:
+                raise MissingInputError(ind, "the arrival-infrastructure registry",
+                                        fix="start the server with --registry URL")
+            params = {**(params or {}), "registry_url": self.registry_url}
         key = (ind, level, period, group, scheme, tuple(sorted((params or {}).items())))
 
         def make() -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -217,25 +231,99 @@ class Service:
 
         return self.results.get_or_make(key, make)
 
+    def _has_values(self, atlas: Any, ind: str, level: str, period: str) -> bool:
+        try:
+            df, _ = self.compute(atlas, ind, level, period)
+        except AankomstError:
+            return False
+        return bool(df["value"].notna().any() or df["suppressed"].any())
+
     def periods(self, atlas: Any, ind: str, level: str) -> list[str]:
-        """Periods with values for ``ind`` at ``level`` (engine list, else probed and cached)."""
-        self.indicator(ind)
+        """Periods with values for ``ind`` at ``level`` (engine list, else probed and cached).
+
+        Candidates come from the indicator's input tables (:func:`engine.candidate_periods`);
+        each is tried once (the computed values stay cached for the map).
+        """
+        row = self.indicator(ind)
 
         def make() -> list[str]:
             got = engine.available_periods(atlas, ind, level)
             if got is not None:
                 return sorted(got)
-            ok = []
-            for p in engine.candidate_periods(atlas):
-                try:
-                    df, _ = self.compute(atlas, ind, level, p)
-                except AankomstError:
-                    continue
-                if df["value"].notna().any() or df["suppressed"].any():
-                    ok.append(p)
-            return ok
+            cands = engine.candidate_periods(atlas, row.get("inputs", ""))
+            return [p for p in cands if self._has_values(atlas, ind, level, p)]
 
         return self.periods_cache.get_or_make((ind, level), make)
+
+    def periods_quick(self, atlas: Any, get_atlas: Any, ind: str, level: str) -> tuple[list[str], bool]:
+        """``(periods, verified)`` at once: the verified list when known, else the candidate
+        periods of the inputs while a background thread verifies them (next call is exact)."""
+        row = self.indicator(ind)
+        done = self.periods_cache.get((ind, level))
+        if done is not None and not isinstance(done, AankomstError):
+            return list(done), True
+        got = engine.available_periods(atlas, ind, level)
+        if got is not None:
+            self.periods_cache.put((ind, level), sorted(got))
+            return sorted(got), True
+        cands = engine.candidate_periods(atlas, row.get("inputs", ""))
+        with self._bg_lock:
+            start = (ind, level) not in self._bg
+            self._bg.add((ind, level))
+        if start:
+            def verify() -> None:
+                try:
+                    self.periods(get_atlas(), ind, level)
+                except Exception:  # noqa: BLE001 - verification is best effort
+                    pass
+                finally:
+                    with self._bg_lock:
+                        self._bg.discard((ind, level))
+
+            self.background.submit(verify)
+        return cands, False
+
+    def warm(self, get_atlas: Any, levels: list[str]) -> None:
+        """Compute, in the background worker, the latest values of every indicator at ``levels``
+        and their comparison levels (what the map's first view and area profiles need)."""
+
+        def run() -> None:
+            atlas = get_atlas()
+            try:
+                present = {d["level"] for d in levels_of(atlas)}
+                cat = self.catalogue()
+            except Exception:  # noqa: BLE001 - warming is best effort
+                return
+            todo = [lv for lv in (*levels, *COMPARE_LEVELS) if lv in present]
+            for row in cat.to_dict("records"):
+                allowed = engine.split_list(row.get("levels"))
+                for lv in dict.fromkeys(todo):
+                    if allowed and lv not in allowed:
+                        continue
+                    try:
+                        self.latest(atlas, str(row["id"]), lv)
+                    except Exception:  # noqa: BLE001
+                        continue
+
+        self.background.submit(run)
+
+    def latest(self, atlas: Any, ind: str, level: str) -> str | None:
+        """The newest period with values (tries the newest candidates first; cheap)."""
+        row = self.indicator(ind)
+        done = self.periods_cache.get((ind, level))
+        if done is not None and not isinstance(done, AankomstError):
+            return done[-1] if done else None
+
+        def make() -> str:
+            got = engine.available_periods(atlas, ind, level)
+            if got is not None:
+                return sorted(got)[-1] if got else ""
+            for p in reversed(engine.candidate_periods(atlas, row.get("inputs", ""))):
+                if self._has_values(atlas, ind, level, p):
+                    return p
+            return ""
+
+        return self.misc.get_or_make(("latest", ind, level), make) or None
 
 
 def meta_json(meta: dict[str, Any], row: dict[str, Any], lang: str = "nl") -> dict[str, Any]:

@@ -86,14 +86,32 @@ function fillGroups() {
   S.group = fillSelect($('group'), [{ value: '', text: t('default') }, ...groups.map((g) => ({ value: g.group, text: label(g) || g.group, title: g.definition_en }))], S.group);
 }
 
-async function fillPeriods() {
-  const res = await api('/api/periods', { indicator: S.ind, level: S.level });
+async function fillPeriods(memo = true) {
+  const res = await api('/api/periods', { indicator: S.ind, level: S.level }, { memo });
+  if (!res.verified) pollPeriods(S.ind, S.level, 0);
   const ps = res.periods.map((p) => ({ value: p, text: p }));
   const has = (p) => res.periods.includes(p);
   S.period = fillSelect($('period'), ps, has(S.period) ? S.period : res.latest);
   S.from = fillSelect($('from'), ps, has(S.from) ? S.from : (ps[0] && ps[0].value));
   S.to = fillSelect($('to'), ps, has(S.to) ? S.to : res.latest);
   if (!ps.length) throw new Error(`${label(indicatorRow())}: ${t('not_available')} (${t(`levels.${S.level}`)})`);
+}
+
+// The server verifies the periods of an indicator in the background; refresh the lists
+// (without reloading the map) once it knows them exactly.
+function pollPeriods(ind, level, n) {
+  if (n > 20) return;
+  setTimeout(async () => {
+    if (ind !== S.ind || level !== S.level) return;
+    const res = await api('/api/periods', { indicator: ind, level }, { memo: false }).catch(() => null);
+    if (!res || ind !== S.ind || level !== S.level) return;
+    if (!res.verified) { pollPeriods(ind, level, n + 1); return; }
+    const ps = res.periods.map((p) => ({ value: p, text: p }));
+    const keep = (v, d) => (res.periods.includes(v) ? v : d);
+    fillSelect($('period'), ps, keep(S.period, res.latest));
+    fillSelect($('from'), ps, keep(S.from, ps[0] && ps[0].value));
+    fillSelect($('to'), ps, keep(S.to, res.latest));
+  }, 1500 + n * 500);
 }
 
 function fillClasses() {
@@ -398,12 +416,13 @@ async function refresh(what) {
   try {
     if (what === 'level') { fillIndicators(); }
     if (what === 'level' || what === 'indicator') { fillGroups(); S.period = what === 'indicator' || what === 'level' ? S.period : ''; }
+    // geometry and periods load in parallel
+    const geom = (what === 'init' || what === 'level') ? loadGeometry(bucketFor(app.map.getZoom())) : null;
     if (['init', 'level', 'indicator', 'group'].includes(what)) await fillPeriods();
     if (['init', 'mode', 'classes', 'indicator', 'level'].includes(what)) fillClasses();
     save();
-    if (what === 'init' || what === 'level') {
-      const b = bucketFor(app.map.getZoom());
-      const fc = await loadGeometry(b);
+    if (geom) {
+      const fc = await geom;
       if (!S.view && fc.bbox) app.map.fitBounds([[fc.bbox[0], fc.bbox[1]], [fc.bbox[2], fc.bbox[3]]], { padding: 20, duration: 0 });
     }
     if (my !== seq) return;
@@ -457,6 +476,8 @@ function bind() {
 
 async function main() {
   await loadI18n(S.lang);
+  app.map = makeMap();  // the map (and its worker) starts while the catalogue loads
+  const loaded = new Promise((resolve) => app.map.on('load', resolve));
   try {
     const [levels, cat, classes, groups, health] = await Promise.all([
       api('/api/levels'), api('/api/indicators'), api('/api/classes'), api('/api/groups'), api('/healthz')]);
@@ -469,10 +490,11 @@ async function main() {
     return;
   }
   fillLevels(); fillIndicators(); fillGroups();
-  app.map = makeMap();
   bind();
   setupSearch();
-  app.map.on('load', () => { addLayers(); refresh('init'); });
+  await loaded;
+  addLayers();
+  refresh('init');
 }
 
 main();

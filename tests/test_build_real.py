@@ -1,0 +1,137 @@
+"""Checks of the atlas built from the real mirror (``real_atlas``, built once per session)
+against published figures and structural facts of the official files."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.realdata
+
+
+def test_sector_population_2019_flanders_brussels(real_atlas):
+    # published: Flanders + Brussels sum to 7,797,611 residents on 1 January 2019
+    df = real_atlas.query("""
+        SELECT r.to_code AS region, sum(p.count) AS n FROM population p
+        JOIN crosswalks c ON c.from_level = 'sector' AND c.from_layout = '2019' AND c.from_code = p.code
+             AND c.to_level = 'municipality' AND c.to_layout = '2024'
+        JOIN crosswalks r ON r.from_level = 'municipality' AND r.from_layout = '2024' AND r.from_code = c.to_code
+             AND r.to_level = 'region' AND r.to_layout = '2025'
+        WHERE p.level = 'sector' AND p.layout = '2019' AND p.ref_date = DATE '2019-01-01' AND p.scheme = 'total'
+              AND p.sex = 'T' AND p.age_band = 'total'
+        GROUP BY ALL""")
+    by = dict(zip(df["region"], df["n"]))
+    assert by["02000"] + by["04000"] == 7_797_611
+
+
+def test_sector_population_2019_region_crosswalk_from_sector_basis(real_atlas):
+    # the same figure through the sector -> region links of statsec2019_als_basis
+    n = real_atlas.query("""
+        SELECT sum(p.count) AS n FROM population p JOIN crosswalks c ON c.from_level = 'sector' AND c.from_layout = '2019'
+             AND c.from_code = p.code AND c.to_level = 'region' AND c.to_code IN ('02000', '04000')
+        WHERE p.level = 'sector' AND p.layout = '2019' AND p.scheme = 'total' AND p.sex = 'T' AND p.age_band = 'total'""")["n"][0]
+    assert n == 7_797_611
+
+
+def test_statbel_2012_belgium_total(real_atlas):
+    df = real_atlas.query("""
+        SELECT sum(p.count) AS n, count(DISTINCT p.code) AS m FROM population p JOIN provenance v USING (load_id)
+        WHERE v.source_id = 'statbel/TF_SOC_POP_STRUCT_2012' AND p.scheme = 'total' AND p.sex = 'T' AND p.age_band = 'total'""")
+    assert df["n"][0] == 11_035_948
+    assert df["m"][0] == 589
+
+
+def test_statbel_2012_parts_add_up(real_atlas):
+    # nationality BEL + ETR = total; M + F = T; the age bands add up to the total
+    df = real_atlas.query("""
+        SELECT scheme, grp, sex, age_band, sum(count) AS n FROM population
+        WHERE level = 'municipality' AND layout = '2018' AND ref_date = DATE '2012-01-01' GROUP BY ALL""")
+    tot = df[(df.scheme == "total") & (df.sex == "T") & (df.age_band == "total")]["n"].sum()
+    nat = df[(df.scheme == "nationality") & (df.sex == "T") & (df.age_band == "total")]["n"].sum()
+    sexes = df[(df.scheme == "total") & (df.sex != "T") & (df.age_band == "total")]["n"].sum()
+    ages = df[(df.scheme == "total") & (df.sex == "T") & (df.age_band != "total")]["n"].sum()
+    assert tot == nat == sexes == ages == 11_035_948
+
+
+def test_ggw7_neighbourhoods_with_geometry(real_atlas):
+    n = real_atlas.query("SELECT count(*) AS n FROM areas WHERE level = 'neighbourhood' AND layout = '2025' AND geometry IS NOT NULL")["n"][0]
+    assert n == 2_767
+
+
+def test_every_2025_sector_in_one_neighbourhood_and_one_municipality(real_atlas):
+    df = real_atlas.query("""
+        SELECT a.code, count(DISTINCT n.to_code) AS nb, count(DISTINCT m.to_code) AS mun FROM areas a
+        LEFT JOIN crosswalks n ON n.from_level = 'sector' AND n.from_layout = '2025' AND n.from_code = a.code
+             AND n.to_level = 'neighbourhood' AND n.to_layout = '2025'
+        LEFT JOIN crosswalks m ON m.from_level = 'sector' AND m.from_layout = '2025' AND m.from_code = a.code
+             AND m.to_level = 'municipality' AND m.to_layout = '2025'
+        WHERE a.level = 'sector' AND a.layout = '2025' GROUP BY a.code""")
+    assert len(df) > 10_800
+    assert (df["nb"] == 1).all() and (df["mun"] == 1).all()
+
+
+def test_hierarchy_report_current_layout(real_atlas):
+    from aankomst.store.layouts import hierarchy_report
+
+    h = hierarchy_report(real_atlas)
+    for key in ("sector2025_neighbourhood", "sector2025_municipality", "municipality_arrondissement",
+                "arrondissement_province", "province_region", "region_country"):
+        assert h[key]["with_none"] == 0 and h[key]["with_several"] == 0, (key, h[key])
+    assert h["municipality_arrondissement"]["units"] == 304  # 285 Flemish + 19 Brussels
+    assert h["brussels_sector2019_monitor"]["with_one"] == 724
+
+
+def test_reexpress_2009_2015_on_2025_layout_preserves_regional_totals(real_atlas):
+    from aankomst.store.layouts import reexpress
+
+    for year in range(2009, 2016):
+        w = {"ref_date": f"{year}-01-01", "scheme": "total", "sex": "T", "age_band": "total"}
+        old = real_atlas.query("""
+            SELECT r.to_code AS region, sum(p.count) AS n FROM population p JOIN provenance v USING (load_id)
+            JOIN crosswalks r ON r.from_level = 'municipality' AND r.from_layout = '2018' AND r.from_code = p.code AND r.to_level = 'region'
+            WHERE p.level = 'municipality' AND p.layout = '2018' AND v.family = 'statbel_pop_struct' AND p.ref_date = ?
+              AND p.scheme = 'total' AND p.sex = 'T' AND p.age_band = 'total' GROUP BY ALL""", [w["ref_date"]])
+        res = reexpress(real_atlas, from_level="municipality", from_layout="2018", to_level="municipality", to_layout="2025", where=w)
+        assert not res.data["split"].any()  # Flemish mergers join whole municipalities
+        new = res.data.merge(real_atlas.query(
+            "SELECT from_code AS code, to_code AS region FROM crosswalks WHERE from_level = 'municipality' AND from_layout = '2025' "
+            "AND to_level = 'region'"), on="code").groupby("region")["count"].sum()
+        o = dict(zip(old["region"], old["n"]))
+        assert new["02000"] == o["02000"] and new["04000"] == o["04000"]
+        # Walloon municipalities have no 2025 definition in the mirror: they are reported, not dropped
+        assert res.unmapped["code"].str.match(r"^[5-9]").all()
+        assert res.unmapped["count"].sum() == o["03000"]
+        assert res.data["count"].sum() + res.unmapped["count"].sum() == sum(o.values())
+
+
+def test_brussels_monitoring_neighbourhoods(real_atlas):
+    import shapely
+
+    df = real_atlas.query("SELECT code, geometry FROM areas WHERE level = 'brussels_neighbourhood' AND layout = 'monitor'")
+    assert len(df) == 145
+    g = shapely.from_wkb(df["geometry"].tolist())
+    x0, y0, x1, y1 = shapely.total_bounds(g)
+    # reprojected to Lambert 72: the Brussels region lies around x 140–160 km, y 160–180 km
+    assert 138_000 < x0 < x1 < 162_000 and 158_000 < y0 < y1 < 182_000
+
+
+def test_brussels_migration_flows_and_balance(real_atlas):
+    # internal balance (published measure) = moves in - moves out (flows) for every commune and year
+    df = real_atlas.query("""
+        WITH f AS (SELECT year, coalesce(dest_code, origin_code) AS code,
+                          sum(CASE WHEN dest_kind = 'area' THEN count ELSE -count END) AS bal
+                   FROM flows GROUP BY ALL)
+        SELECT f.code, f.year, f.bal, m.value FROM f JOIN measures m ON m.code = f.code AND m.period = CAST(f.year AS VARCHAR)
+             AND m.measure = 'internal_migration_balance' AND m.level = 'municipality'""")
+    assert len(df) == 19 * 25
+    assert (df["bal"] == df["value"]).all()
+
+
+def test_every_mirror_file_is_accounted_for(mirror):
+    from aankomst.sources.catalogue import scan
+
+    sc = scan(mirror)
+    files = [p for p in mirror.rglob("*") if p.is_file()]
+    listed = len(sc.data) + len(sc.documentation) + len(sc.parts) + len(sc.unknown) + len(sc.mismatched)
+    assert listed == len(files)
+    assert not sc.mismatched
+    assert {p.name for p in sc.documentation} >= {"Statbel_open_data_licence_nl.pdf", "README.md"}
