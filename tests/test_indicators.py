@@ -357,3 +357,97 @@ def test_flows_pre_aggregated_at_several_levels_are_not_double_counted(atlas):
     # a window across the years with sector flows (2013) and municipal flows (2012)
     two = compute(atlas, "internal_migration_balance", level="municipality", period="2012-2013")
     assert values(two)["11002"] == pytest.approx((0 + 4) / 2 / ((1040 + 350) / 2) * 1000)
+
+
+def test_total_is_not_derived_from_an_incomplete_breakdown(tmp_path: Path):
+    """Only foreign nationals counted (no Belgians, no total): no share, a clear error."""
+    import aankomst
+    from test_indicators_fixture import _areas, _batch, _pop
+
+    areas = _areas([("municipality", "2025", "A", "A", None, 1.0)])
+    pop = pd.DataFrame([_pop("municipality", "2025", "A", 1997, "nationality", "ETR", 40)])
+    with aankomst.open(str(tmp_path / "s.duckdb")) as a:
+        a.load([_batch("a", {"areas": areas}), _batch("p", {"population": pop})])
+        with pytest.raises(MissingInputError, match="complete breakdown"):
+            compute(a, "foreign_nationality_share", level="municipality", period=1997)
+        assert values(compute(a, "population", level="municipality", period=1997,
+                              group="nationality:ETR")) == {"A": 40}
+
+
+def test_groups_are_not_derived_from_a_partial_country_list(tmp_path: Path):
+    """Counts for a few nationalities only (as in the 2007 Brussels table) cannot give group
+    totals: the area is left out and the error says why."""
+    import aankomst
+    from test_indicators_fixture import _areas, _batch, _pop
+
+    areas = _areas([("municipality", "2025", "A", "A", None, 1.0),
+                    ("municipality", "2025", "B", "B", None, 1.0)])
+    rows = [_pop("municipality", "2025", "A", 2007, "total", "total", 100),
+            _pop("municipality", "2025", "A", 2007, "country", "BEL", 60),
+            _pop("municipality", "2025", "A", 2007, "country", "MAR", 30),   # 10 persons missing
+            _pop("municipality", "2025", "B", 2007, "total", "total", 50),
+            _pop("municipality", "2025", "B", 2007, "country", "BEL", 40),
+            _pop("municipality", "2025", "B", 2007, "country", "DZA", 10)]   # complete
+    with aankomst.open(str(tmp_path / "s.duckdb")) as a:
+        a.load([_batch("a", {"areas": areas}), _batch("p", {"population": pd.DataFrame(rows)})])
+        res = compute(a, "group_share", level="municipality", period=2007,
+                      group="nationality_group6:north_africa")
+        assert values(res) == {"B": pytest.approx(20.0)}
+        assert any("partial list" in n for n in res.meta["notes"])
+        # the stored country itself is fine
+        assert values(compute(a, "group_share", level="municipality", period=2007,
+                              group="country:MAR"))["A"] == pytest.approx(30.0)
+        rows = rows[:3]
+    with aankomst.open(str(tmp_path / "t.duckdb")) as a:
+        a.load([_batch("a", {"areas": areas}), _batch("p", {"population": pd.DataFrame(rows)})])
+        with pytest.raises(MissingInputError, match="do not add up"):
+            compute(a, "group_share", level="municipality", period=2007,
+                    group="nationality_group6:north_africa")
+
+
+def test_older_layout_used_when_no_data_reaches_the_current_one(tmp_path: Path):
+    import aankomst
+    from test_indicators_fixture import _areas, _batch, _pop
+
+    areas = _areas([("municipality", "2025", "A", "A", None, 1.0),
+                    ("municipality", "2018", "X", "X", None, 1.0)])
+    pop = pd.DataFrame([_pop("municipality", "2018", "X", 2015, "total", "total", 70)])
+    with aankomst.open(str(tmp_path / "s.duckdb")) as a:
+        a.load([_batch("a", {"areas": areas}), _batch("p", {"population": pop})])
+        res = compute(a, "population", level="municipality", period=2015)
+        assert values(res) == {"X": 70} and res.meta["layout"] == "2018"
+        assert set(res.data["layout"]) == {"2018"}
+        assert "layout 2018 used" in res.meta["notes"][0]
+        with pytest.raises(MissingInputError, match="layout 2025"):
+            compute(a, "population", level="municipality", period=2015, layout="2025")
+
+
+def test_share_takes_numerator_and_denominator_from_one_source(tmp_path: Path):
+    """A municipal total (file 1) and sector counts by nationality (file 2) for one date: the
+    share uses the sectors' own total, not a mix of the two files."""
+    import aankomst
+    from test_indicators_fixture import _areas, _batch, _cw, _pop
+
+    areas = _areas([("municipality", "2025", "M", "M", None, 1.0),
+                    ("sector", "2025", "S1", "S1", None, 1.0),
+                    ("sector", "2025", "S2", "S2", None, 1.0)])
+    cw = _cw([("sector", "2025", "S1", "municipality", "2025", "M"),
+              ("sector", "2025", "S2", "municipality", "2025", "M")])
+    muni = pd.DataFrame([_pop("municipality", "2025", "M", 2007, "total", "total", 1000)])
+    sect = pd.DataFrame([_pop("sector", "2025", "S1", 2007, "nationality", "BEL", 500),
+                         _pop("sector", "2025", "S1", 2007, "nationality", "ETR", 100),
+                         _pop("sector", "2025", "S2", 2007, "nationality", "BEL", 350),
+                         _pop("sector", "2025", "S2", 2007, "nationality", "ETR", 50)])
+    with aankomst.open(str(tmp_path / "s.duckdb")) as a:
+        a.load([_batch("a", {"areas": areas, "crosswalks": cw}),
+                _batch("m", {"population": muni}), _batch("s", {"population": sect})])
+        res = compute(a, "foreign_nationality_share", level="municipality", period=2007)
+        assert values(res) == {"M": pytest.approx(100 * 150 / 1000)}
+        assert values(res, "denominator") == {"M": 1000}  # 500+100+350+50 = 1000 as well
+        sect.loc[0, "count"] = 400  # now the sectors sum to 900
+    with aankomst.open(str(tmp_path / "t.duckdb")) as a:
+        a.load([_batch("a", {"areas": areas, "crosswalks": cw}),
+                _batch("m", {"population": muni}), _batch("s", {"population": sect})])
+        res = compute(a, "foreign_nationality_share", level="municipality", period=2007)
+        assert values(res, "denominator") == {"M": 900}
+        assert values(compute(a, "population", level="municipality", period=2007)) == {"M": 1000}

@@ -183,3 +183,21 @@ def test_ranking_drops_tiny_municipalities(real_atlas):
                     layout="2018", min_population=1000)
     assert "73028" not in set(share.data["area_code"])  # Herstappe
     assert any("Herstappe" in n for n in share.meta["notes"])
+
+
+def test_same_reexpression_as_the_layouts_module(real_atlas):
+    """2015 counts of the 2018 municipalities on the 2025 layout: the indicator engine and
+    ``aankomst.store.layouts.reexpress`` (foundation) sum the same crosswalks."""
+    layouts = pytest.importorskip("aankomst.store.layouts")
+    ref = layouts.reexpress(real_atlas, from_level="municipality", from_layout="2018",
+                            to_level="municipality", to_layout="2025",
+                            where={"scheme": "nationality", "grp": "ETR", "sex": "T",
+                                   "age_band": "total", "ref_date": "2015-01-01"})
+    theirs = ref.data.groupby("code")["count"].sum()
+    res = compute(real_atlas, "population", level="municipality", period=2015,
+                  group="nationality:ETR")
+    d = res.data.set_index("area_code")
+    mine = d.loc[~d["suppressed"], "value"]
+    common = mine.index.intersection(theirs.index)
+    assert len(common) >= 300
+    np.testing.assert_allclose(mine[common].to_numpy(), theirs[common].to_numpy())

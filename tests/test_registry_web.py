@@ -190,7 +190,7 @@ def test_no_secrets_or_stack_traces(env, monkeypatch):
         raise RuntimeError("secret-internal-detail /etc/passwd")
 
     monkeypatch.setattr(svc, "search", boom)
-    for p in ("/api/resources", "/resources"):
+    for p in ("/api/resources?q=uncached", "/resources"):
         r = c.get(p)
         assert r.status_code == 500
         assert "secret-internal-detail" not in r.text and "Traceback" not in r.text and 'File "' not in r.text
@@ -299,3 +299,20 @@ def test_mounted_in_atlas_app(registry_url, atlas):
     assert c.post("/api/resources", json=payload()).status_code == 403
     assert c.post("/api/resources", json=payload(), headers={"X-CSRF-Token": csrf}).status_code == 201
     assert c.get("/api/resources").json()["total"] == 1
+
+
+def test_read_cache_sees_every_change(env):
+    _, app = env
+    c = _client(app)
+    csrf = login(c, "ed")
+    h = {"X-CSRF-Token": csrf}
+    rid = _create(c, csrf, name="Oud")["id"]
+    assert c.get("/api/resources?domain=health").json()["total"] == 1
+    assert c.get(f"/api/resources/{rid}").json()["name"] == "Oud"
+    assert c.patch(f"/api/resources/{rid}", json={"name": "Nieuw", "domains": ["work"], "version": 1},
+                   headers=h).status_code == 200
+    assert c.get("/api/resources?domain=health").json()["total"] == 0
+    assert c.get(f"/api/resources/{rid}").json()["name"] == "Nieuw"
+    assert c.delete(f"/api/resources/{rid}", headers=h).status_code == 200
+    assert c.get("/api/resources?domain=work").json()["total"] == 0
+    assert _client(app).get(f"/api/resources/{rid}").status_code == 404

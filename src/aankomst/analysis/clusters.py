@@ -210,7 +210,7 @@ def cluster_map(gdf: Any, result: pd.DataFrame, out: str, *, kind: str = "gi", t
     cap = (f"{'Getis-Ord Gi*' if kind == 'gi' else 'Local Moran I'}, queen contiguity, {a.get('permutations')} "
            f"permutations (seed {a.get('seed')}), Benjamini-Hochberg FDR q <= {a.get('alpha')}; "
            f"islands: {a.get('islands')}. {source}")
-    fig.text(0.01, 0.01, cap, fontsize=7, wrap=True)
+    ax.text(0.0, -0.01, cap, transform=ax.transAxes, fontsize=7, va="top", wrap=True)
     fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return out

@@ -13,7 +13,9 @@ Multigroup indices over the scheme's groups (plus a residual group ``other`` whe
 not exhaust the total): ``multi_dissimilarity`` (MultiDissim), ``multi_information``
 (MultiInfoTheory, Theil's H) and ``multi_normalised_exposure`` (MultiNormExposure).
 
-Areas with a total of 0 are dropped (they carry no one). Indices are aspatial (no weights).
+Areas with a total of 0 are dropped (they carry no one). A group without a value in an area
+is unknown there: that area is left out of the group's indices (and out of the multigroup
+indices), never counted as 0. Indices are aspatial (no weights).
 """
 
 from __future__ import annotations
@@ -95,21 +97,27 @@ def indices(long: pd.DataFrame, *, exhaustive: bool = False) -> pd.DataFrame:
         raise KeyError(f"columns {sorted(missing)} missing")
     rows = []
     for period, sub in long.groupby("period", sort=True):
-        wide = sub.pivot_table(index="area_code", columns="group", values="count", aggfunc="sum").fillna(0.0)
+        wide = sub.pivot_table(index="area_code", columns="group", values="count", aggfunc="sum")
         tot = sub.groupby("area_code")["total"].first().reindex(wide.index)
         groups = list(wide.columns)
+        for g in groups:
+            has = wide[g].notna().to_numpy()  # a group missing in an area is unknown there, not 0
+            tg = tot[has]
+            for k, v in single_group(wide.loc[has, g].clip(upper=tg), tg).items():
+                rows.append((period, g, k, v, int((tg > 0).sum()), float(wide.loc[has, g].sum()), float(tg.sum())))
+        complete = wide.notna().all(axis=1)
+        wide, tot = wide[complete], tot[complete]
         n_areas = int((tot > 0).sum())
         T = float(tot.sum())
-        for g in groups:
-            for k, v in single_group(wide[g].clip(upper=tot), tot).items():
-                rows.append((period, g, k, v, n_areas, float(wide[g].sum()), T))
         table = wide.copy()
         if not exhaustive:
             table["other"] = (tot - wide.sum(axis=1)).clip(lower=0)
+        members = "|".join(str(c) for c in table.columns)
         for k, v in multigroup(table, list(table.columns)).items():
-            rows.append((period, "all", k, v, n_areas, float(table.sum().sum()), T))
+            rows.append((period, "all", k, v, n_areas, float(table.sum().sum()), T, members))
+    rows = [r if len(r) == 8 else (*r, "") for r in rows]
     return pd.DataFrame(rows, columns=["period", "group", "index", "value", "n_areas", "group_population",
-                                       "total_population"])
+                                       "total_population", "multigroup_members"])
 
 
 # ----------------------------------------------------------------------------- data from the store
@@ -140,20 +148,44 @@ def _in_area(codes: pd.Series, level: str, area: str | None) -> pd.Series:
     return nis == area
 
 
+def _monitor_totals(atlas: Any) -> pd.DataFrame:
+    """Total population per monitoring neighbourhood and year: the published count where there
+    is one; otherwise the published density (inhabitants/km²) × the polygon area (km², EPSG:31370)
+    — within about 3 % of the published counts where both exist. Column ``estimated``."""
+    import shapely
+
+    pub = atlas.query(
+        "SELECT code AS area_code, year(ref_date) AS period, sum(count) AS total FROM population WHERE level = "
+        "'brussels_neighbourhood' AND scheme = 'total' AND grp = 'total' AND sex = 'T' GROUP BY ALL")
+    pub["estimated"] = False
+    dens = atlas.query(
+        "SELECT m.code AS area_code, CAST(m.period AS INTEGER) AS period, m.value AS density, a.geometry FROM measures m "
+        "JOIN areas a ON a.level = m.level AND a.layout = m.layout AND a.code = m.code WHERE m.level = "
+        "'brussels_neighbourhood' AND m.measure = 'population_density' AND a.geometry IS NOT NULL")
+    if len(dens):
+        km2 = {c: shapely.from_wkb(bytes(g)).area / 1e6 for c, g in zip(dens["area_code"], dens["geometry"])}
+        dens["total"] = (dens["density"] * dens["area_code"].map(km2)).round()
+        have = set(zip(pub["area_code"], pub["period"]))
+        extra = dens[[(c, p) not in have for c, p in zip(dens["area_code"], dens["period"])]]
+        pub = pd.concat([pub, extra[["area_code", "period", "total"]].assign(estimated=True)], ignore_index=True)
+    return pub
+
+
 def brussels_neighbourhood_counts(atlas: Any, years: list[int] | None = None, *,
-                                  scheme: str = "ibsa_nationality") -> tuple[pd.DataFrame, bool]:
+                                  scheme: str = "ibsa_nationality", balanced: bool = True) -> tuple[pd.DataFrame, bool]:
     """Counts per Brussels monitoring neighbourhood and year.
 
     ``scheme="ibsa_nationality"``: group count = published share (%) × total population / 100
     for the seven IBSA groups (French, EU-14, new EU members, Turks, North Africa, Sub-Saharan
-    Africa, Latin America). The total population is published from 2005 only: for earlier years
-    the 2005 total of the neighbourhood is used (``population_imputed`` in the result).
+    Africa, Latin America). Totals: the published count, else density × polygon area
+    (``population_from_density``; the export publishes counts for 55 neighbourhoods, densities
+    for 115). Totals start in 2005: for earlier years each neighbourhood's earliest total is
+    used (``population_imputed``). ``balanced=True`` keeps only the neighbourhoods present in
+    every year of the result (a consistent panel for a time series).
     ``scheme="nationality"``: Belgians / foreigners (foreigner counts are published from 1981;
     Belgians = total − foreigners, with the same imputation before 2005).
     """
-    tot = atlas.query(
-        "SELECT code AS area_code, year(ref_date) AS period, sum(count) AS total FROM population WHERE level = "
-        "'brussels_neighbourhood' AND scheme = 'total' AND grp = 'total' AND sex = 'T' GROUP BY ALL")
+    tot = _monitor_totals(atlas)
     if not len(tot):
         raise MissingInputError("segregation", "total population of the Brussels monitoring neighbourhoods",
                                 fix="load ibsa_monitoring_quartiers_export.xlsx with 'aankomst build'")
@@ -172,7 +204,7 @@ def brussels_neighbourhood_counts(atlas: Any, years: list[int] | None = None, *,
     if not len(g):
         raise MissingInputError("segregation", f"scheme {scheme} for the Brussels monitoring neighbourhoods")
     first = int(tot["period"].min())
-    base = tot[tot["period"] == first].set_index("area_code")["total"]
+    base = tot.sort_values("period").groupby("area_code")["total"].first()  # earliest total of each area
     periods = sorted(set(g["period"]) | set(tot["period"]))
     if years is not None:
         periods = [p for p in periods if p in set(years)]
@@ -181,8 +213,10 @@ def brussels_neighbourhood_counts(atlas: Any, years: list[int] | None = None, *,
         gp = g[g["period"] == p]
         if not len(gp):
             continue
-        t = tot[tot["period"] == p].set_index("area_code")["total"]
+        tp = tot[tot["period"] == p].set_index("area_code")
+        t = tp["total"]
         imputed = not len(t)
+        estimated = bool(tp["estimated"].any()) if len(tp) else False
         if imputed:
             if p > first:
                 continue
@@ -196,10 +230,16 @@ def brussels_neighbourhood_counts(atlas: Any, years: list[int] | None = None, *,
             bel = gp.assign(group="BEL", count=gp["total"] - gp["count"])
             gp = pd.concat([gp, bel], ignore_index=True)
         gp["population_imputed"] = imputed
-        frames.append(gp[["area_code", "period", "group", "count", "total", "population_imputed"]])
+        gp["population_from_density"] = estimated or (imputed and bool(tot["estimated"].any()))
+        frames.append(gp[["area_code", "period", "group", "count", "total", "population_imputed",
+                          "population_from_density"]])
     if not frames:
         raise MissingInputError("segregation", f"{scheme} counts", years=years)
-    return pd.concat(frames, ignore_index=True), exhaustive
+    out = pd.concat(frames, ignore_index=True)
+    if balanced:
+        n_per = out.groupby("area_code")["period"].nunique()
+        out = out[out["area_code"].isin(n_per[n_per == out["period"].nunique()].index)]
+    return out, exhaustive
 
 
 def store_counts(atlas: Any, *, level: str, scheme: str, years: list[int] | None = None,
@@ -234,7 +274,7 @@ def store_counts(atlas: Any, *, level: str, scheme: str, years: list[int] | None
 
 def segregation_table(atlas: Any, *, scheme: str, level: str, area: str | None = None,
                       years: Iterable[int] | None = None, groups: list[str] | None = None,
-                      layout: str | None = None) -> pd.DataFrame:
+                      layout: str | None = None, balanced: bool = True) -> pd.DataFrame:
     """The ``aankomst segregation`` table: indices per period and group, with definitions.
 
     Columns: ``period, scheme, level, area, group, index, value, n_areas, group_population,
@@ -242,7 +282,7 @@ def segregation_table(atlas: Any, *, scheme: str, level: str, area: str | None =
     """
     yrs = _years(years)
     if level == "brussels_neighbourhood":
-        long, exhaustive = brussels_neighbourhood_counts(atlas, yrs, scheme=scheme)
+        long, exhaustive = brussels_neighbourhood_counts(atlas, yrs, scheme=scheme, balanced=balanced)
         if area:
             long = long[_in_area(long["area_code"], level, area).to_numpy()]
     else:
@@ -256,6 +296,9 @@ def segregation_table(atlas: Any, *, scheme: str, level: str, area: str | None =
     imputed = long.groupby("period")["population_imputed"].any()
     out = indices(long, exhaustive=exhaustive)
     out["population_imputed"] = out["period"].map(imputed).astype(bool)
+    if "population_from_density" in long.columns:
+        dens = long.groupby("period")["population_from_density"].any()
+        out["population_from_density"] = out["period"].map(dens).astype(bool)
     out.insert(1, "scheme", scheme)
     out.insert(2, "level", level)
     out.insert(3, "area", area or "")

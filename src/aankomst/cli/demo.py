@@ -31,6 +31,8 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", "--host", help="address of the web atlas (with --serve)"),
         port: int = typer.Option(8000, "--port", min=1, max=65535, help="port of the web atlas (with --serve)"),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress display"),
+        extensions: bool = typer.Option(True, "--extensions/--no-extensions",
+                                        help="also run the demo extensions (register, analysis, registry)"),
     ) -> None:
         """Build the demo atlas *Demoland* (synthetic, seeded, offline) and show what to open next.
 
@@ -49,7 +51,7 @@ def register(app: typer.Typer) -> None:
 
         console = Console()
         try:
-            report = build_demo(db, seed=seed, progress=progress)
+            report = build_demo(db, seed=seed, progress=progress, **({} if extensions else {"extensions": False}))
         except AankomstError as exc:
             fail(exc)
             return

@@ -220,6 +220,7 @@ def register(app: typer.Typer) -> None:
                         years: Optional[List[str]] = typer.Option(None, "--years", help="e.g. 1997-2025 or 2009,2015."),
                         groups: Optional[List[str]] = typer.Option(None, "--group", help="Restrict to these groups."),
                         layout: Optional[str] = typer.Option(None, "--layout"),
+                        all_areas: bool = typer.Option(False, "--all-areas", help="Brussels neighbourhoods: use every neighbourhood with data in each year (default: a balanced panel, the same neighbourhoods in every year)."),
                         db: Path = DB, fmt: str = FMT, out: Optional[Path] = OUT) -> None:
         """Dissimilarity, isolation, exposure, entropy and multigroup indices per year (PySAL segregation)."""
         def go() -> None:
@@ -227,7 +228,8 @@ def register(app: typer.Typer) -> None:
 
             with _open(db) as a:
                 df = segregation_table(a, scheme=scheme, level=level, area=area, years=parse_years(years),
-                                       groups=list(groups) if groups else None, layout=layout)
+                                       groups=list(groups) if groups else None, layout=layout,
+                                       balanced=not all_areas)
                 meta = {"scheme": scheme, "level": level, "area": area, "definition": "see docs/segregation.md",
                         "sources": _sources(a, ["brussels/%", "statbel/TF_SOC_POP_STRUCT%"])}
             _emit(df, fmt, out, meta)

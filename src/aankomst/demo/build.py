@@ -181,6 +181,28 @@ def run_extensions(atlas: Any, *, seed: int, workdir: Path, report: DemoReport,
         report.lines.extend(str(x) for x in (lines or []))
 
 
+DEMO_SOURCE_PREFIXES: tuple[str, ...] = (SOURCE_PREFIX, "demo/")
+"""Source ids an atlas may already hold for ``build_demo`` to write into it (earlier demo runs)."""
+
+
+def _refuse_foreign_atlas(db_path: Path) -> None:
+    """Raise when ``db_path`` is an atlas holding other (e.g. real) data: the demo never mixes."""
+    import aankomst
+
+    atlas = aankomst.open(str(db_path), read_only=True)
+    try:
+        ids = [r[0] for r in atlas.con.execute("SELECT source_id FROM provenance ORDER BY load_id").fetchall()]
+    finally:
+        atlas.close()
+    other = [i for i in ids if not i.startswith(DEMO_SOURCE_PREFIXES)]
+    if other:
+        raise AankomstError(
+            f"{db_path} already holds {len(other)} non-demo source(s) (e.g. {other[0]!r}); the demo "
+            "never writes into an atlas with other data: choose another --db (e.g. demo.duckdb) "
+            "or delete the file"
+        )
+
+
 def build_demo(db_path: str | Path, *, seed: int = 42, progress: bool = False,
                extensions: bool = True) -> DemoReport:
     """Build the seeded synthetic demo atlas *Demoland*, fully offline.
@@ -206,6 +228,8 @@ def build_demo(db_path: str | Path, *, seed: int = 42, progress: bool = False,
     t0 = time.perf_counter()
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    if db_path.exists():
+        _refuse_foreign_atlas(db_path)
     steps = ["geography", "population", "tables", "load", "extensions"]
     if progress:
         from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

@@ -8,7 +8,7 @@ Construction (all seeded):
 3. Neighbourhoods are Voronoi cells of seed points inside each municipality (the seed offsets of
    ``demo_neighbourhoods.csv`` where given, random points otherwise), clipped to it.
 4. Statistical sectors are Voronoi cells of random points inside each neighbourhood.
-5. Sector coordinates are snapped to a 1 cm grid; every coarser unit is the union of its
+5. Border vertices are shared between neighbouring sectors and coordinates are fixed to 1 mm; every coarser unit is the union of its
    children, so the levels nest exactly and siblings share their borders.
 
 Codes cannot be confused with real NIS codes (see ``docs/demo.md``): country ``XD``, regions
@@ -161,7 +161,12 @@ def build_geography(params: DemoParams, rng: np.random.Generator) -> Geography:
             })
 
     sectors = pd.DataFrame(sec_rows)
-    sectors["geometry"] = shapely.set_precision(sectors["geometry"].to_numpy(), 0.01)
+    # make shared borders share their vertices (a border vertex of one sector may lie on an
+    # edge of its neighbour: snapping inserts it there), then fix the precision to 1 mm
+    raw = sectors["geometry"].to_numpy()
+    vertices = shapely.multipoints(np.unique(np.round(shapely.get_coordinates(raw), 6), axis=0))
+    snapped = np.array([shapely.snap(g, vertices, 0.001) for g in raw], dtype=object)
+    sectors["geometry"] = shapely.set_precision(snapped, 0.001)
     arr_of = dict(zip(mun["code"], mun["arrondissement"]))
     sectors["arrondissement"] = sectors["municipality"].map(arr_of)
     sectors["province"] = sectors["arrondissement"].map(upper["parent_code"])
@@ -179,7 +184,7 @@ def build_geography(params: DemoParams, rng: np.random.Generator) -> Geography:
         groups: dict[str, list] = {}
         for code, g in geoms[child].items():
             groups.setdefault(parent_of[code], []).append(g)
-        geoms[level] = {p: shapely.union_all(gs, grid_size=0.01) for p, gs in groups.items()}
+        geoms[level] = {p: shapely.union_all(gs, grid_size=0.001) for p, gs in groups.items()}
 
     nbh = pd.DataFrame(nb_rows)
     nbh["geometry"] = nbh["code"].map(geoms["neighbourhood"])

@@ -28,6 +28,35 @@ def _marginal_filter(s: Store, table: str, where: str, params: list[Any]) -> str
     return (" AND " + " AND ".join(cond)) if cond else ""
 
 
+def _complete_countries(s: Store, df: pd.DataFrame, params: list[Any],
+                        trace: Trace | None) -> pd.DataFrame:
+    """Keep areas whose counts by country add up to their total population (same file, level
+    and date): groups derived from a partial country list (e.g. only the largest nationalities)
+    would be too small. Areas without a total in the same file are kept, with a note."""
+    load_id, level, layout, ref = params[:4]
+    tot = s.q(
+        "SELECT code, scheme, grp, sum(count)::DOUBLE AS n FROM population WHERE load_id = ? AND "
+        "level = ? AND layout = ? AND ref_date = ? AND scheme IN ('total', 'nationality') "
+        "AND sex = 'T' AND age_band = 'total' GROUP BY ALL",
+        [load_id, level, layout, ref],
+    )
+    t = tot[tot["scheme"] == "total"].groupby("code")["n"].sum()
+    nat = tot[tot["scheme"] == "nationality"].pivot_table(index="code", columns="grp", values="n")
+    if {"BEL", "ETR"} <= set(nat.columns):
+        t = t.combine_first((nat["BEL"] + nat["ETR"]).dropna())
+    sums = df.groupby("code")["count"].sum()
+    known = sums.index.intersection(t.index)
+    bad = set(known[(sums[known] - t[known]).abs() > 0.5])
+    if trace is not None:
+        if bad:
+            trace.notes.append(f"{len(bad)} area(s) left out: their counts by country do not add "
+                               "up to their population (a partial list of nationalities)")
+        if len(sums.index.difference(t.index)):
+            trace.notes.append("counts by country without a total in the same file: "
+                               "completeness not verified")
+    return df[~df["code"].isin(bad)]
+
+
 def _units_per_target(s: Store, codes: pd.Series, src: Node, target: Node) -> pd.DataFrame:
     """Number of source units of a file contributing to each target unit."""
     codes = pd.Series(pd.unique(codes.astype(str)), name="code")
@@ -56,8 +85,12 @@ def population_counts(
     indicator: str,
     trace: Trace | None = None,
     required: bool = True,
+    prefer: set[int] | None = None,
 ) -> pd.DataFrame:
     """Counts ``code, grp, count`` of ``scheme`` on the target level/layout at date ``ref``.
+
+    ``prefer``: load ids to use first wherever they reach an area (e.g. the file of a share's
+    numerator for its denominator, so that both come from one source).
 
     ``scheme='total'`` gives one group ``total`` (stored, or the sum of a complete scheme).
     Schemes in :data:`aankomst.indicators.groups.DERIVED_SCHEMES` are derived from counts by
@@ -77,6 +110,7 @@ def population_counts(
     cands = _candidates(s, ref, [x[0] for x in sources])
     how = dict(sources)
     frames = []
+    incomplete = False
     for row in cands.itertuples(index=False):
         src: Node = (row.level, row.layout)
         where = "load_id = ? AND level = ? AND layout = ? AND ref_date = ? AND scheme = ?"
@@ -89,8 +123,18 @@ def population_counts(
         )
         mode = how[row.scheme]
         if mode == "sum":
-            df["grp"] = "total"
+            # a total from a breakdown only where the breakdown is complete (has Belgians too)
+            complete = set(df.loc[df["grp"] == "BEL", "code"])
+            df = df[df["code"].isin(complete)].assign(grp="total")
+            if df.empty:
+                continue
         elif mode == "derive":
+            n0 = df["code"].nunique()
+            df = _complete_countries(s, df, params, trace)
+            if df["code"].nunique() < n0:
+                incomplete = True
+            if df.empty:
+                continue
             df["grp"] = G.map_countries(df["grp"], scheme, ref).to_numpy()
         sub = Trace()
         mapped = s.apply_map(df, src, target, ["grp"], ["count"], sub)
@@ -102,6 +146,7 @@ def population_counts(
         mapped["_steps"] = len(s.path(src, target) or []) - 1
         mapped["_fine"] = -FINENESS.get(row.level, 0)
         mapped["_load"] = int(row.load_id)
+        mapped["_pref"] = 0 if prefer and int(row.load_id) in prefer else 1
         mapped["_cand"] = f"{int(row.load_id)}|{row.scheme}|{row.level}|{row.layout}"
         mapped["_split"] = sub.split
         mapped["_notes"] = "\n".join(sub.notes)
@@ -114,6 +159,9 @@ def population_counts(
             if scheme == "total":
                 what += ", or a complete breakdown by nationality or country"
             what += f") reaching level {target[0]} (layout {target[1]})"
+            if incomplete:
+                what += ("; counts by country exist but do not add up to the population (a "
+                         "partial list of nationalities cannot give group totals)")
             raise MissingInputError(
                 indicator, what, years=[ref.isoformat()],
                 fix="load a population file for that date (aankomst build) or ask another year/level",
@@ -122,8 +170,8 @@ def population_counts(
     allf = pd.concat(frames, ignore_index=True)
     best = (
         allf.drop_duplicates(["code", "_cand"])
-        .sort_values(["_steps", "_units", "_cov", "_derived", "_fine", "_load", "_cand"],
-                     ascending=[True, False, False, True, True, False, True])
+        .sort_values(["_pref", "_steps", "_units", "_cov", "_derived", "_fine", "_load", "_cand"],
+                     ascending=[True, True, False, False, True, True, False, True])
         .drop_duplicates("code")[["code", "_cand"]]
     )
     out = allf.merge(best, on=["code", "_cand"])
@@ -139,13 +187,14 @@ def population_counts(
 
 def group_population(
     s: Store, target: Node, ref: date, scheme: str | None, grp: str | None, *,
-    indicator: str, trace: Trace | None = None,
+    indicator: str, trace: Trace | None = None, prefer: set[int] | None = None,
 ) -> pd.DataFrame:
     """``code, count`` of one group (``scheme``/``grp``; both None = total population)."""
     if scheme in (None, "total") or grp in (None, "total"):
-        df = population_counts(s, target, ref, "total", indicator=indicator, trace=trace)
+        df = population_counts(s, target, ref, "total", indicator=indicator, trace=trace,
+                               prefer=prefer)
         return df.groupby("code", as_index=False)["count"].sum()
-    df = population_counts(s, target, ref, scheme, indicator=indicator, trace=trace)
+    df = population_counts(s, target, ref, scheme, indicator=indicator, trace=trace, prefer=prefer)
     if scheme in G.schemes() and grp not in G.scheme_groups(scheme):
         from aankomst.errors import UnknownCodeError
 

@@ -186,8 +186,11 @@ def markdown(recs: list[dict[str, Any]]) -> str:
         "`ibsa_nationality`) are used where no counts exist, with a note.",
         "* **Sources**: per area exactly one loaded file is used (no double counts): counts "
         "published for the unit itself before sums of finer units, then the file covering most "
-        "areas, then the finest level. Crosswalk chains multiply weights; split units are "
-        "flagged (`meta.split_units`, a note).",
+        "areas, then the finest level; a share's denominator comes from its numerator's file "
+        "wherever that file has it. Crosswalk chains multiply weights; split units are flagged "
+        "(`meta.split_units`, a note). Group counts are derived from counts by country only "
+        "where the countries add up to the population (never from a partial list). Flow files "
+        "holding the same moves at several levels are read at their finest level only.",
         "* **Generic parameters**: `min_population` (ranking: drop smaller areas, add `rank` "
         "and `population`), `within` (only areas inside a code). `aankomst indicator … "
         "--compare CODE` puts an area next to its municipality, province, region and area "

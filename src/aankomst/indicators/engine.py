@@ -137,18 +137,23 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
         others = [r[0] for r in atlas.con.execute(
             "SELECT DISTINCT layout FROM areas WHERE level = ? AND layout <> ? ORDER BY layout DESC",
             [target[0], target[1]]).fetchall()]
+        found = None  # the newest layout without split units, else the newest that works
         for ly in others:
             try:
-                df = fn(atlas, level=level, period=period, group=group, scheme=scheme,
-                        **{**params, "layout": ly})
+                got = fn(atlas, level=level, period=period, group=group, scheme=scheme,
+                         **{**params, "layout": ly})
             except MissingInputError:
                 continue
-            fallback_note = (f"no data reaches the {target[0]} layout {target[1]} for this "
-                             f"period; layout {ly} used")
-            target = (target[0], ly)
-            break
-        else:
+            if found is None or (found[1].attrs.get("split") and not got.attrs.get("split")):
+                found = (ly, got)
+            if not got.attrs.get("split"):
+                break
+        if found is None:
             raise first
+        ly, df = found
+        fallback_note = (f"no data reaches the {target[0]} layout {target[1]} for this "
+                         f"period; layout {ly} used")
+        target = (target[0], ly)
     attrs = dict(df.attrs)
     notes = list(attrs.get("notes", []))
     if fallback_note:

@@ -98,8 +98,14 @@ def _share(s: Store, target, period: Any, scheme: str | None, grp: str | None, t
     if scheme in (None, "total") or grp in (None, "total"):
         raise MissingInputError(indicator, "a population group (--scheme S --group G)")
     try:
-        num = C.group_population(s, target, ref, scheme, grp, indicator=indicator, trace=tr)
-        den = C.group_population(s, target, ref, None, None, indicator=indicator, trace=tr)
+        nt = Trace()
+        num = C.group_population(s, target, ref, scheme, grp, indicator=indicator, trace=nt)
+        # the denominator from the numerator's file where it can (one source per share)
+        den = C.group_population(s, target, ref, None, None, indicator=indicator, trace=tr,
+                                 prefer=nt.load_ids)
+        tr.load_ids |= nt.load_ids
+        tr.notes += nt.notes
+        tr.split = tr.split or nt.split
     except MissingInputError:
         pub = _published_shares(s, target, ref.year, scheme, grp, tr, indicator)
         if pub is None:

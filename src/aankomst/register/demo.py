@@ -2,7 +2,8 @@
 
 :func:`extend` generates a seeded register on the demo atlas's own sectors (sized like the demo
 population, events over the demo's flow years), aggregates it, and adds to the demo atlas what
-the base demo does not have — population by the origin definitions (``origin_vsa``,
+the base demo does not have (for the smaller municipalities, up to :data:`MAX_PERSONS`
+residents, to keep ``aankomst demo`` quick) — population by the origin definitions (``origin_vsa``,
 ``origin_4crit``, ``origin_antwerp``, ``nationality_at_birth``) and the register measures
 (``recent_immigrants``, ``new_residents_5y``, ``births``, ``deaths``) — then stores the
 arrival typology computed from the atlas's flows. Totals and flows stay those of the base demo,
@@ -12,6 +13,10 @@ so nothing is counted twice.
 from __future__ import annotations
 
 from pathlib import Path
+
+MAX_PERSONS = 260_000
+"""Largest demo register: beyond it the register covers the smallest municipalities whose
+populations add up to this (the demo's centre city, its suburbs and rural municipalities)."""
 
 
 def extend(atlas, *, seed: int, workdir: str | Path) -> list[str]:
@@ -25,6 +30,10 @@ def extend(atlas, *, seed: int, workdir: str | Path) -> list[str]:
     from aankomst.register.typology import store_typology
 
     geo = atlas_geography(atlas)
+    if geo["target"].sum() > MAX_PERSONS:  # keep the demo small: the centre city and the smaller municipalities
+        muns = geo.groupby("municipality")["target"].sum().sort_values()
+        keep = muns[muns.cumsum() <= MAX_PERSONS].index
+        geo = atlas_geography(atlas, municipalities=set(keep))
     years = atlas.query("SELECT min(year) AS a, max(year) AS b FROM flows")
     y0 = int(years["a"].iloc[0]) if years["a"].notna().all() else 2010
     y1 = int(years["b"].iloc[0]) if years["b"].notna().all() else 2022

@@ -201,12 +201,13 @@ def calibration_geography(data_dir: str | Path, params: RegisterParams | None = 
     return geo.loc[:, list(GEO_COLUMNS)].reset_index(drop=True), foreign
 
 
-def atlas_geography(atlas, params: RegisterParams | None = None) -> pd.DataFrame:
+def atlas_geography(atlas, params: RegisterParams | None = None, municipalities: set[str] | None = None) -> pd.DataFrame:
     """Geography from the sectors of an atlas (e.g. the demo atlas).
 
     Uses the sector layout with the most areas, the sector -> municipality crosswalk, the
     latest total population per sector as ``target`` (1,000 when absent) and area in km².
     The most populous municipality is the big city; the next two are its suburbs.
+    ``municipalities`` keeps only the sectors of those municipalities.
     """
     params = params or load_params()
     lay = atlas.query(
@@ -226,6 +227,8 @@ def atlas_geography(atlas, params: RegisterParams | None = None) -> pd.DataFrame
         m = xw[xw["to_level"] == lv].drop_duplicates("sector").set_index("sector")["to_code"]
         sec[lv] = sec["sector"].map(m)
     sec["municipality"] = sec["municipality"].fillna(sec["sector"].str[:5])
+    if municipalities is not None:
+        sec = sec[sec["municipality"].isin(municipalities)].reset_index(drop=True)
     sec["arrondissement"] = sec["arrondissement"].fillna(sec["municipality"].str[:2] + "000")
     sec["province"] = sec["province"].fillna(sec["municipality"].map(_province_of))
     sec["region"] = sec["region"].fillna(sec["municipality"].map(lambda c: _region_of(c) or FLANDERS_REGION))

@@ -70,7 +70,8 @@ def read_geography(root: Path) -> pd.DataFrame | None:
     return pd.read_parquet(p) if p.exists() else None
 
 
-def aggregate_extract(root: str | Path, atlas=None, *, con=None, validate_input: bool = True) -> tuple:
+def aggregate_extract(root: str | Path, atlas=None, *, con=None, validate_input: bool = True,
+                      years: tuple[int, int] | None = None) -> tuple:
     """Validate and aggregate an extract. Returns ``(con, levelmap, info)``; the aggregate temp
     tables ``reg_population``, ``reg_flows``, ``reg_measures`` live on ``con``."""
     from aankomst.register.params import country_groups
@@ -102,8 +103,10 @@ def aggregate_extract(root: str | Path, atlas=None, *, con=None, validate_input:
     secs["validate"] = time.perf_counter() - t
     t = time.perf_counter()
     rng = con.execute("SELECT min(year(move_date)), max(year(move_date)) FROM moves").fetchall()[0]
-    y0 = int(manifest.get("years", [rng[0], rng[1]])[0] or rng[0])
-    y1 = int(manifest.get("years", [rng[0], rng[1]])[1] or rng[1])
+    y0, y1 = years or manifest.get("years") or (rng[0], rng[1])
+    if y0 is None or y1 is None:
+        raise AankomstError(f"cannot tell which years {root} covers (no moves, no manifest.json); pass years=")
+    y0, y1 = int(y0), int(y1)
     agg.prepare(con, levelmap, country_groups(), (y0, y1))
     agg.population(con)
     agg.flows(con)
@@ -138,7 +141,8 @@ def _area_tables(geo: pd.DataFrame, levelmap: pd.DataFrame) -> dict[str, pd.Data
 
 def load_register(root: str | Path, atlas, *, source_id: str | None = None, threshold: int | None = None,
                   validate_input: bool = True, typology: bool = True, schemes: set[str] | None = None,
-                  flows: bool = True, measures: set[str] | None = None) -> RegisterLoadResult:
+                  flows: bool = True, measures: set[str] | None = None,
+                  years: tuple[int, int] | None = None) -> RegisterLoadResult:
     """Validate, aggregate and load an extract into ``atlas`` (one transaction).
 
     Parameters
@@ -153,6 +157,9 @@ def load_register(root: str | Path, atlas, *, source_id: str | None = None, thre
         Small-cell threshold for the protection report (default: the atlas setting).
     typology
         Also compute and store the arrival typology (measure ``arrival_typology``).
+    years
+        Calendar years of events to aggregate (population on 1 January of y0 .. y1+1); default
+        from ``manifest.json`` or the years of the moves.
     schemes, flows, measures
         Restrict what is written (population schemes, flows yes/no, measure names); used when
         the atlas already holds totals and flows from another source for the same areas, so
@@ -163,7 +170,7 @@ def load_register(root: str | Path, atlas, *, source_id: str | None = None, thre
 
     root = Path(root)
     t0 = time.perf_counter()
-    con, levelmap, info = aggregate_extract(root, atlas, validate_input=validate_input)
+    con, levelmap, info = aggregate_extract(root, atlas, validate_input=validate_input, years=years)
     t = time.perf_counter()
     pop = _frame(con, "reg_population")
     fl = _frame(con, "reg_flows") if flows else _frame(con, "reg_flows").iloc[0:0]

@@ -116,7 +116,7 @@ def generate(atlas: Any, seed: int = 42) -> list[dict[str, Any]]:
                 if rng.random() < min(1.0, float(t["weight"])):
                     add(t, top)
     for _, row in nb.sort_values("code").iterrows():
-        intensity = row["pop"] / 5000.0 * (0.5 + 3.0 * float(row["foreign_share"]))
+        intensity = row["pop"] / 10000.0 * (0.5 + 3.0 * float(row["foreign_share"]))
         for t in templates:
             if t["placement"] != "neighbourhood":
                 continue

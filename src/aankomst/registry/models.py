@@ -99,7 +99,8 @@ class Resource(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_resources_lat_lon", "lat", "lon"),
-        Index("ix_resources_deleted", "deleted_at"),
+        Index("ix_resources_name", "name", "id"),
+        Index("ix_resources_validity", "valid_from", "valid_to"),
     )
 
 
@@ -116,6 +117,7 @@ class ResourceTerm(Base):
     __table_args__ = (
         ForeignKeyConstraint(["vocabulary", "code"], ["terms.vocabulary", "terms.code"]),
         Index("ix_resource_terms_vc", "vocabulary", "code"),
+        Index("ix_resource_terms_code_resource", "vocabulary", "code", "resource_id"),
     )
 
 

@@ -392,8 +392,11 @@ def search(
         return hits[offset: offset + limit], len(hits)
     from sqlalchemy import func
 
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = s.scalars(stmt.order_by(Resource.name, Resource.id).offset(offset).limit(limit)).all()
+    if offset == 0 and len(rows) < limit:
+        total = len(rows)  # the page holds everything: no second query
+    else:
+        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return [(r, None) for r in rows], int(total)
 
 

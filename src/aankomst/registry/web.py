@@ -118,6 +118,32 @@ class _Ctx:
         self.env.globals["tax"] = taxonomy
         self.env.filters["tojson_attr"] = lambda v: json.dumps(v)
         self._profile_cache: dict[Any, Any] = {}
+        from collections import OrderedDict
+        import threading
+
+        self._resp_cache: OrderedDict[Any, bytes] = OrderedDict()
+        self._resp_lock = threading.Lock()
+
+    # ---------------------------------------------------------------- read cache
+    def fingerprint(self, s: Any) -> Any:
+        """Changes whenever the registry changes: every write appends to the audit log."""
+        from sqlalchemy import text
+
+        return (s.execute(text("SELECT max(id) FROM audit_log")).scalar(), date.today())
+
+    def cached(self, key: Any) -> bytes | None:
+        with self._resp_lock:
+            v = self._resp_cache.get(key)
+            if v is not None:
+                self._resp_cache.move_to_end(key)
+            return v
+
+    def remember(self, key: Any, body: bytes) -> None:
+        with self._resp_lock:
+            self._resp_cache[key] = body
+            self._resp_cache.move_to_end(key)
+            while len(self._resp_cache) > 1024:
+                self._resp_cache.popitem(last=False)
 
     # ---------------------------------------------------------------- helpers
     def secure(self, request: Request) -> bool:

@@ -43,20 +43,26 @@ def add_routes(r: APIRouter, ctx: Any, bind: Callable[[Request], None]) -> None:
             user = ctx.viewer(request, s)
             if _bool_q(request, "include_deleted") and user is not None and user.role in ("editor", "admin"):
                 args["include_deleted"] = True
-            hits, total = svc.search(s, **args)
-            items = []
-            for res, dist in hits:
-                d = svc.to_dict(res)
-                if dist is not None:
-                    d["distance_m"] = round(dist, 1)
-                items.append(d)
-        if request.query_params.get("format") == "geojson":
-            from aankomst.registry.io import to_geojson
+            key = ("list", str(request.url.query), bool(args.get("include_deleted")), ctx.fingerprint(s))
+            body = ctx.cached(key)
+            if body is None:
+                hits, total = svc.search(s, **args)
+                items = []
+                for res, dist in hits:
+                    d = svc.to_dict(res)
+                    if dist is not None:
+                        d["distance_m"] = round(dist, 1)
+                    items.append(d)
+                if request.query_params.get("format") == "geojson":
+                    from aankomst.registry.io import to_geojson
 
-            fc = to_geojson(items)
-            fc["total"] = total
-            return _json(fc)
-        return _json({"total": total, "count": len(items), "offset": args["offset"], "items": items})
+                    payload = to_geojson(items)
+                    payload["total"] = total
+                else:
+                    payload = {"total": total, "count": len(items), "offset": args["offset"], "items": items}
+                body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                ctx.remember(key, body)
+        return _raw_json(body)
 
     @r.post("/api/resources")
     async def create(request: Request) -> Response:
@@ -73,9 +79,17 @@ def add_routes(r: APIRouter, ctx: Any, bind: Callable[[Request], None]) -> None:
         bind(request)
         with ctx.read() as s:
             user = ctx.viewer(request, s)
-            res = svc.get_resource(s, rid, include_deleted=user is not None and user.role != "viewer")
-            out = svc.to_dict(res)
-        return _json(out, headers={"ETag": f'"{out["version"]}"'})
+            incl = user is not None and user.role != "viewer"
+            key = ("one", rid, incl, ctx.fingerprint(s))
+            hit = ctx.cached(key)
+            if hit is None:
+                out = svc.to_dict(svc.get_resource(s, rid, include_deleted=incl))
+                hit = json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                ctx.remember(key, hit)
+                version = out["version"]
+            else:
+                version = json.loads(hit)["version"]
+        return _raw_json(hit, headers={"ETag": f'"{version}"'})
 
     @r.patch("/api/resources/{rid:int}")
     async def patch(request: Request, rid: int) -> Response:
@@ -228,6 +242,11 @@ def add_routes(r: APIRouter, ctx: Any, bind: Callable[[Request], None]) -> None:
         bind(request)
         return _json(areas_geojson(ctx, request.query_params.get("municipality"),
                                    request.query_params.get("bbox")))
+
+
+def _raw_json(body: bytes, headers: dict[str, str] | None = None) -> Response:
+    return Response(body, media_type="application/json",
+                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", **(headers or {})})
 
 
 def _bool_q(request: Request, key: str) -> bool:

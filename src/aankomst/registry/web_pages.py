@@ -90,11 +90,30 @@ def areas_geojson(ctx: Any, municipality: str | None = None, bbox: str | None = 
     if not ctx.atlas_path:
         return {"type": "FeatureCollection", "features": []}
     s = area_set(ctx.atlas_path, "neighbourhood")
-    sel = range(len(s))
+    sel: list[int] = list(range(len(s)))
     if municipality:
-        sel = [i for i in sel if str(s.codes[i]).startswith(str(municipality)[:5])]
+        try:
+            m = area_set(ctx.atlas_path, "municipality")
+            codes = list(m.codes)
+            if str(municipality) in codes:
+                poly = m.geoms[codes.index(str(municipality))]
+                pts = shapely.points(s.centres[:, 0], s.centres[:, 1])
+                sel = [i for i in sel if poly.contains(pts[i])]
+            else:
+                sel = []
+        except Exception:  # noqa: BLE001 - no municipality geometry: fall back to code prefix
+            sel = [i for i in sel if str(s.codes[i]).startswith(str(municipality)[:5])]
+    elif bbox:
+        try:
+            x0, y0, x1, y1 = (float(v) for v in str(bbox).split(","))
+        except ValueError:
+            raise ValidationFailed([svc.Problem("bbox", bbox, "not 4 numbers", "minlon,minlat,maxlon,maxlat")]) from None
+        from aankomst.registry.areas import to_31370
+
+        (ax, bx), (ay, by) = to_31370([x0, x1], [y0, y1])
+        sel = [i for i in sel if ax <= s.centres[i, 0] <= bx and ay <= s.centres[i, 1] <= by][:600]
     elif len(s) > 400:
-        sel = list(sel)[:0]
+        sel = []
     feats = []
     for i in sel:
         g = shapely.simplify(s.geoms[i], 25.0)

@@ -88,6 +88,33 @@ def level_code(token: str, value: object) -> str | None:
     return c
 
 
+def norm_codes_fast(series: pd.Series) -> pd.Series:
+    """Vectorised :func:`norm_code` (text, ``.0`` of numbers stripped, blanks -> missing)."""
+    s = pd.Series(series, copy=False)
+    if s.dtype == object:
+        # floats from spreadsheets: 41002.0 -> 41002
+        s = s.map(lambda v: str(int(v)) if isinstance(v, float) and v == v and v.is_integer() else v)
+    t = s.astype("str").str.strip()
+    t = t.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+    bad = s.isna() | t.isin(["", "nan", "None", "NaN", "<NA>"])
+    return t.astype(object).where(~bad, None)
+
+
+def level_codes(token: str, series: pd.Series) -> pd.Series:
+    """Vectorised :func:`level_code` for a whole column."""
+    t = norm_codes_fast(series)
+    level = LEVEL_TOKENS[token][0]
+    ok = t.notna()
+    if level in ("municipality", "arrondissement", "province", "region"):
+        digits = ok & t.fillna("").str.fullmatch(r"\d+")
+        t = t.where(~digits, t.fillna("").str.zfill(5))
+    elif level == "country":
+        t = t.where(~ok, "BE")
+    elif token in TYPE_PREFIX:
+        t = t.where(~ok, TYPE_PREFIX[token] + t.fillna(""))
+    return t.astype(object).where(ok, None)
+
+
 def read_excel(path: Path, *, header: int | None = 0, sheet: int | str = 0, dtype: object = object) -> pd.DataFrame:
     """Read a spreadsheet (xlsx or old xls) quickly, or raise :class:`InputError`.
 

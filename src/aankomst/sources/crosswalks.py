@@ -15,11 +15,17 @@ import numpy as np
 import pandas as pd
 
 from aankomst.errors import InputError
-from aankomst.sources._util import LEVEL_TOKENS, frame, level_code, read_excel
+from aankomst.sources._util import LEVEL_TOKENS, frame, level_code, level_codes, read_excel
 from aankomst.sources.base import LoadBatch, sha256_file
 from aankomst.sources.meta import provenance
 
 _DUMMY = re.compile(r"^9999\d")
+
+
+def _dummies(codes: pd.Series) -> pd.Series:
+    """Vectorised :func:`_is_dummy`."""
+    t = codes.astype(object)
+    return t.isna() | t.fillna("").astype(str).str.match(r"^(9999\d|uitrustingsgraad_9999)") | (t.fillna("") == "")
 
 
 def _is_dummy(code: object) -> bool:
@@ -46,11 +52,11 @@ def read_def(path: Path) -> list[LoadBatch]:
         raise InputError(str(path), f"no 'geoitem code' column; the header has {list(df.columns)}",
                          row=1, column="geoitem code", expected="columns geoitem code, short name, name")
     level, layout = LEVEL_TOKENS[token]
-    codes = [level_code(token, v) for v in df[cols["geoitem code"]].tolist()]
+    codes = level_codes(token, df[cols["geoitem code"]]).to_numpy()
     short = df[cols["short name"]] if "short name" in cols else df[cols.get("name")]
     name = short.where(short.notna(), df[cols["name"]] if "name" in cols else None)
     out = pd.DataFrame({"code": codes, "name_nl": name.astype(object).to_numpy(), "source_row": np.arange(2, len(df) + 2)})
-    keep = ~out["code"].map(_is_dummy)
+    keep = ~_dummies(out["code"])
     warnings = [f"{int((~keep).sum())} placeholder/empty code(s) left out"] if (~keep).any() else []
     out = out[keep]
     if level == "country":
@@ -73,12 +79,12 @@ def crosswalk_rows(from_token: str, to_token: str, src: pd.Series, dst: pd.Serie
     fl, fy = LEVEL_TOKENS[from_token]
     tl, ty = LEVEL_TOKENS[to_token]
     df = pd.DataFrame({
-        "from_code": [level_code(from_token, v) for v in src.tolist()],
-        "to_code": [level_code(to_token, v) for v in dst.tolist()],
+        "from_code": level_codes(from_token, src).to_numpy(),
+        "to_code": level_codes(to_token, dst).to_numpy(),
         "source_row": rows,
     })
     warnings: list[str] = []
-    drop = df["from_code"].map(_is_dummy) | df["to_code"].map(_is_dummy)
+    drop = _dummies(df["from_code"]) | _dummies(df["to_code"])
     if drop.any():
         warnings.append(f"{int(drop.sum())} row(s) with an empty or placeholder code left out")
     df = df[~drop].drop_duplicates(["from_code", "to_code"])
@@ -166,9 +172,9 @@ def read_als_basis(path: Path) -> list[LoadBatch]:
         raise InputError(str(path), f"no {token!r} column; the header has {list(df.columns)[:8]} …",
                          row=1, column=token, expected=f"a first column {token!r} with the sector codes")
     df["source_row"] = np.arange(2, len(df) + 2)
-    df["_sec"] = [level_code(token, v) for v in df[token].tolist()]
+    df["_sec"] = level_codes(token, df[token]).to_numpy()
     warnings: list[str] = []
-    dummy = df["_sec"].map(_is_dummy)
+    dummy = _dummies(df["_sec"])
     if dummy.any():
         warnings.append(f"{int(dummy.sum())} placeholder sector(s) ('niet te lokaliseren') left out")
     df = df[~dummy]
@@ -192,9 +198,9 @@ def read_als_basis(path: Path) -> list[LoadBatch]:
         warnings += [f"{token} -> {col}: {x}" for x in w if "placeholder" not in x]
         lv, ly = LEVEL_TOKENS[tok]
         nm = next((n for n in names if n in df.columns), None)
-        units = pd.DataFrame({"code": [level_code(tok, v) for v in df[col].tolist()],
+        units = pd.DataFrame({"code": level_codes(tok, df[col]).to_numpy(),
                               "name_nl": df[nm].to_numpy() if nm else None})
-        units = units[~units["code"].map(_is_dummy)].drop_duplicates("code")
+        units = units[~_dummies(units["code"])].drop_duplicates("code")
         if lv == "region":
             from aankomst.sources.boundaries import REGION_NAMES
 
@@ -215,7 +221,7 @@ def read_als_basis(path: Path) -> list[LoadBatch]:
             warnings += [f"{child} -> {parent}: {x}" for x in w if "placeholder" not in x]
     # regions -> country, and the country itself
     if "gewest" in df.columns:
-        regs = sorted({level_code("gewest", v) for v in df["gewest"].tolist()} - {None})
+        regs = sorted(set(level_codes("gewest", df["gewest"]).dropna()))
         regs = [r for r in regs if not _is_dummy(r)]
         links.append(frame("crosswalks", {
             "from_level": "region", "from_layout": "2025", "from_code": regs,

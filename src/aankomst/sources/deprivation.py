@@ -424,3 +424,24 @@ RECOGNISERS: list[Recogniser] = [
                _header_has("Secteur"), "Atlas of Neighbourhoods in Difficulty: synthetic index", order=60),
 ]
 """Recognisers of the deprivation file families (included by the foundation's build)."""
+
+
+def read_directory(directory: str | Path) -> list[LoadBatch]:
+    """Read every deprivation file under ``directory`` (recursively), in load order.
+
+    A convenience for loading only the deprivation families (``aankomst build`` reads them
+    together with everything else)::
+
+        atlas.load(read_directory("../shared/data/deprivation"), check_areas=False)
+    """
+    import fnmatch
+
+    files = sorted(p for p in Path(directory).rglob("*") if p.is_file())
+    out: list[tuple[int, LoadBatch]] = []
+    for rec in RECOGNISERS:
+        for f in files:
+            if any(fnmatch.fnmatch(f.name.lower(), pat.lower()) for pat in rec.patterns):
+                if rec.sniff is None or rec.sniff(f):
+                    out += [(rec.order, b) for b in rec.reader(f)]
+    out.sort(key=lambda ob: ob[0])
+    return [b for _, b in out]

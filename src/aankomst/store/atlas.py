@@ -140,6 +140,28 @@ class Atlas:
         rows = self.con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
         return rows[0][0] if rows else default
 
+    def areas_gdf(self, level: str, layout: str | None = None, *, with_geometry_only: bool = False):
+        """Areas of one level/layout as a GeoDataFrame in EPSG:31370 (``geometry`` from WKB).
+
+        ``layout`` defaults to the current layout of the level (:data:`CURRENT_LAYOUT`). Rows
+        without geometry are kept (empty geometry) unless ``with_geometry_only``.
+        Note: DuckDB returns BLOBs as ``bytearray``; this converts them for shapely.
+        """
+        import geopandas as gpd
+        import shapely
+
+        from aankomst.store.schema import CURRENT_LAYOUT
+
+        layout = layout or CURRENT_LAYOUT.get(level, "2025")
+        df = self.query(
+            "SELECT level, layout, code, name_nl, name_fr, name_en, area_km2, geometry FROM areas "
+            "WHERE level = ? AND layout = ?" + (" AND geometry IS NOT NULL" if with_geometry_only else "")
+            + " ORDER BY code",
+            [level, layout],
+        )
+        geom = shapely.from_wkb([bytes(b) if isinstance(b, (bytes, bytearray, memoryview)) else None for b in df["geometry"]])
+        return gpd.GeoDataFrame(df.drop(columns=["geometry"]), geometry=geom, crs=31370)
+
     def sources(self) -> pd.DataFrame:
         """Return the provenance table (one row per loaded file)."""
         return self.query("SELECT * FROM provenance ORDER BY load_id")

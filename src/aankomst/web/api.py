@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from aankomst import __version__
 from aankomst.errors import AankomstError, UnknownCodeError
@@ -65,14 +66,35 @@ def _send(request: Request, payload: Payload, *, filename: str | None = None) ->
     return Response(payload.body, media_type=payload.media_type, headers=headers)
 
 
+async def _cached(request: Request, make: Any) -> Response:
+    """Answer from the response cache (no thread hop) or compute ``make()`` in the thread pool.
+
+    The atlas is read-only, so an answer is a function of the path and the query string."""
+    svc: service.Service = request.app.state.service
+    key = (request.url.path, tuple(sorted(request.query_params.multi_items())))
+    hit = svc.responses.get(key)
+    if hit is None:
+        hit = await run_in_threadpool(make)
+        svc.responses.put(key, hit)
+    return _send(request, hit)
+
+
 def _json(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
                       default=str).encode("utf-8")
 
 
-def _extra_params(request: Request) -> dict[str, str]:
+def _layout_of(data: Any, asked: str | None) -> str | None:
+    """The layout of the areas in a values table (the map draws that layout's geometry)."""
+    if asked:
+        return asked
+    lays = [str(x) for x in data["layout"].dropna().unique()] if len(data) else []
+    return lays[0] if len(lays) == 1 else None
+
+
+def _extra_params(request: Request, layout: str | None = None) -> dict[str, str]:
     """Indicator parameters given as ``p_NAME=value`` (e.g. ``p_window=3``), validated."""
-    out: dict[str, str] = {}
+    out: dict[str, str] = {"layout": layout} if layout else {}
     for key, value in request.query_params.items():
         if not key.startswith("p_"):
             continue
@@ -171,19 +193,21 @@ def periods(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL) ->
 
 # --------------------------------------------------------------------------- areas
 @router.get("/api/areas", tags=["areas"], summary="Areas of a level with geometry (GeoJSON)")
-def areas(request: Request, level: Level = Q_LEVEL,  # type: ignore[valid-type]
+async def areas(request: Request, level: Level = Q_LEVEL,  # type: ignore[valid-type]
           zoom: float | None = Query(None, ge=0, le=24, description="map zoom; picks the simplification bucket"),
           layout: str | None = Q_LAYOUT) -> Response:
     """GeoJSON FeatureCollection in EPSG:4326, simplified and quantised for the zoom bucket
     (7: 100 m / 1e-4°, 10: 25 m / 1e-5°, 13: as stored / 1e-5°). Feature id = area code;
     properties ``code``, ``name`` (``nl / fr`` for Brussels), ``name_nl``, ``name_fr``; a
     top-level ``bbox``."""
-    atlas, svc = _ctx(request)
-    lay = service.resolve_level(atlas, level, layout)
-    bucket = zoom_bucket(zoom)
-    payload = svc.misc.get_or_make(("areas", level, lay, bucket),
-                                   lambda: Payload.make(layer_geojson(atlas, level, lay, bucket), "application/geo+json"))
-    return _send(request, payload)
+    def make() -> Payload:
+        atlas, svc = _ctx(request)
+        lay = service.resolve_level(atlas, level, layout)
+        bucket = zoom_bucket(zoom)
+        return svc.misc.get_or_make(("areas", level, lay, bucket),
+                                    lambda: Payload.make(layer_geojson(atlas, level, lay, bucket), "application/geo+json"))
+
+    return await _cached(request, make)
 
 
 @router.get("/api/search", tags=["areas"], summary="Search areas by name (nl/fr/en) or code")
@@ -197,11 +221,11 @@ def search(request: Request, q: str = Query(..., min_length=1, max_length=80),
 # --------------------------------------------------------------------------- values
 def _values_payload(request: Request, indicator: str, level: str, period: str | None, group: str | None,
                     scheme: str | None, classes_: str, k: int, palette: str | None, band: float,
-                    limits: str | None = None) -> Payload:
+                    limits: str | None = None, layout: str | None = None) -> Payload:
     atlas, svc = _ctx(request)
     _check_level(svc, indicator, level)
-    service.resolve_level(atlas, level)
-    params = _extra_params(request)
+    service.resolve_level(atlas, level, layout)
+    params = _extra_params(request, layout)
     per = period or _latest(svc, atlas, indicator, level)
     key = ("values", indicator, level, per, group, scheme, classes_, k, palette, band, limits,
            tuple(sorted(params.items())))
@@ -211,7 +235,7 @@ def _values_payload(request: Request, indicator: str, level: str, period: str | 
         row = svc.indicator(indicator)
         cls = _classes(data["value"], classes_, k, palette, band, limits)
         body = {
-            "indicator": indicator, "level": level, "period": per, "group": group, "scheme": scheme,
+            "indicator": indicator, "level": level, "layout": _layout_of(data, layout), "period": per, "group": group, "scheme": scheme,
             "params": params, "meta": service.meta_json(meta, row), "classes": cls,
             "n": int(len(data)), "n_suppressed": int(data["suppressed"].sum()),
             "data": service.records(data),
@@ -239,13 +263,14 @@ def _classes(values: Any, method: str, k: int, palette: str | None, band: float,
 
 
 @router.get("/api/values", tags=["values"], summary="Indicator values for every area of a level")
-def values(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # type: ignore[valid-type]
+async def values(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # type: ignore[valid-type]
            period: str | None = Q_PERIOD, group: str | None = Q_GROUP, scheme: str | None = Q_SCHEME,
            classes: str = Query("jenks", pattern=r"^[a-z_]{1,30}$", description="classification method"),
            k: int = Query(5, ge=2, le=12, description="number of classes"),
            palette: str | None = Query(None, pattern=r"^[a-z0-9_]{1,40}$"),
            band: float = Query(0.5, gt=0, le=1000, description="neutral band of diverging classes"),
-           limits: str | None = Query(None, pattern=LIMITS_PATTERN, description="upper limits of manual classes, e.g. 5,10,20")) -> Response:
+           limits: str | None = Query(None, pattern=LIMITS_PATTERN, description="upper limits of manual classes, e.g. 5,10,20"),
+           layout: str | None = Q_LAYOUT) -> Response:
     """Values of ``indicator`` at ``level`` for ``period`` (and ``group``): one row per area
     (``area_code, area_name, level, layout, period, group, value, unit, numerator,
     denominator, suppressed``), the indicator's meta (definition, unit, source, reference
@@ -253,15 +278,17 @@ def values(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # 
     rows (small-cell rule) have ``value``, ``numerator`` and ``denominator`` null.
 
     Extra indicator parameters: ``p_NAME=VALUE`` (e.g. ``p_window=3``)."""
-    return _send(request, _values_payload(request, indicator, level, period, group, scheme, classes, k, palette, band, limits))
+    return await _cached(request, lambda: _values_payload(request, indicator, level, period, group, scheme, classes,
+                                                          k, palette, band, limits, layout))
 
 
 def _change_payload(request: Request, indicator: str, level: str, from_: str, to: str, group: str | None,
-                    scheme: str | None, classes_: str, k: int, palette: str | None, band: float) -> tuple[Payload, Any]:
+                    scheme: str | None, classes_: str, k: int, palette: str | None, band: float,
+                    layout: str | None = None) -> tuple[Payload, Any]:
     atlas, svc = _ctx(request)
     _check_level(svc, indicator, level)
-    service.resolve_level(atlas, level)
-    params = _extra_params(request)
+    service.resolve_level(atlas, level, layout)
+    params = _extra_params(request, layout)
     key = ("change", indicator, level, from_, to, group, scheme, classes_, k, palette, band, tuple(sorted(params.items())))
 
     def make() -> tuple[Payload, Any]:
@@ -273,7 +300,7 @@ def _change_payload(request: Request, indicator: str, level: str, from_: str, to
         cls = _classes(data["value"], classes_, k, palette, band)
         m = service.meta_json(meta, svc.indicator(indicator))
         m["change"] = {"from": from_, "to": to, "unit": cunit}
-        body = {"indicator": indicator, "level": level, "from": from_, "to": to, "group": group,
+        body = {"indicator": indicator, "level": level, "layout": _layout_of(data, layout), "from": from_, "to": to, "group": group,
                 "scheme": scheme, "params": params, "meta": m, "classes": cls, "n": int(len(data)),
                 "n_suppressed": int(data["suppressed"].sum()), "data": service.records(data)}
         return Payload.make(_json(body)), data
@@ -282,17 +309,18 @@ def _change_payload(request: Request, indicator: str, level: str, from_: str, to
 
 
 @router.get("/api/change", tags=["values"], summary="Change of an indicator between two periods")
-def change(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # type: ignore[valid-type]
+async def change(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # type: ignore[valid-type]
            from_: str = Query(..., alias="from", pattern=PERIOD_PATTERN), to: str = Query(..., pattern=PERIOD_PATTERN),
            group: str | None = Q_GROUP, scheme: str | None = Q_SCHEME,
            classes: str = Query("diverging", pattern=r"^[a-z_]{1,30}$"),
            k: int = Query(7, ge=2, le=15), palette: str | None = Query(None, pattern=r"^[a-z0-9_]{1,40}$"),
-           band: float = Query(0.5, gt=0, le=1000, description="half-width of the 'little or no change' class")) -> Response:
+           band: float = Query(0.5, gt=0, le=1000, description="half-width of the 'little or no change' class"),
+           layout: str | None = Q_LAYOUT) -> Response:
     """``value = value(to) − value(from)`` per area (percentage points for shares), with
     ``value_from`` and ``value_to``; diverging change classes by default (neutral band
     −0.5…+0.5). An area suppressed in either period is suppressed."""
-    payload, _ = _change_payload(request, indicator, level, from_, to, group, scheme, classes, k, palette, band)
-    return _send(request, payload)
+    return await _cached(request, lambda: _change_payload(request, indicator, level, from_, to, group, scheme, classes,
+                                                          k, palette, band, layout)[0])
 
 
 @router.get("/api/export", tags=["values"], summary="Export the current view as CSV or GeoJSON")
@@ -300,7 +328,7 @@ def export(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # 
            format: Literal["csv", "geojson"] = Query("csv"), period: str | None = Q_PERIOD,
            from_: str | None = Query(None, alias="from", pattern=PERIOD_PATTERN),
            to: str | None = Query(None, pattern=PERIOD_PATTERN), group: str | None = Q_GROUP,
-           scheme: str | None = Q_SCHEME, lang: Lang = Query("nl")) -> Response:
+           scheme: str | None = Q_SCHEME, lang: Lang = Query("nl"), layout: str | None = Q_LAYOUT) -> Response:
     """The values of a map view (or of a change view with ``from`` and ``to``) as CSV
     (comment-free, UTF-8, one row per area, with definition/unit/source columns) or as GeoJSON
     (areas of the zoom-10 geometry with the values as properties). Small-cell rule applied."""
@@ -308,14 +336,14 @@ def export(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # 
     if (from_ is None) != (to is None):
         raise AankomstError("a change export needs both 'from' and 'to' periods")
     if from_ and to:
-        _, data = _change_payload(request, indicator, level, from_, to, group, scheme, "diverging", 7, None, 0.5)
-        meta = svc.compute(atlas, indicator, level, from_, group, scheme, _extra_params(request))[1]
+        _, data = _change_payload(request, indicator, level, from_, to, group, scheme, "diverging", 7, None, 0.5, layout)
+        meta = svc.compute(atlas, indicator, level, from_, group, scheme, _extra_params(request, layout))[1]
         tag = f"{from_}_{to}"
     else:
         _check_level(svc, indicator, level)
-        service.resolve_level(atlas, level)
+        service.resolve_level(atlas, level, layout)
         per = period or _latest(svc, atlas, indicator, level)
-        data, meta = svc.compute(atlas, indicator, level, per, group, scheme, _extra_params(request))
+        data, meta = svc.compute(atlas, indicator, level, per, group, scheme, _extra_params(request, layout))
         tag = per
     m = service.meta_json(meta, svc.indicator(indicator))
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"aankomst_{indicator}_{level}_{tag}{'_' + group if group else ''}")
@@ -334,7 +362,7 @@ def export(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # 
         out.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
         return _send(request, Payload.make(buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8"),
                      filename=name + ".csv")
-    lay = service.resolve_level(atlas, level)
+    lay = service.resolve_level(atlas, level, _layout_of(data, layout))
     layer = svc.misc.get_or_make(("areas", level, lay, 10),
                                  lambda: Payload.make(layer_geojson(atlas, level, lay, 10), "application/geo+json"))
     vals = {r["area_code"]: {k: v for k, v in r.items() if k not in ("area_code", "area_name")}
@@ -347,37 +375,42 @@ def export(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # 
 
 # --------------------------------------------------------------------------- profiles & series
 @router.get("/api/areas/{code}/profile", tags=["areas"], summary="Area profile with comparison columns")
-def profile(request: Request, code: str = Path(..., pattern=CODE_PATTERN),
+async def profile(request: Request, code: str = Path(..., pattern=CODE_PATTERN),
             level: Level | None = Query(None, description="level of the code when it is ambiguous"),  # type: ignore[valid-type]
             indicators: str | None = Query(None, pattern=r"^[A-Za-z0-9_.\-,]{1,800}$",
                                            description="comma-separated indicator ids (default: all at this level)"),
-            period: str | None = Q_PERIOD) -> Response:
+            period: str | None = Q_PERIOD, layout: str | None = Q_LAYOUT) -> Response:
     """The area (names nl/fr, level, area), its municipality, region and area type, the value
     of each indicator for the area and for each comparison column (latest period unless
     ``period``), its typology / difficulty classification with the explanation when the
     catalogue has such indicators, and the provenance of the figures."""
     from aankomst.web.profile import build_profile
 
-    atlas, svc = _ctx(request)
-    ids = [i for i in (indicators or "").split(",") if i] or None
-    key = ("profile", code, level, tuple(ids or ()), period)
-    payload = svc.results.get_or_make(key, lambda: Payload.make(_json(build_profile(atlas, svc, code, level, ids, period))))
-    return _send(request, payload)
+    def make() -> Payload:
+        atlas, svc = _ctx(request)
+        ids = [i for i in (indicators or "").split(",") if i] or None
+        key = ("profile", code, level, layout, tuple(ids or ()), period)
+        return svc.results.get_or_make(
+            key, lambda: Payload.make(_json(build_profile(atlas, svc, code, level, ids, period, layout))))
+
+    return await _cached(request, make)
 
 
 @router.get("/api/areas/{code}/series", tags=["areas"], summary="Time series of an indicator for an area")
-def series(request: Request, code: str = Path(..., pattern=CODE_PATTERN), indicator: str = Q_IND,
+async def series(request: Request, code: str = Path(..., pattern=CODE_PATTERN), indicator: str = Q_IND,
            level: Level | None = Query(None),  # type: ignore[valid-type]
-           group: str | None = Q_GROUP, scheme: str | None = Q_SCHEME) -> Response:
+           group: str | None = Q_GROUP, scheme: str | None = Q_SCHEME, layout: str | None = Q_LAYOUT) -> Response:
     """Every period of ``indicator`` for the area and its comparison columns (municipality,
     region, area type): ``{"periods": [...], "series": [{"column", "code", "name", "values": [...]}]}``."""
     from aankomst.web.profile import build_series
 
-    atlas, svc = _ctx(request)
-    key = ("series", code, level, indicator, group, scheme)
-    payload = svc.results.get_or_make(
-        key, lambda: Payload.make(_json(build_series(atlas, svc, code, level, indicator, group, scheme))))
-    return _send(request, payload)
+    def make() -> Payload:
+        atlas, svc = _ctx(request)
+        key = ("series", code, level, layout, indicator, group, scheme)
+        return svc.results.get_or_make(
+            key, lambda: Payload.make(_json(build_series(atlas, svc, code, level, indicator, group, scheme, layout))))
+
+    return await _cached(request, make)
 
 
 @router.get("/api/zooms", tags=["areas"], summary="Geometry zoom buckets", include_in_schema=True)

@@ -22,8 +22,8 @@ CLASS_UNITS = {"class", "category", "categorie", "klasse", "typology", "type", "
 CLASS_THEMES = {"typology", "difficulty", "arrival_typology", "classification"}
 
 
-def _columns(atlas: Any, code: str, level: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    area = service.find_area(atlas, code, level)
+def _columns(atlas: Any, code: str, level: str | None, layout: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    area = service.find_area(atlas, code, level, layout)
     par = service.parents(atlas, area)
     cols = [{"column": "area", "code": area["code"], "level": area["level"], "layout": area["layout"],
              "name": area["name"]}]
@@ -48,9 +48,9 @@ def _levels_of(row: dict[str, Any]) -> list[str]:
 
 
 def build_profile(atlas: Any, svc: Any, code: str, level: str | None, ids: list[str] | None,
-                  period: str | None) -> dict[str, Any]:
+                  period: str | None, layout: str | None = None) -> dict[str, Any]:
     """The profile of one area (see :func:`aankomst.web.api.profile`)."""
-    area, cols = _columns(atlas, code, level)
+    area, cols = _columns(atlas, code, level, layout)
     cat = svc.catalogue()
     rows = [engine.indicator_row(cat, i) for i in ids] if ids else [
         r for r in cat.to_dict("records") if not _levels_of(r) or area["level"] in _levels_of(r)]
@@ -77,7 +77,7 @@ def build_profile(atlas: Any, svc: Any, code: str, level: str | None, ids: list[
                 vals[col["column"]] = None
                 continue
             try:
-                df, m = svc.compute(atlas, ind, col["level"], per)
+                df, m = svc.compute(atlas, ind, col["level"], per, params={"layout": col["layout"]})
             except AankomstError as exc:
                 if col["column"] == "area":
                     unavailable.append({"indicator": ind, "reason": str(exc)})
@@ -120,10 +120,10 @@ def _all_sources(atlas: Any) -> list[dict[str, Any]]:
 
 
 def build_series(atlas: Any, svc: Any, code: str, level: str | None, ind: str, group: str | None,
-                 scheme: str | None) -> dict[str, Any]:
+                 scheme: str | None, layout: str | None = None) -> dict[str, Any]:
     """Time series of ``ind`` for the area and its comparison columns."""
     row = svc.indicator(ind)
-    area, cols = _columns(atlas, code, level)
+    area, cols = _columns(atlas, code, level, layout)
     allowed = _levels_of(row)
     periods = svc.periods(atlas, ind, area["level"])
     series = []
@@ -134,7 +134,7 @@ def build_series(atlas: Any, svc: Any, code: str, level: str | None, ind: str, g
         values = []
         for p in periods:
             try:
-                df, meta = svc.compute(atlas, ind, col["level"], p, group, scheme)
+                df, meta = svc.compute(atlas, ind, col["level"], p, group, scheme, {"layout": col["layout"]})
             except AankomstError:
                 values.append(None)
                 continue

@@ -31,8 +31,23 @@ COMPARE_LEVELS = ("municipality", "region", "area_type")
 
 
 # --------------------------------------------------------------------------- levels & areas
+_LEVELS: dict[str, list[dict[str, Any]]] = {}
+
+
 def levels(atlas: Any) -> list[dict[str, Any]]:
-    """Levels present in the atlas: level, layout used, number of areas, areas with geometry."""
+    """Levels present in the atlas: level, layout used, number of areas, areas with geometry.
+
+    Cached per atlas file (the web server opens atlases read-only)."""
+    key = str(getattr(atlas, "path", id(atlas)))
+    if getattr(atlas, "read_only", False) and key in _LEVELS:
+        return _LEVELS[key]
+    out = _levels(atlas)
+    if getattr(atlas, "read_only", False):
+        _LEVELS[key] = out
+    return out
+
+
+def _levels(atlas: Any) -> list[dict[str, Any]]:
     df = atlas.query(
         "SELECT level, layout, count(*) AS n, count(geometry) AS n_geom FROM areas GROUP BY level, layout"
     )
@@ -65,13 +80,16 @@ def resolve_level(atlas: Any, level: str, layout: str | None = None) -> str:
     return layout
 
 
-def find_area(atlas: Any, code: str, level: str | None = None) -> dict[str, Any]:
-    """The area with ``code`` (at ``level`` if given; the current layout preferred)."""
+def find_area(atlas: Any, code: str, level: str | None = None, layout: str | None = None) -> dict[str, Any]:
+    """The area with ``code`` (at ``level`` / ``layout`` if given; the current layout preferred)."""
     sql = "SELECT level, layout, code, name_nl, name_fr, name_en, area_km2 FROM areas WHERE code = ?"
     params: list[Any] = [code]
     if level:
         sql += " AND level = ?"
         params.append(level)
+    if layout:
+        sql += " AND layout = ?"
+        params.append(layout)
     df = atlas.query(sql, params)
     if df.empty:
         hint = "search with GET /api/search?q=NAME"
@@ -175,8 +193,6 @@ def _links(atlas: Any, level: str, layout: str, code: str, out: dict[str, Any]) 
         if out.get(lv) is not None:
             continue
         sub = df[df["to_level"] == lv]
-        if lv != "area_type":
-            sub = sub[[CURRENT_LAYOUT.get(lv) == ly for ly in sub["to_layout"]]] if not sub.empty else sub
         if sub.empty:
             continue
         if lv == "area_type":  # the widest type the area belongs to (e.g. the 13 centre cities)
@@ -197,6 +213,8 @@ class Service:
         self.results = LRUCache(512)   # (ind, level, period, group, scheme, params) -> (df, meta)
         self.periods_cache = LRUCache(512)
         self.misc = LRUCache(256)
+        self.responses = LRUCache(2048)  # (path, query) -> Payload of a finished answer
+        self._rows: dict[str, dict[str, Any]] = {}
         self._bg: set[tuple[str, str]] = set()
         self.background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aankomst-bg")
         self._bg_lock = threading.Lock()
@@ -205,7 +223,11 @@ class Service:
         return self.misc.get_or_make("catalogue", engine.catalogue)
 
     def indicator(self, ind: str) -> dict[str, Any]:
-        return engine.indicator_row(self.catalogue(), ind)
+        row = self._rows.get(ind)
+        if row is None:
+            row = engine.indicator_row(self.catalogue(), ind)
+            self._rows[ind] = row
+        return row
 
     def compute(self, atlas: Any, ind: str, level: str, period: str, group: str | None = None,
                 scheme: str | None = None, params: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -216,6 +238,8 @@ class Service:
                 raise MissingInputError(ind, "the arrival-infrastructure registry",
                                         fix="start the server with --registry URL")
             params = {**(params or {}), "registry_url": self.registry_url}
+        if params and "layout" in params and "layout" not in engine.split_list(row.get("params")):
+            params = {k: v for k, v in params.items() if k != "layout"}  # one layout only
         key = (ind, level, period, group, scheme, tuple(sorted((params or {}).items())))
 
         def make() -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -307,8 +331,24 @@ class Service:
 
         self.background.submit(run)
 
+    def _coverage(self, atlas: Any, ind: str, level: str, period: str) -> float:
+        """Share of the level's areas (in the result's layout) that have a value or are suppressed."""
+        try:
+            df, _ = self.compute(atlas, ind, level, period)
+        except AankomstError:
+            return 0.0
+        n = int((df["value"].notna() | df["suppressed"].astype(bool)).sum())
+        if n == 0:
+            return 0.0
+        lays = [str(x) for x in df["layout"].dropna().unique()]
+        total = atlas.query("SELECT count(*) AS n FROM areas WHERE level = ? AND layout IN (SELECT unnest(?))",
+                            [level, lays or ["?"]])["n"].iloc[0]
+        return n / max(int(total), n, 1)
+
     def latest(self, atlas: Any, ind: str, level: str) -> str | None:
-        """The newest period with values (tries the newest candidates first; cheap)."""
+        """The newest period with values for at least half of the level's areas (else the newest
+        period with the best coverage). A period published for part of the areas only (e.g. the
+        Brussels municipalities) is not taken as the map's default."""
         row = self.indicator(ind)
         done = self.periods_cache.get((ind, level))
         if done is not None and not isinstance(done, AankomstError):
@@ -318,10 +358,14 @@ class Service:
             got = engine.available_periods(atlas, ind, level)
             if got is not None:
                 return sorted(got)[-1] if got else ""
+            best, best_cov = "", 0.0
             for p in reversed(engine.candidate_periods(atlas, row.get("inputs", ""))):
-                if self._has_values(atlas, ind, level, p):
+                cov = self._coverage(atlas, ind, level, p)
+                if cov >= 0.5:
                     return p
-            return ""
+                if cov > best_cov:
+                    best, best_cov = p, cov
+            return best
 
         return self.misc.get_or_make(("latest", ind, level), make) or None
 

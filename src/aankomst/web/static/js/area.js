@@ -2,7 +2,7 @@
 import { api, copyLink, el, loadI18n, readState, writeState } from './common.js';
 import { renderProfile } from './profile.js';
 
-const DEFAULTS = { lang: 'nl', ind: '' };
+const DEFAULTS = { lang: 'nl', ind: '', layout: '' };
 const S = readState(DEFAULTS);
 const [, , level, code] = location.pathname.split('/').map(decodeURIComponent);
 
@@ -10,7 +10,7 @@ async function show() {
   const body = document.getElementById('panel-body');
   document.body.dataset.ready = '0';
   try {
-    const prof = await api(`/api/areas/${encodeURIComponent(code)}/profile`, { level });
+    const prof = await api(`/api/areas/${encodeURIComponent(code)}/profile`, { level, layout: S.layout });
     document.title = `${prof.area.name} — Aankomst`;
     await renderProfile(body, prof, { indicator: S.ind, onIndicator: (id) => { S.ind = id; writeState(S, DEFAULTS); show(); } });
     const back = document.getElementById('back');

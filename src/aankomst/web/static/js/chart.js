@@ -21,9 +21,9 @@ export function drawSeries(box, data, { width = 460, height = 220 } = {}) {
     box.append(el('p', { class: 'muted', text: t('not_available') }));
     return;
   }
-  const m = { l: 56, r: 12, t: 12, b: 28 };
   const vals = lines.flatMap((sr) => sr.values.filter((v) => v && v.value !== null).map((v) => v.value));
   let lo = Math.min(...vals); let hi = Math.max(...vals);
+  const m = { l: Math.max(44, 8 + 6.5 * Math.max(fmt(lo).length, fmt(hi).length)), r: 14, t: 12, b: 28 };
   if (lo > 0 && lo / (hi || 1) < 0.5) lo = 0;
   if (lo === hi) { lo -= 1; hi += 1; }
   const pad = (hi - lo) * 0.06; lo -= lo === 0 ? 0 : pad; hi += pad;

@@ -14,7 +14,7 @@ const $ = (id) => document.getElementById(id);
 
 const S = readState(DEFAULTS);
 const app = { levels: [], catalogue: [], themes: [], schemes: [], palettes: {}, groups: [], layer: null, bucket: null,
-  values: new Map(), result: null, map: null, hover: null, selected: null, t0: performance.now(), firstRender: null };
+  layout: null, values: new Map(), result: null, map: null, hover: null, selected: null, t0: performance.now(), firstRender: null };
 window.__aankomst = app;
 
 function setStatus(text, isError = false) {
@@ -52,7 +52,7 @@ function fillSelect(sel, options, value) {
 function indicatorRow(id = S.ind) { return app.catalogue.find((r) => r.id === id); }
 
 function fillLevels() {
-  const opts = app.levels.filter((l) => l.with_geometry > 0).map((l) => ({ value: l.level, text: `${t(`levels.${l.level}`)} (${l.with_geometry})` }));
+  const opts = app.levels.filter((l) => l.with_geometry > 0).map((l) => ({ value: l.level, text: t(`levels.${l.level}`) }));
   const pref = app.levels.find((l) => l.level === 'municipality' && l.with_geometry > 0) ? 'municipality' : (opts[0] && opts[0].value);
   S.level = fillSelect($('level'), opts, S.level || pref);
 }
@@ -86,11 +86,12 @@ function fillGroups() {
   S.group = fillSelect($('group'), [{ value: '', text: t('default') }, ...groups.map((g) => ({ value: g.group, text: label(g) || g.group, title: g.definition_en }))], S.group);
 }
 
-async function fillPeriods(memo = true) {
-  const res = await api('/api/periods', { indicator: S.ind, level: S.level }, { memo });
+async function fillPeriods(keep = false) {
+  const res = await api('/api/periods', { indicator: S.ind, level: S.level });
   if (!res.verified) pollPeriods(S.ind, S.level, 0);
   const ps = res.periods.map((p) => ({ value: p, text: p }));
-  const has = (p) => res.periods.includes(p);
+  // keep a period from the URL; after a switch keep it only when it surely has values
+  const has = (p) => res.periods.includes(p) && (keep || res.verified);
   S.period = fillSelect($('period'), ps, has(S.period) ? S.period : res.latest);
   S.from = fillSelect($('from'), ps, has(S.from) ? S.from : (ps[0] && ps[0].value));
   S.to = fillSelect($('to'), ps, has(S.to) ? S.to : res.latest);
@@ -209,10 +210,11 @@ function showTooltip(point, f) {
   tip.style.top = `${point.y + 14}px`;
 }
 
-async function loadGeometry(bucket) {
-  const fc = await api('/api/areas', { level: S.level, zoom: bucket });
+async function loadGeometry(bucket, layout = app.layout) {
+  const fc = await api('/api/areas', { level: S.level, zoom: bucket, layout });
   app.layer = fc;
   app.bucket = bucket;
+  app.layout = fc.aankomst.layout;
   app.map.getSource('areas').setData(fc);
   applyColours();
   return fc;
@@ -248,6 +250,8 @@ async function loadValues() {
     ? await api('/api/change', { ...common, from: S.from, to: S.to })
     : await api('/api/values', { ...common, period: S.period });
   app.values = new Map(res.data.map((r) => [String(r.area_code), r]));
+  // the indicator may answer in another layout (vintage) than the drawn one: draw that one
+  if (res.layout && app.layer && res.layout !== app.layout) await loadGeometry(app.bucket, res.layout);
   app.result = { ...res, unit: S.mode === 'change' ? res.meta.change.unit : (res.meta.unit || (res.data[0] && res.data[0].unit) || '') };
   applyColours();
   drawLegend();
@@ -264,11 +268,18 @@ function drawLegend() {
   box.append(el('h2', {}, `${t('legend')} (${unitText(r.unit)})`));
   const ul = el('ul', { id: 'legend-classes' });
   const labels = (lang === 'en' ? cls.labels_en : cls.labels_nl) || [];
+  // counts of the drawn areas (the API's counts include areas without geometry)
+  const counts = new Array(cls.k || 0).fill(0);
+  let nSupp = 0;
+  for (const f of (app.layer ? app.layer.features : [])) {
+    const v = app.values.get(String(f.id));
+    if (v && v.suppressed) nSupp += 1;
+    else if (v && v.value !== null && cls.k) counts[classOf(v.value, cls.edges)] += 1;
+  }
   for (let i = 0; i < (cls.k || 0); i += 1) {
     const sw = el('span', { class: 'swatch' }); sw.style.background = cls.colours[i];
-    ul.append(el('li', { 'data-class': String(i) }, sw, el('span', { class: 'lim' }, labels[i] || ''), el('span', { class: 'cnt' }, `${cls.counts[i]}`)));
+    ul.append(el('li', { 'data-class': String(i) }, sw, el('span', { class: 'lim' }, labels[i] || ''), el('span', { class: 'cnt' }, `${counts[i]}`)));
   }
-  const nSupp = r.n_suppressed || 0;
   const nMissing = app.layer ? app.layer.features.filter((f) => { const v = app.values.get(String(f.id)); return !v || (v.value === null && !v.suppressed); }).length : 0;
   const s1 = el('span', { class: 'swatch suppressed' }); const s2 = el('span', { class: 'swatch' }); s2.style.background = NO_DATA;
   ul.append(el('li', { class: 'special' }, s1, el('span', { class: 'lim' }, t('suppressed')), el('span', { class: 'cnt' }, `${nSupp}`)));
@@ -292,7 +303,7 @@ function drawAbout() {
 }
 
 function viewParams() {
-  const p = { indicator: S.ind, level: S.level, group: S.group, scheme: S.gscheme, lang };
+  const p = { indicator: S.ind, level: S.level, group: S.group, scheme: S.gscheme, lang, layout: app.layout };
   if (S.mode === 'change') { p.from = S.from; p.to = S.to; } else p.period = S.period;
   return p;
 }
@@ -350,8 +361,8 @@ async function selectArea(code) {
   panel.hidden = false;
   body.replaceChildren(el('p', { class: 'muted' }, t('loading')));
   try {
-    const prof = await api(`/api/areas/${encodeURIComponent(code)}/profile`, { level: S.level });
-    const href = `/area/${encodeURIComponent(S.level)}/${encodeURIComponent(code)}?${new URLSearchParams({ lang, ind: S.ind })}`;
+    const prof = await api(`/api/areas/${encodeURIComponent(code)}/profile`, { level: S.level, layout: app.layout });
+    const href = `/area/${encodeURIComponent(S.level)}/${encodeURIComponent(code)}?${new URLSearchParams({ lang, ind: S.ind, layout: app.layout || '' })}`;
     await renderProfile(body, prof, { indicator: S.ind, profileHref: href,
       onIndicator: (id) => { if (indicatorRow(id)) { S.ind = id; $('indicator').value = id; refresh('indicator'); } } });
   } catch (e) {
@@ -417,8 +428,9 @@ async function refresh(what) {
     if (what === 'level') { fillIndicators(); }
     if (what === 'level' || what === 'indicator') { fillGroups(); S.period = what === 'indicator' || what === 'level' ? S.period : ''; }
     // geometry and periods load in parallel
+    if (what === 'level') app.layout = null;
     const geom = (what === 'init' || what === 'level') ? loadGeometry(bucketFor(app.map.getZoom())) : null;
-    if (['init', 'level', 'indicator', 'group'].includes(what)) await fillPeriods();
+    if (['init', 'level', 'indicator', 'group'].includes(what)) await fillPeriods(what === 'init');
     if (['init', 'mode', 'classes', 'indicator', 'level'].includes(what)) fillClasses();
     save();
     if (geom) {

@@ -39,7 +39,7 @@ export async function renderProfile(box, profile, opts = {}) {
     tbody.append(tr);
   }
   table.append(tbody);
-  box.append(el('h3', {}, t('profile')), rows.length ? table : el('p', { class: 'muted' }, t('not_available')));
+  box.append(el('h3', {}, t('profile')), rows.length ? el('div', { class: 'table-wrap' }, table) : el('p', { class: 'muted' }, t('not_available')));
   table.addEventListener('click', (ev) => {
     const a2 = ev.target.closest('a[data-indicator]');
     if (!a2) return;
@@ -54,7 +54,7 @@ export async function renderProfile(box, profile, opts = {}) {
   if (current) {
     chartBox.append(el('p', { class: 'muted' }, t('loading')));
     try {
-      const series = await api(`/api/areas/${encodeURIComponent(a.code)}/series`, { indicator: current, level: a.level });
+      const series = await api(`/api/areas/${encodeURIComponent(a.code)}/series`, { indicator: current, level: a.level, layout: a.layout });
       drawSeries(chartBox, series);
     } catch (e) {
       chartBox.replaceChildren(el('p', { class: 'muted' }, e.message));
