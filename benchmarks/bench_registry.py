@@ -188,6 +188,11 @@ def bench_reads(url: str, clients: int, per_client: int, lonlat: np.ndarray, thi
             "detail": lambda i: f"/api/resources/{int(i) + 1}",
             "history": lambda i: f"/api/resources/{int(i) + 1}/history",
         }
+        # warm-up (not measured): first use of each route, connection pool, read cache
+        with httpx.Client(base_url=base, timeout=30) as c:
+            for name, fn in endpoints.items():
+                for i in range(3):
+                    c.get(fn(i))
         lat: dict[str, list[float]] = {k: [] for k in endpoints}
         errors = []
         barrier = threading.Barrier(clients)

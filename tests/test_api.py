@@ -363,3 +363,16 @@ def test_gzip_body_matches(client):
                    headers={"Accept-Encoding": "gzip"})
     assert r.headers.get("content-encoding") == "gzip"
     assert r.json()["indicator"] == "share_foreign"  # httpx decodes; the body is valid after gunzip
+
+
+def test_values_compact_form_and_suppression(client):
+    body = client.get("/api/values", params={"indicator": "share_foreign", "level": "municipality",
+                                             "period": "2019", "form": "columns"}).json()
+    assert body["form"] == "columns"
+    cols = body["data"]["columns"]
+    assert cols == ["area_code", "value", "suppressed"]
+    rows = {r[0]: dict(zip(cols, r)) for r in body["data"]["data"]}
+    assert rows["91001"]["value"] == pytest.approx(20.0)
+    assert rows["91002"] == {"area_code": "91002", "value": None, "suppressed": True}
+    err(client.get("/api/values", params={"indicator": "share_foreign", "level": "municipality", "form": "xml"}),
+        422, "invalid_parameter")

@@ -150,3 +150,18 @@ def test_census_2011_hc46(real_atlas):
     f = real_atlas.query("""SELECT origin_kind, sum(count) AS n FROM flows WHERE year = 2010 AND scheme = 'total'
                             AND dest_level = 'arrondissement' GROUP BY ALL""")
     assert dict(zip(f["origin_kind"], f["n"])) == {"abroad": 113_782, "belgium": 249_412}
+
+
+def test_no_unit_has_two_parents_unless_split(real_atlas):
+    df = real_atlas.query("""
+        SELECT from_level, from_layout, from_code, to_level, to_layout, count(*) AS n FROM crosswalks
+        WHERE NOT split AND to_level <> 'area_type' GROUP BY ALL HAVING count(*) > 1""")
+    assert df.empty, df.head(10).to_string()
+
+
+def test_province_2025_geometry_dissolved_from_municipalities(real_atlas):
+    g = real_atlas.areas_gdf("province", "2025", with_geometry_only=True)
+    # 5 Flemish provinces + Brussels-Capital (04000)
+    assert set(g["code"]) == {"10000", "20001", "30000", "40000", "70000", "04000"}
+    a = dict(zip(g["code"], g.geometry.area / 1e6))
+    assert 2_800 < a["10000"] < 2_900  # Antwerp province ≈ 2,876 km² (without Zwijndrecht since 2025)

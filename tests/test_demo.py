@@ -3,6 +3,7 @@ the domain patterns of domain.md, determinism and the parameter tables."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import sys
 import types
@@ -37,7 +38,7 @@ def test_every_sector_has_one_parent_per_level_and_chains_agree(demo_atlas):
             assert (counts == 1).all(), (child, parent)
     # the chain sector -> neighbourhood -> municipality -> ... agrees with the direct links
     direct = cw[cw.from_level == "sector"].pivot(index="from_code", columns="to_level", values="to_code")
-    for child, parent in zip(LEVELS[1:-1], LEVELS[2:]):
+    for child, parent in itertools.pairwise(LEVELS[1:]):
         step = cw[(cw.from_level == child) & (cw.to_level == parent)].set_index("from_code")["to_code"]
         assert (direct[child].map(step) == direct[parent]).all(), (child, parent)
     assert set(direct["country"]) == {"XD"}
@@ -61,10 +62,11 @@ def test_key_areas_exist_with_their_names(demo_atlas):
     from aankomst.demo.build import KEY_AREAS
 
     names = {"hoofdstad": "Hoofdstad", "havenstad": "Havenstad", "havenstad_noord": "Havenstad-Noord",
-             "aalstrode": "Aalstrode", "liedevelde": "Liedevelde"}
+             "aalstrode": "Aalstrode", "liedevelde": "Liedevelde", "monitor_noordwijk": "Noordwijk"}
     for key, (level, code) in KEY_AREAS.items():
-        rows = q(demo_atlas, "SELECT name_nl FROM areas WHERE level = ? AND layout = '2025' AND code = ?",
-                 [level, code])
+        layout = "monitor" if level == "brussels_neighbourhood" else "2025"
+        rows = q(demo_atlas, "SELECT name_nl FROM areas WHERE level = ? AND layout = ? AND code = ?",
+                 [level, layout, code])
         assert len(rows) == 1, key
         if key in names:
             assert rows["name_nl"][0] == names[key]
@@ -110,6 +112,11 @@ def test_siblings_do_not_overlap_and_children_tile_their_parent(demo_atlas, geom
             union = shapely.union_all([by[(child_level, c)] for c in sub["from_code"]])
             p = by[(parent_level[child_level], parent)]
             assert shapely.area(shapely.symmetric_difference(union, p)) < 1.0, parent
+    # the monitoring neighbourhoods (layout 'monitor') tile the capital region
+    mon = geoms[geoms.level == "brussels_neighbourhood"]
+    assert len(mon) > 20
+    cap = geoms[(geoms.level == "region") & (geoms.code == "08000")]["geom"].iloc[0]
+    assert shapely.area(shapely.symmetric_difference(shapely.union_all(mon["geom"].to_numpy()), cap)) < 1.0
 
 
 # ---------------------------------------------------------------- conservation of people
@@ -144,7 +151,8 @@ def _balance_sql(level: str) -> str:
     """
 
 
-@pytest.mark.parametrize("level", ["sector", "neighbourhood", "municipality", "region", "country"])
+@pytest.mark.parametrize("level", ["sector", "neighbourhood", "municipality", "region", "country",
+                                   "brussels_neighbourhood"])
 def test_population_is_conserved_by_events_and_flows(demo_atlas, level):
     df = q(demo_atlas, _balance_sql(level), [level] * 5)
     n_units = q(demo_atlas, "SELECT count(*) AS n FROM areas WHERE level = ?", [level])["n"][0]

@@ -89,7 +89,9 @@ def test_failed_load_leaves_database_unchanged(tmp_path):
     before = a.query("SELECT count(*) AS n FROM measures")["n"].iloc[0]
     batches = dep.read_bimd_without_health(good)
     batches[0].tables["measures"].loc[0, "measure"] = None  # NOT NULL violation inside the transaction
-    with pytest.raises(Exception):
+    import duckdb
+
+    with pytest.raises(duckdb.Error):
         a.load(batches, check_areas=False)
     assert a.query("SELECT count(*) AS n FROM measures")["n"].iloc[0] == before
     a.close()

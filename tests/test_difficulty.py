@@ -21,7 +21,9 @@ def test_classify_operators():
     assert difficulty.classify(v, "top_share", 0.25).tolist() == [False, False, False, False, True]
     # ties at the cut-off are all included
     assert difficulty.classify([5, 5, 1, 0], "top_share", 0.25).tolist() == [True, True, False, False]
-    with pytest.raises(Exception):
+    from aankomst.errors import UnknownCodeError
+
+    with pytest.raises(UnknownCodeError):
         difficulty.classify(v, "between", 1)
 
 
@@ -163,3 +165,33 @@ def test_rings_partition_the_city(dep_atlas, mirror):
         assert sub["population"].sum() == city["city_population"]
         assert sub["residents"].sum() == city["residents"]
         assert sub["share_of_city_deprived"].sum() == pytest.approx(1.0)
+
+
+def test_cli_difficulty_change_and_missing_flows(hand_atlas, tmp_path):
+    import io
+
+    from typer.testing import CliRunner
+
+    from aankomst.cli import make_app
+
+    path = hand_atlas.path
+    hand_atlas.con.execute("DELETE FROM flows")
+    hand_atlas.close()
+    app = make_app()
+    r = CliRunner().invoke(app, ["difficulty", "--rule", "bimd2011_d1", "--city", "gent", "--db", path])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(io.StringIO(r.stdout))
+    assert df["residents"].iloc[0] == 2000 and df["city_population"].iloc[0] == 3300
+    out = tmp_path / "c.json"
+    r = CliRunner().invoke(app, ["difficulty-change", "--city", "gent", "--db", path, "--format", "json", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    import json
+
+    payload = json.loads(out.read_text())
+    assert "relative within an edition" in payload["meta"]["caution"]
+    assert {d["status"] for d in payload["data"]} == {"stayed", "left", "entered", "never"}
+    r = CliRunner().invoke(app, ["arrival-difficulty", "--rule", "bimd2011_d1", "--db", path])
+    assert r.exit_code == 2 and "flows" in r.output
+    import aankomst
+
+    hand_atlas.con = aankomst.open(path).con

@@ -191,3 +191,41 @@ def test_demo_extend_builds_registry_and_stores_indicators(tmp_path, fixture, mo
         live = domains_local(a, level="neighbourhood", period=DEMO_AS_OF.isoformat(), registry_url=url)
         assert list(stored.data["value"]) == list(live["value"])
         assert any("stored in the atlas" in n for n in stored.meta["notes"])
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_mirror_centres_population_and_profile(real_atlas, tmp_path):
+    """Real geometry: 2,767 neighbourhoods, centres inside their polygons, 2019 sector
+    populations carried to 2025 neighbourhoods (Flanders + Brussels = 7,797,611 in the Statbel
+    file), population-weighted municipal centres, and a full profile for one neighbourhood."""
+    import shapely
+
+    from aankomst.registry import service as svc
+    from aankomst.registry.analysis import area_completeness, domain_codes
+    from aankomst.registry.areas import area_set, neighbourhood_population, to_4326
+    from aankomst.registry.db import init_db, session_factory
+    from aankomst.registry.models import User
+
+    nb = area_set(real_atlas, "neighbourhood")
+    assert len(nb) == 2767
+    assert all(g.contains(shapely.Point(*c)) for g, c in zip(nb.geoms, nb.centres))
+    pop = neighbourhood_population(real_atlas)
+    assert pop.sum() == pytest.approx(7_797_611, rel=0.005)
+    mu = area_set(real_atlas, "municipality")
+    assert len(mu) == 304 and (mu.basis == "population_weighted").mean() > 0.95
+    assert all(g.contains(shapely.Point(*c)) for g, c in zip(mu.geoms, mu.centres))
+    # one resource of every domain at the centre of Antwerp's first neighbourhood
+    i = [k for k, c in enumerate(nb.codes) if str(c).startswith("11002")][0]
+    lon, lat = to_4326([nb.centres[i, 0]], [nb.centres[i, 1]])
+    url = f"sqlite:///{tmp_path / 'real.sqlite'}"
+    init_db(url)
+    admin = User(id=None, name="t", role="admin", active=True, password_hash="")
+    with session_factory(url, write=True)() as s, s.begin():
+        for d in domain_codes():
+            svc.create_resource(s, admin, payload(name=d, domains=[d], lon=float(lon[0]), lat=float(lat[0]),
+                                                  municipality_nis="11002"))
+    table, _ = area_completeness(real_atlas, url)
+    mine = table[table["area_code"] == nb.codes[i]]
+    assert (mine["status"] == "local").all() and (mine["nearest_m"] < 0.01).all()
+    assert len(table) == 2767 * 11

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from test_registry_support import PASSWORD, make_user, payload, registry_url  # noqa: F401
+from test_registry_support import PASSWORD, _registry_templates, make_user, payload, registry_url  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -396,3 +396,15 @@ def test_cli_contract(registry_url, tmp_path):
     assert r.stdout.count("\n") == 4 and r.stdout.startswith("id,version,name")
     r = _cli("registry", "export", "--url", f"sqlite:///{tmp_path / 'none.sqlite'}")
     assert r.returncode == 2 and "not initialised" in r.stderr
+
+
+def test_production_password_hashing_is_argon2id(monkeypatch):
+    from aankomst.registry import auth
+
+    monkeypatch.delenv("AANKOMST_REGISTRY_ARGON2", raising=False)
+    monkeypatch.setattr(auth, "_HASHER", None)
+    h = auth.hash_password("a long enough password")
+    assert h.startswith("$argon2id$") and "m=65536" in h
+    assert auth.verify_password(h, "a long enough password")
+    assert not auth.verify_password(h, "a long enough passwort")
+    monkeypatch.setattr(auth, "_HASHER", None)  # back to the test profile for later tests

@@ -98,14 +98,50 @@ def _pg_admin_url() -> str | None:
     return os.environ.get(PG_ENV)
 
 
+@pytest.fixture(scope="session")
+def _registry_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Migrated empty registries made once per session, copied for every test (fast)."""
+    from aankomst.registry import db
+
+    out: dict[str, str] = {}
+    f = tmp_path_factory.mktemp("regtpl") / "template.sqlite"
+    db.init_db(f"sqlite:///{f}")
+    out["sqlite"] = str(f)
+    admin = None
+    base = _pg_admin_url()
+    if base:
+        import sqlalchemy as sa
+
+        name = "regtpl_" + uuid.uuid4().hex[:10]
+        admin = sa.create_engine(db.normalise_url(base), isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        db.init_db(base.rsplit("/", 1)[0] + "/" + name)
+        out["postgres"] = name
+    db.dispose_all()
+    yield out
+    if admin is not None:
+        import sqlalchemy as sa
+
+        db.dispose_all()
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{out["postgres"]}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An initialised, empty registry on SQLite or on PostgreSQL (a fresh database)."""
+def registry_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 _registry_templates: dict[str, str]) -> Iterator[str]:
+    """An initialised, empty registry on SQLite or on PostgreSQL (a fresh database copied from
+    a migrated template)."""
+    import shutil
+
     from aankomst.registry import db
 
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
-        db.init_db(url)
+        dst = tmp_path / "registry.sqlite"
+        shutil.copy(_registry_templates["sqlite"], dst)
+        url = f"sqlite:///{dst}"
         yield url
         db.dispose_all()
         return
@@ -117,9 +153,8 @@ def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     name = "reg_" + uuid.uuid4().hex[:12]
     admin = sa.create_engine(db.normalise_url(base), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        c.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{_registry_templates["postgres"]}"'))
     url = base.rsplit("/", 1)[0] + "/" + name
-    db.init_db(url)
     yield url
     db.dispose_all()
     with admin.connect() as c:

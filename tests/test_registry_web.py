@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from test_registry_support import (  # noqa: F401
-    PASSWORD, app_for, build_fixture_atlas, login, lonlat, make_user, payload, registry_url,
+    PASSWORD, _registry_templates, app_for, build_fixture_atlas, login, lonlat, make_user, payload,
+    registry_url,
 )
 
 XSS = '<script>alert("x")</script>"><img src=x onerror=alert(1)>'

@@ -22,7 +22,7 @@ Method (Otavova et al. 2023, the authors' published R code, checked against thei
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

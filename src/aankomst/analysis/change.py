@@ -53,6 +53,26 @@ def transitions(atlas: Any, rule_from: str = "bimd2001_d1", rule_to: str = "bimd
     return m.reset_index(drop=True)
 
 
+def neighbourhood_transitions(atlas: Any, rule_from: str = "bimd2001_d1", rule_to: str = "bimd2011_d1",
+                              *, min_share: float = 0.5, city: str | None = None, mirror: Any = None) -> pd.DataFrame:
+    """Per ggw7 neighbourhood (2024 version): in difficulty in each edition (≥ ``min_share`` of
+    residents in sectors in difficulty) and the status. Columns ``area_code, before, after,
+    status, population_before, population_after, share_before, share_after``."""
+    from aankomst.analysis.difficulty import neighbourhood_table
+
+    a = neighbourhood_table(atlas, rule_from, min_share=min_share, mirror=mirror)
+    b = neighbourhood_table(atlas, rule_to, min_share=min_share, mirror=mirror)
+    cols = ["neighbourhood", "in_difficulty", "population", "share"]
+    m = a[cols].merge(b[cols], on="neighbourhood", how="outer", suffixes=("_before", "_after"))
+    m = m.rename(columns={"neighbourhood": "area_code", "in_difficulty_before": "before",
+                          "in_difficulty_after": "after"})
+    m["status"] = transition_status(m["before"].fillna(False), m["after"].fillna(False))
+    if city:
+        muns = city_municipalities(city)
+        m = m[m["area_code"].astype(str).str[:5].isin(muns)]
+    return m.reset_index(drop=True)
+
+
 def transition_summary(tr: pd.DataFrame) -> pd.DataFrame:
     """Counts of sectors and residents (both editions) per status."""
     g = tr.groupby("status").agg(sectors=("area_code", "size"), population_before=("population_before", "sum"),

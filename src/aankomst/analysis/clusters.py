@@ -64,17 +64,18 @@ def permutation_pvalues(z: np.ndarray, neighbours: list[np.ndarray], weights: li
         return p
     rng = np.random.default_rng(seed)
     pool = np.argsort(rng.random((permutations, n - 1)), axis=1)[:, :kmax]
-    for i, (nb, wi) in enumerate(zip(neighbours, weights)):
-        k = len(nb)
-        if k == 0:
-            continue
-        idx = pool[:, :k]
-        idx = idx + (idx >= i)
-        sim = (z[idx] * wi).sum(axis=1)
-        obs = float((z[nb] * wi).sum())
-        larger = int((sim >= obs).sum())
-        larger = min(larger, permutations - larger)
-        p[i] = (larger + 1) / (permutations + 1)
+    ks = np.array([len(nb) for nb in neighbours])
+    for k in np.unique(ks[ks > 0]):
+        areas = np.flatnonzero(ks == k)
+        base = pool[:, :k]
+        for chunk in np.array_split(areas, max(1, int(np.ceil(len(areas) * permutations * k / 4e6)))):
+            idx = base[None, :, :] + (base[None, :, :] >= chunk[:, None, None])   # skip area i itself
+            W = np.stack([weights[i] for i in chunk])                            # (m, k)
+            sim = (z[idx] * W[:, None, :]).sum(axis=2)                          # (m, permutations)
+            obs = np.array([(z[neighbours[i]] * weights[i]).sum() for i in chunk])
+            larger = (sim >= obs[:, None]).sum(axis=1)
+            larger = np.minimum(larger, permutations - larger)
+            p[chunk] = (larger + 1) / (permutations + 1)
     return p
 
 

@@ -9,8 +9,14 @@ import numpy as np
 import pandas as pd
 
 from aankomst.analysis import bimd
-from aankomst.analysis._store import (area_names, bimd_domains, check_edition, measure_wide,
-                                      sector_municipality, sector_population)
+from aankomst.analysis._store import (
+    area_names,
+    bimd_domains,
+    check_edition,
+    measure_wide,
+    sector_municipality,
+    sector_population,
+)
 from aankomst.errors import UnknownCodeError
 
 LEVELS = ("sector", "municipality")
@@ -81,7 +87,7 @@ def compare_published(atlas: Any, edition: str, level: str = "sector", *,
     pub = measure_wide(atlas, [f"{pre}_score", f"{pre}_rank", f"{pre}_decile"], level=lv, layout=lay, period=ed)
     m = pub.merge(ours, on="area_code", how="left")
     return {
-        "edition": ed, "level": level, "without_health": without_health, "n": int(len(pub)),
+        "edition": ed, "level": level, "without_health": without_health, "n": len(pub),
         "missing": int(m["score"].isna().sum()),
         "max_abs_score_diff": float(np.nanmax(np.abs(m["score"] - m[f"{pre}_score"]))),
         "rank_mismatches": int((m["rank"] != m[f"{pre}_rank"]).sum()),

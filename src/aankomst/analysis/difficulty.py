@@ -161,7 +161,7 @@ def city_table(atlas: Any, rule_ids: list[str], city_ids: list[str] | None = Non
             cov = float(s["population"].sum())
             rows.append({
                 "city": c.city, "rule": rid, "residents": res,
-                "sectors_in_difficulty": int(s["in_difficulty"].sum()), "sectors": int(len(s)),
+                "sectors_in_difficulty": int(s["in_difficulty"].sum()), "sectors": len(s),
                 "city_population": city_pop, "share_city": res / city_pop if city_pop else np.nan,
                 "covered_population": cov, "share_covered": res / cov if cov else np.nan,
                 "urban_region_population": reg_pop,
@@ -195,13 +195,15 @@ def neighbourhood_table(atlas: Any, rule_id: str, *, min_share: float = 0.5, mir
     """Aggregate a sector rule to ggw7 neighbourhoods.
 
     A neighbourhood is in difficulty when at least ``min_share`` of its residents live in
-    sectors in difficulty. Columns: ``neighbourhood, nb_layout, population, residents, share,
+    sectors in difficulty. Neighbourhoods are those of the 2024 ggw7 version (reached through the
+    2019 sector layout, which holds every Flemish/Brussels BIMD sector code; see
+    :mod:`aankomst.analysis.geography`). Columns: ``neighbourhood, nb_layout, population, residents, share,
     in_difficulty, sectors``.
     """
     from aankomst.analysis.geography import sector_neighbourhoods
 
     sec = sectors_in_difficulty(atlas, rule_id)
-    loc = sector_neighbourhoods(sec["area_code"], atlas=atlas, mirror=mirror)
+    loc = sector_neighbourhoods(sec["area_code"], atlas=atlas, mirror=mirror, prefer="2024")
     s = sec.merge(loc, on="area_code", how="left").dropna(subset=["neighbourhood"])
     s["res"] = s["population"].where(s["in_difficulty"], 0.0)
     g = s.groupby(["neighbourhood", "nb_layout"]).agg(population=("population", "sum"), residents=("res", "sum"),

@@ -20,7 +20,8 @@ indices), never counted as 0. Indices are aspatial (no weights).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd

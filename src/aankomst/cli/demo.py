@@ -13,8 +13,8 @@ def _next_steps(db: str) -> list[str]:
         f"aankomst indicator foreign_nationality_share --db {db} --level neighbourhood --year 2023",
         f"aankomst indicator first_entry_share --db {db} --level municipality --year 2022",
         f"aankomst indicator newcomer_concentration --db {db} --level neighbourhood --year 2022 --within 97001",
-        f"aankomst map group_share_change --db {db} --level neighbourhood --year 2023 --base-year 2010 "
-        "--group nationality:ETR --classes diverging:0.5 --out change.png",
+        (f"aankomst map group_share_change --db {db} --level neighbourhood --year 2023 --base-year 2010 "
+         "--group nationality:ETR --classes diverging:0.5 --out change.png"),
         f"aankomst sql --db {db} \"SELECT level, count(*) FROM areas GROUP BY level\"",
         f"aankomst serve --db {db}",
     ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any
 
 import typer
 
@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
     def bimd_cmd(edition: str = typer.Option(..., "--edition", help="2001 or 2011."),
                  level: str = typer.Option("sector", "--level", help="sector or municipality."),
                  without_health: bool = typer.Option(False, "--without-health", help="Variant without health."),
-                 db: Path = DB, fmt: str = FMT, out: Optional[Path] = OUT) -> None:
+                 db: Path = DB, fmt: str = FMT, out: Path | None = OUT) -> None:
         """Recompute the BIMD from its domain scores (score, rank, decile; 1 = most deprived)."""
         def go() -> None:
             from aankomst.analysis.bimd import bimd_weights
@@ -129,7 +129,7 @@ def register(app: typer.Typer) -> None:
                       level: str = typer.Option(..., "--level"), layout: str = typer.Option(..., "--layout"),
                       period: str = typer.Option(..., "--period"),
                       method: str = typer.Option("zscore", "--method", help="zscore or rank_exp."),
-                      db: Path = DB, fmt: str = FMT, out: Optional[Path] = OUT) -> None:
+                      db: Path = DB, fmt: str = FMT, out: Path | None = OUT) -> None:
         """Build a composite deprivation index from measures/indicators in the atlas."""
         def go() -> None:
             from aankomst.analysis.composite import component_values, composite, read_spec
@@ -145,11 +145,11 @@ def register(app: typer.Typer) -> None:
         _run(go)
 
     @app.command("difficulty")
-    def difficulty_cmd(rule: List[str] = typer.Option(["bimd2011_d1"], "--rule", help="Rule id(s) of data/difficulty_rules.csv."),
-                       city: Optional[List[str]] = typer.Option(None, "--city", help="City id(s) of data/city_centres.csv."),
+    def difficulty_cmd(rule: list[str] = typer.Option(["bimd2011_d1"], "--rule", help="Rule id(s) of data/difficulty_rules.csv."),
+                       city: list[str] | None = typer.Option(None, "--city", help="City id(s) of data/city_centres.csv."),
                        by: str = typer.Option("city", "--by", help="city, urban_region, neighbourhood or sector."),
                        min_share: float = typer.Option(0.5, "--min-share", help="Neighbourhood in difficulty when this share of residents lives in sectors in difficulty."),
-                       db: Path = DB, fmt: str = FMT, out: Optional[Path] = OUT) -> None:
+                       db: Path = DB, fmt: str = FMT, out: Path | None = OUT) -> None:
         """Residents of neighbourhoods in difficulty, with the denominator of every share."""
         def go() -> None:
             import pandas as pd
@@ -179,15 +179,22 @@ def register(app: typer.Typer) -> None:
 
     @app.command("difficulty-change")
     def change_cmd(rule_from: str = typer.Option("bimd2001_d1", "--from"), rule_to: str = typer.Option("bimd2011_d1", "--to"),
-                   city: Optional[str] = typer.Option(None, "--city"),
-                   detail: bool = typer.Option(False, "--detail", help="One row per sector instead of the summary."),
-                   db: Path = DB, fmt: str = FMT, out: Optional[Path] = OUT) -> None:
+                   city: str | None = typer.Option(None, "--city"),
+                   detail: bool = typer.Option(False, "--detail", help="One row per area instead of the summary."),
+                   level: str = typer.Option("sector", "--level", help="sector or neighbourhood (ggw7, 2024 version)."),
+                   min_share: float = typer.Option(0.5, "--min-share", help="Neighbourhoods: share of residents in sectors in difficulty."),
+                   db: Path = DB, fmt: str = FMT, out: Path | None = OUT) -> None:
         """Sectors that entered, left, stayed in or were never in difficulty between two editions."""
         def go() -> None:
-            from aankomst.analysis.change import transition_summary, transitions
+            from aankomst.analysis.change import neighbourhood_transitions, transition_summary, transitions
 
             with _open(db) as a:
-                tr = transitions(a, rule_from, rule_to, city)
+                if level == "neighbourhood":
+                    tr = neighbourhood_transitions(a, rule_from, rule_to, min_share=min_share, city=city)
+                elif level == "sector":
+                    tr = transitions(a, rule_from, rule_to, city)
+                else:
+                    raise typer.BadParameter(f"--level {level!r}: use sector or neighbourhood")
                 df = tr if detail else transition_summary(tr)
                 meta = {"from": rule_from, "to": rule_to, "city": city,
                         "caution": "BIMD ranks are relative within an edition: 'left' means less deprived relative "
@@ -198,8 +205,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("rings")
     def rings_cmd(city: str = typer.Option(..., "--city"),
-                  rule: List[str] = typer.Option(["bimd2001_d1", "bimd2011_d1"], "--rule"),
-                  db: Path = DB, fmt: str = FMT, out: Optional[Path] = OUT) -> None:
+                  rule: list[str] = typer.Option(["bimd2001_d1", "bimd2011_d1"], "--rule"),
+                  db: Path = DB, fmt: str = FMT, out: Path | None = OUT) -> None:
         """Deprived population by distance ring from the city centre, per edition."""
         def go() -> None:
             from aankomst.analysis.change import ring_definitions, ring_table
@@ -216,12 +223,12 @@ def register(app: typer.Typer) -> None:
     @app.command("segregation")
     def segregation_cmd(scheme: str = typer.Option(..., "--scheme", help="e.g. ibsa_nationality, nationality, country."),
                         level: str = typer.Option(..., "--level", help="brussels_neighbourhood, sector or municipality."),
-                        area: Optional[str] = typer.Option(None, "--area", help="Region/municipality code, e.g. 04000."),
-                        years: Optional[List[str]] = typer.Option(None, "--years", help="e.g. 1997-2025 or 2009,2015."),
-                        groups: Optional[List[str]] = typer.Option(None, "--group", help="Restrict to these groups."),
-                        layout: Optional[str] = typer.Option(None, "--layout"),
+                        area: str | None = typer.Option(None, "--area", help="Region/municipality code, e.g. 04000."),
+                        years: list[str] | None = typer.Option(None, "--years", help="e.g. 1997-2025 or 2009,2015."),
+                        groups: list[str] | None = typer.Option(None, "--group", help="Restrict to these groups."),
+                        layout: str | None = typer.Option(None, "--layout"),
                         all_areas: bool = typer.Option(False, "--all-areas", help="Brussels neighbourhoods: use every neighbourhood with data in each year (default: a balanced panel, the same neighbourhoods in every year)."),
-                        db: Path = DB, fmt: str = FMT, out: Optional[Path] = OUT) -> None:
+                        db: Path = DB, fmt: str = FMT, out: Path | None = OUT) -> None:
         """Dissimilarity, isolation, exposure, entropy and multigroup indices per year (PySAL segregation)."""
         def go() -> None:
             from aankomst.analysis.segregation import segregation_table
@@ -236,12 +243,12 @@ def register(app: typer.Typer) -> None:
         _run(go)
 
     @app.command("clusters")
-    def clusters_cmd(income_year: Optional[str] = typer.Option(None, "--income-year", help="Sector income of this year aggregated to ggw7 (2024)."),
-                     measure: Optional[str] = typer.Option(None, "--measure"), level: str = typer.Option("neighbourhood", "--level"),
-                     layout: Optional[str] = typer.Option(None, "--layout"), period: Optional[str] = typer.Option(None, "--period"),
+    def clusters_cmd(income_year: str | None = typer.Option(None, "--income-year", help="Sector income of this year aggregated to ggw7 (2024)."),
+                     measure: str | None = typer.Option(None, "--measure"), level: str = typer.Option("neighbourhood", "--level"),
+                     layout: str | None = typer.Option(None, "--layout"), period: str | None = typer.Option(None, "--period"),
                      permutations: int = typer.Option(999, "--permutations"), seed: int = typer.Option(12345, "--seed"),
-                     alpha: float = typer.Option(0.05, "--alpha"), map_out: Optional[Path] = typer.Option(None, "--map", help="PNG/SVG map."),
-                     db: Path = DB, fmt: str = FMT, out: Optional[Path] = OUT) -> None:
+                     alpha: float = typer.Option(0.05, "--alpha"), map_out: Path | None = typer.Option(None, "--map", help="PNG/SVG map."),
+                     db: Path = DB, fmt: str = FMT, out: Path | None = OUT) -> None:
         """Local Moran's I and Getis-Ord Gi* hot/cold spots with an FDR correction."""
         def go() -> None:
             from aankomst.analysis import clusters as cl
@@ -264,8 +271,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("arrival-difficulty")
     def arrival_cmd(rule: str = typer.Option("bimd2011_d1", "--rule"),
-                    level: Optional[str] = typer.Option(None, "--level", help="Destination level of the flows."),
-                    db: Path = DB, fmt: str = FMT, out: Optional[Path] = OUT) -> None:
+                    level: str | None = typer.Option(None, "--level", help="Destination level of the flows."),
+                    db: Path = DB, fmt: str = FMT, out: Path | None = OUT) -> None:
         """Share of newcomers from abroad (by group) settling in neighbourhoods in difficulty, per city and year."""
         def go() -> None:
             from aankomst.analysis.arrival import arrival_in_difficulty

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from aankomst.demo.build import DemoReport
 
-__all__ = ["build_demo", "generate", "DemoReport", "KEY_AREAS"]
+__all__ = ["KEY_AREAS", "DemoReport", "build_demo", "generate"]
 
 
-def build_demo(db_path: Any, *, seed: int = 42, progress: bool = False, extensions: bool = True) -> "DemoReport":
+def build_demo(db_path: Any, *, seed: int = 42, progress: bool = False, extensions: bool = True) -> DemoReport:
     """Build the demo atlas; see :func:`aankomst.demo.build.build_demo`."""
     from aankomst.demo.build import build_demo as _build
 

@@ -20,6 +20,7 @@ the neighbourhood inside its municipality (``A`` = ``W01``).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,8 @@ from shapely.geometry import MultiPoint, Point
 
 from aankomst.demo.params import DemoParams
 
+CAPITAL_REGION = "08000"
+"""Region code of the capital (the monitoring level covers it)."""
 ORIGIN_X = 150_000.0
 """Lambert 72 x (m) of the demo's (0, 0) km point."""
 ORIGIN_Y = 170_000.0
@@ -39,6 +42,16 @@ HIERARCHY: tuple[str, ...] = (
     "sector", "neighbourhood", "municipality", "arrondissement", "province", "region", "country",
 )
 """Levels of the demo from fine to coarse."""
+MONITOR = "brussels_neighbourhood"
+"""Level of the capital's monitoring neighbourhoods (layout ``monitor``, like the IBSA
+neighbourhood monitoring): one per neighbourhood of the capital region, codes ``D001``…"""
+LEVELS: tuple[str, ...] = (*HIERARCHY, MONITOR)
+"""Every level the demo writes."""
+
+
+def layout_of(level: str) -> str:
+    """Layout of a demo level (``monitor`` for the monitoring neighbourhoods, else ``2025``)."""
+    return "monitor" if level == MONITOR else LAYOUT
 
 
 @dataclass
@@ -68,7 +81,8 @@ class Geography:
     crosswalks: pd.DataFrame
 
     def members(self, level: str) -> np.ndarray:
-        """Code of the unit at ``level`` for each sector (in sector order)."""
+        """Code of the unit at ``level`` for each sector (in sector order; ``None`` for a sector
+        outside every unit of the level, e.g. outside the capital for the monitoring level)."""
         col = "code" if level == "sector" else level
         return self.sectors[col].to_numpy()
 
@@ -179,7 +193,7 @@ def build_geography(params: DemoParams, rng: np.random.Generator) -> Geography:
     geoms: dict[str, dict[str, shapely.Geometry]] = {
         "sector": dict(zip(sectors["code"], sectors["geometry"]))
     }
-    for child, level in zip(HIERARCHY[:-1], HIERARCHY[1:]):
+    for child, level in itertools.pairwise(HIERARCHY):
         parent_of = (sectors.groupby("code" if child == "sector" else child)[level].first())
         groups: dict[str, list] = {}
         for code, g in geoms[child].items():
@@ -187,6 +201,17 @@ def build_geography(params: DemoParams, rng: np.random.Generator) -> Geography:
         geoms[level] = {p: shapely.union_all(gs, grid_size=0.001) for p, gs in groups.items()}
 
     nbh = pd.DataFrame(nb_rows)
+    capital_nb = nbh[nbh["municipality"].map(arr_of).map(upper["parent_code"]).map(upper["parent_code"])
+                     == CAPITAL_REGION]
+    monitor_of = {c: f"D{i + 1:03d}" for i, c in enumerate(capital_nb["code"])}
+    sectors[MONITOR] = sectors["neighbourhood"].map(monitor_of).astype(object)
+    sectors[MONITOR] = sectors[MONITOR].where(sectors[MONITOR].notna(), None)
+    groups_m: dict[str, list] = {}
+    for code, g in zip(sectors[MONITOR], sectors["geometry"]):
+        if code is not None:
+            groups_m.setdefault(code, []).append(g)
+    geoms[MONITOR] = {p: shapely.union_all(gs, grid_size=0.001) for p, gs in groups_m.items()}
+    monitor = capital_nb.assign(code=capital_nb["code"].map(monitor_of))[["code", "name_nl", "name_fr"]]
     nbh["geometry"] = nbh["code"].map(geoms["neighbourhood"])
     nbh["adjacent_to_arrival"] = False
     for m_code, grp in nbh.groupby("municipality"):
@@ -198,22 +223,23 @@ def build_geography(params: DemoParams, rng: np.random.Generator) -> Geography:
     mun["region"] = mun["province"].map(upper["parent_code"])
     mun["geometry"] = mun["code"].map(geoms["municipality"])
 
-    areas = _areas_table(params, sectors, nbh, mun, geoms)
+    areas = _areas_table(params, sectors, nbh, mun, monitor, geoms)
     crosswalks = _crosswalks(sectors)
     return Geography(sectors, nbh, mun, areas, crosswalks)
 
 
 def _areas_table(params: DemoParams, sectors: pd.DataFrame, nbh: pd.DataFrame, mun: pd.DataFrame,
-                 geoms: dict[str, dict[str, shapely.Geometry]]) -> pd.DataFrame:
+                 monitor: pd.DataFrame, geoms: dict[str, dict[str, shapely.Geometry]]) -> pd.DataFrame:
     frames = [
         sectors[["code", "name_nl", "name_fr"]].assign(level="sector"),
         nbh[["code", "name_nl", "name_fr"]].assign(level="neighbourhood"),
         mun[["code", "name_nl", "name_fr"]].assign(level="municipality"),
         params.upper[["code", "name_nl", "name_fr", "name_en", "level"]],
+        monitor.assign(level=MONITOR),
     ]
     areas = pd.concat(frames, ignore_index=True)
     areas["name_en"] = areas["name_en"].fillna(areas["name_nl"])
-    areas["layout"] = LAYOUT
+    areas["layout"] = areas["level"].map(layout_of)
     geom = [geoms[lv][c] for lv, c in zip(areas["level"], areas["code"])]
     areas["area_km2"] = [g.area / 1e6 for g in geom]
     areas["geometry"] = [shapely.to_wkb(g) for g in geom]
@@ -230,6 +256,13 @@ def _crosswalks(sectors: pd.DataFrame) -> pd.DataFrame:
                 "from_level": child, "from_layout": LAYOUT, "from_code": base[ccol].to_numpy(),
                 "to_level": parent, "to_layout": LAYOUT, "to_code": base[parent].to_numpy(),
             }))
+    mon = sectors[sectors[MONITOR].notna()]
+    rows.append(pd.DataFrame({"from_level": "sector", "from_layout": LAYOUT, "from_code": mon["code"].to_numpy(),
+                              "to_level": MONITOR, "to_layout": "monitor", "to_code": mon[MONITOR].to_numpy()}))
+    mon = mon.drop_duplicates(MONITOR)
+    for parent in ("region",):  # the level covers the capital region only
+        rows.append(pd.DataFrame({"from_level": MONITOR, "from_layout": "monitor", "from_code": mon[MONITOR].to_numpy(),
+                                  "to_level": parent, "to_layout": LAYOUT, "to_code": mon[parent].to_numpy()}))
     cw = pd.concat(rows, ignore_index=True)
     cw["weight"] = 1.0
     cw["weight_basis"] = "whole"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from aankomst.demo.geography import HIERARCHY, LAYOUT, Geography
+from aankomst.demo.geography import LEVELS, Geography, layout_of
 from aankomst.demo.params import DemoParams
 from aankomst.demo.population import GROUPS, Simulation
 from aankomst.demo.tables import indicator
@@ -24,13 +24,14 @@ from aankomst.demo.tables import indicator
 MEASURE_DEFS: list[tuple[str, str, str, str, str, str | None]] = [
     # measure, label_nl, label_en, definition, unit, higher_is
     ("births", "Geboorten", "Births",
-     "Live births during the calendar year, by the child's nationality (scheme nationality) and in all (total).",
+     ("Live births during the calendar year, by the child's nationality (scheme nationality) "
+      "and in all (total)."),
      "persons", None),
     ("deaths", "Overlijdens", "Deaths",
      "Deaths during the calendar year, by nationality (scheme nationality) and in all (total).", "persons", None),
     ("naturalisations", "Nationaliteitswijzigingen", "Naturalisations",
-     "Non-Belgians who became Belgian during the calendar year (they leave group ETR and join BEL "
-     "without moving).", "persons", None),
+     ("Non-Belgians who became Belgian during the calendar year (they leave group ETR and join "
+      "BEL without moving)."), "persons", None),
     ("tax_declarations", "Aantal belastingaangiften", "Number of tax declarations",
      "Number of personal income-tax declarations for the income year.", "declarations", None),
     ("total_net_taxable_income", "Totaal netto belastbaar inkomen", "Total net taxable income",
@@ -47,9 +48,9 @@ MEASURE_DEFS: list[tuple[str, str, str, str, str, str | None]] = [
     ("unemployment_rate", "Werkloosheidsgraad", "Unemployment rate",
      "Job seekers / labour force (18–64), in %.", "%", "worse"),
     ("deprivation_index", "Synthetische kansarmoede-index", "Synthetic deprivation index",
-     "Mean of the standardised unemployment rate and the standardised negative log income per "
-     "inhabitant over all sectors of the edition year (sector level only; like the Atlas of "
-     "Neighbourhoods in Difficulty). 0 = average, higher = more deprived.", "score", "worse"),
+     ("Mean of the standardised unemployment rate and the standardised negative log income per "
+      "inhabitant over all sectors of the edition year (sector level only; like the Atlas of "
+      "Neighbourhoods in Difficulty). 0 = average, higher = more deprived."), "score", "worse"),
 ]
 
 
@@ -62,7 +63,7 @@ def _rows(level: str, codes: list[str], measure: str, periods: list[str], values
           unit: str, scheme: str = "total", grp: str = "total") -> pd.DataFrame:
     """Rows for ``values`` shaped (periods, units)."""
     t, u = np.meshgrid(np.array(periods, dtype=object), np.array(codes, dtype=object), indexing="ij")
-    return pd.DataFrame({"level": level, "layout": LAYOUT, "code": u.ravel(), "measure": measure,
+    return pd.DataFrame({"level": level, "layout": layout_of(level), "code": u.ravel(), "measure": measure,
                          "period": t.ravel(), "scheme": scheme, "grp": grp,
                          "value": np.asarray(values, dtype=float).ravel(), "unit": unit})
 
@@ -103,9 +104,11 @@ def measures_table(params: DemoParams, geo: Geography, sim: Simulation, rng: np.
     jobs = rng.binomial(lf, np.clip(rate, 0, 0.9))
 
     frames = []
-    for level in HIERARCHY:
+    for level in LEVELS:
         codes, mat = indicator(geo, level)
-        agg = lambda a: a @ mat  # noqa: E731  (Y, S) -> (Y, U)
+        def agg(a: np.ndarray, mat: np.ndarray = mat) -> np.ndarray:  # (Y, S) -> (Y, U)
+            return a @ mat
+
         for ev, arr in (("births", sim.births), ("deaths", sim.deaths)):
             by_g = np.swapaxes(arr, 1, 2) @ mat  # (Y, G, U)
             frames.append(_rows(level, codes, ev, periods, by_g.sum(1), "persons"))

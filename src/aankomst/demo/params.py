@@ -136,10 +136,10 @@ def load_params(directory: Path | None = None) -> DemoParams:
         nbh[c] = pd.to_numeric(nbh[c].replace("", None), errors="coerce")
     bad = set(mun["kind"]) - set(KINDS)
     if bad:
-        raise InputError("demo_municipalities.csv", f"unknown municipality kind {sorted(bad)[0]!r}",
+        raise InputError("demo_municipalities.csv", f"unknown municipality kind {min(bad)!r}",
                          column="kind", expected=f"one of {', '.join(KINDS)}")
     unknown = set(nbh["municipality"]) - set(mun["code"])
     if unknown:
-        raise InputError("demo_neighbourhoods.csv", f"unknown municipality {sorted(unknown)[0]!r}",
+        raise InputError("demo_neighbourhoods.csv", f"unknown municipality {min(unknown)!r}",
                          column="municipality", expected="a code of demo_municipalities.csv")
     return DemoParams(scalars, upper, mun, nbh, ctry, od)

@@ -250,7 +250,7 @@ def simulate(params: DemoParams, geo: Geography, rng: np.random.Generator) -> Si
         N = newflat.reshape(S, C, 2, A)
         # 7. arrivals from abroad
         mun_pop = pd.Series(popw).groupby(s_mun).transform("sum").to_numpy()
-        share = attr_abroad = popw * role_abroad
+        attr_abroad = popw * role_abroad
         share = attr_abroad / pd.Series(attr_abroad).groupby(s_mun).transform("sum").to_numpy()
         arrivals = rng.poisson(imm_rate * mun_pop * share)
         etr_n = rng.binomial(arrivals, imm_foreign)

@@ -13,6 +13,8 @@ Flows
 * Arrivals from abroad: ``origin_kind = 'abroad'``, ``origin_code`` = ISO alpha-3 country of
   previous residence; departures abroad: ``dest_kind = 'abroad'``, ``dest_code`` = country of
   destination or ``XXX`` (unknown: removals from the register).
+* At the monitoring level (``brussels_neighbourhood``, the capital only) moves with the rest of
+  Demoland have kind ``belgium`` and no code on the other side.
 * Schemes: ``nationality`` (groups ``BEL``/``ETR``, the nationality at the time of the move) and
   ``total``/``total`` (their sum).
 """
@@ -24,19 +26,21 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from aankomst.demo.geography import HIERARCHY, LAYOUT, Geography
+from aankomst.demo.geography import LEVELS, MONITOR, Geography, layout_of
 from aankomst.demo.population import GROUPS, SEXES, Simulation
 
 UNKNOWN_COUNTRY = "XXX"
 
 
 def indicator(geo: Geography, level: str) -> tuple[list[str], np.ndarray]:
-    """Unit codes at ``level`` and the (S, U) 0/1 matrix sector → unit."""
+    """Unit codes at ``level`` and the (S, U) 0/1 matrix sector → unit (a sector outside every
+    unit of the level has a zero row)."""
     members = geo.members(level)
-    codes = list(pd.unique(members))
+    codes = [c for c in pd.unique(members) if c is not None]
     idx = pd.Index(codes).get_indexer(members)
     mat = np.zeros((len(members), len(codes)), dtype=np.int64)
-    mat[np.arange(len(members)), idx] = 1
+    inside = idx >= 0
+    mat[np.arange(len(members))[inside], idx[inside]] = 1
     return codes, mat
 
 
@@ -70,7 +74,7 @@ def population_table(geo: Geography, sim: Simulation, group6: dict[str, str]) ->
     g6_codes = sorted(set(group6.values()))
     g6_idx = np.array([g6_codes.index(group6[c]) for c in sim.countries])
     frames = []
-    for level in HIERARCHY:
+    for level in LEVELS:
         codes, mat = indicator(geo, level)
         p = _agg(mat, sim.pop, 1)  # (T, U, C, 2, A)
         by_nat = np.stack([p[:, :, 0], p[:, :, 1:].sum(2)], axis=2)  # (T, U, 2, 2, A)
@@ -96,7 +100,7 @@ def population_table(geo: Geography, sim: Simulation, group6: dict[str, str]) ->
         frames.append(_long(g6, [("ref_date", dates), ("code", codes), ("grp", g6_codes), ("sex", sexes)])
                       .assign(scheme="nationality_group6", age_band="total", level=level))
     out = pd.concat(frames, ignore_index=True)
-    out["layout"] = LAYOUT
+    out["layout"] = out["level"].map(layout_of)
     out["count"] = out["count"].astype("int64")
     return out[["level", "layout", "code", "ref_date", "scheme", "grp", "sex", "age_band", "count"]]
 
@@ -106,8 +110,9 @@ def flows_table(geo: Geography, sim: Simulation) -> pd.DataFrame:
     years = sim.years[:-1]
     dests = [*sim.countries, UNKNOWN_COUNTRY]
     frames = []
-    for level in HIERARCHY:
+    for level in LEVELS:
         codes, mat = indicator(geo, level)
+        lay = layout_of(level)
         mv = _agg(mat, _agg(mat, sim.moves, 2), 3)  # (Y, G, U, U)
         fa = _agg(mat, sim.from_abroad, 2)  # (Y, G, U, C+1)
         ta = _agg(mat, sim.to_abroad, 2)
@@ -116,16 +121,28 @@ def flows_table(geo: Geography, sim: Simulation) -> pd.DataFrame:
             f = fa if sel is not None else fa.sum(1, keepdims=True)
             t = ta if sel is not None else ta.sum(1, keepdims=True)
             d = _long(m, [("year", years), ("grp", grps), ("origin_code", codes), ("dest_code", codes)], drop_zero=True)
-            d = d.assign(origin_kind="area", origin_level=level, origin_layout=LAYOUT,
-                         dest_kind="area", dest_level=level, dest_layout=LAYOUT)
+            d = d.assign(origin_kind="area", origin_level=level, origin_layout=lay,
+                         dest_kind="area", dest_level=level, dest_layout=lay)
             a = _long(f, [("year", years), ("grp", grps), ("dest_code", codes), ("origin_code", dests)], drop_zero=True)
             a = a.assign(origin_kind="abroad", origin_level=None, origin_layout=None,
-                         dest_kind="area", dest_level=level, dest_layout=LAYOUT)
+                         dest_kind="area", dest_level=level, dest_layout=lay)
             b = _long(t, [("year", years), ("grp", grps), ("origin_code", codes), ("dest_code", dests)], drop_zero=True)
-            b = b.assign(origin_kind="area", origin_level=level, origin_layout=LAYOUT,
+            b = b.assign(origin_kind="area", origin_level=level, origin_layout=lay,
                          dest_kind="abroad", dest_level=None, dest_layout=None)
             for fr in (d, a, b):
                 frames.append(fr.assign(scheme=scheme))
+            if level == MONITOR:  # moves with the rest of Demoland: kind 'belgium', no code
+                outside = mat.sum(1) == 0
+                raw = sim.moves if sel is not None else sim.moves.sum(1, keepdims=True)
+                fin = _agg(mat, raw[:, :, outside, :].sum(2), 2)  # (Y, G, U)
+                fout = _agg(mat, raw[:, :, :, outside].sum(3), 2)
+                c = _long(fin, [("year", years), ("grp", grps), ("dest_code", codes)], drop_zero=True)
+                c = c.assign(origin_kind="belgium", origin_level=None, origin_layout=None, origin_code=None,
+                             dest_kind="area", dest_level=level, dest_layout=lay)
+                e = _long(fout, [("year", years), ("grp", grps), ("origin_code", codes)], drop_zero=True)
+                e = e.assign(origin_kind="area", origin_level=level, origin_layout=lay, dest_kind="belgium",
+                             dest_level=None, dest_layout=None, dest_code=None)
+                frames += [c.assign(scheme=scheme), e.assign(scheme=scheme)]
     out = pd.concat(frames, ignore_index=True)
     out["year"] = out["year"].astype("int64")
     out["count"] = out["count"].astype("int64")

@@ -132,10 +132,75 @@ def _map_side(s: Store, df: pd.DataFrame, side: str, node: Node, out: str, weigh
     return res
 
 
+def _one_file_per_area(df: pd.DataFrame, trace: Trace | None, need: str = "both") -> pd.DataFrame:
+    """When several files hold flows of the same year for the same target area (e.g. a city's
+    own in/out totals and a national origin-destination table), the arrivals and departures of
+    that area are taken from one file only: one with both directions, the finest, then the
+    largest. The other files' rows keep their other end (their code on this side is blanked:
+    "elsewhere"). Areas whose file has one direction only (``need='both'``) or does not cover
+    every year of the window are recorded in ``trace.drop_codes``."""
+    if df.empty:
+        return df
+    fine = np.maximum(
+        df["origin_level"].map(lambda v: FINENESS.get(v, -9) if isinstance(v, str) else -9),
+        df["dest_level"].map(lambda v: FINENESS.get(v, -9) if isinstance(v, str) else -9))
+    rank = (df.assign(_fine=fine, _o=df["origin_kind"] == "area", _d=df["dest_kind"] == "area")
+            .groupby(["year", "load_id"])
+            .agg(fine=("_fine", "max"), n=("count", "size"), o=("_o", "any"), d=("_d", "any"))
+            .reset_index())
+    rank["both"] = rank["o"] & rank["d"]  # files with arrivals and departures first
+    rank = rank.sort_values(["both", "fine", "n", "load_id"], ascending=False).reset_index(drop=True)
+    touched = pd.concat([df[["year", "load_id", "o_code"]].rename(columns={"o_code": "code"}),
+                         df[["year", "load_id", "d_code"]].rename(columns={"d_code": "code"})])
+    touched = touched.dropna().drop_duplicates()
+    touched = touched.merge(rank[["year", "load_id"]].reset_index(names="_order"),
+                            on=["year", "load_id"])
+    owner = (touched.sort_values("_order").drop_duplicates(["year", "code"])
+             .set_index(["year", "code"])["load_id"])
+    changed = False
+    for side in ("o_code", "d_code"):
+        keys = pd.MultiIndex.from_arrays([df["year"], df[side]])
+        own = owner.reindex(keys).to_numpy()
+        lose = df[side].notna().to_numpy() & (own != df["load_id"].to_numpy())
+        if lose.any():
+            changed = True
+            df.loc[lose, side] = None
+    if changed and trace is not None:
+        trace.notes.append("several files hold flows for the same areas and years: each area's "
+                           "arrivals and departures come from one file (the finest)")
+    # files with arrivals only (e.g. census 'residence one year before') cannot give balances
+    if need == "both":
+        has_dep = set(df.loc[df["origin_kind"] == "area", "load_id"])
+        has_arr = set(df.loc[df["dest_kind"] == "area", "load_id"])
+        one_way = (set(df["load_id"]) - has_dep) | (set(df["load_id"]) - has_arr)
+        if one_way:
+            lost = set(owner[owner.isin(one_way)].index.get_level_values("code"))
+            if trace is not None and lost:
+                trace.drop_codes |= lost
+                trace.notes.append(f"{len(lost)} area(s) left out: their flow file has arrivals "
+                                   "only (or departures only), no balance can be made")
+    # an area whose file(s) do not cover every year of the window gets no value
+    present = set(zip(df["year"], df["load_id"]))
+    years = sorted(set(df["year"]))
+    own = owner.reset_index()
+    bad = set()
+    for code, part in own.groupby("code"):
+        loads = set(part["load_id"])
+        for y in years:
+            if y not in set(part["year"]) and not any((y, ld) in present for ld in loads):
+                bad.add(code)
+                break
+    if bad and trace is not None:
+        trace.drop_codes |= bad
+        trace.notes.append(f"{len(bad)} area(s) left out: their flow files do not cover every "
+                           "year of the window")
+    return df
+
+
 def flow_table(
     s: Store, target: Node, y0: int, y1: int, scheme: str | None = None, grp: str | None = None, *,
     indicator: str, trace: Trace | None = None, extra: dict[str, Node] | None = None,
-    need_area_origins: bool = False,
+    need_area_origins: bool = False, need: str = "both",
 ) -> pd.DataFrame:
     """Flows of years ``y0..y1`` with origin/destination codes on ``target`` (and ``extra``).
 
@@ -169,6 +234,17 @@ def flow_table(
     df["o_country"] = np.where(df["origin_kind"] == "abroad", df["origin_code"], None)
     df = _map_side(s, df, "origin", target, "o_code", True, trace)
     df = _map_side(s, df, "dest", target, "d_code", True, trace)
+    sub = Trace()
+    df = _one_file_per_area(df, sub, need)
+    if trace is not None:
+        trace.notes += sub.notes
+        trace.drop_codes |= sub.drop_codes
+    codes = set(df["o_code"].dropna()) | set(df["d_code"].dropna())
+    if codes and not (codes - sub.drop_codes):
+        raise MissingInputError(
+            indicator, what + (" with both arrivals and departures of each area"
+                               if need == "both" else "") + " for every year of the window",
+            years=list(range(y0, y1 + 1)), fix="; ".join(sub.notes))
     for name, node in (extra or {}).items():
         df = _map_side(s, df, "origin", node, f"o_{name}", False, None)
         df = _map_side(s, df, "dest", node, f"d_{name}", False, None)

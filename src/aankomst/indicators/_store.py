@@ -51,6 +51,7 @@ class Trace:
     periods: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     split: bool = False
+    drop_codes: set[str] = field(default_factory=set)
 
     def add_period(self, p: str) -> None:
         if p not in self.periods:
@@ -294,6 +295,8 @@ def result_frame(
     for c in ("numerator", "denominator"):
         if c not in df.columns:
             df[c] = np.nan
+    if trace.drop_codes:
+        df = df[~df["code"].isin(trace.drop_codes)]
     df = df.sort_values("code").reset_index(drop=True)
     names = s.names(target, df["code"])
     out = pd.DataFrame(

@@ -190,7 +190,11 @@ def markdown(recs: list[dict[str, Any]]) -> str:
         "wherever that file has it. Crosswalk chains multiply weights; split units are flagged "
         "(`meta.split_units`, a note). Group counts are derived from counts by country only "
         "where the countries add up to the population (never from a partial list). Flow files "
-        "holding the same moves at several levels are read at their finest level only.",
+        "holding the same moves at several levels are read at their finest level only; when "
+        "several files hold flows for one area and year, its arrivals and departures come from "
+        "one file (both directions first, then the finest); balances are not made from "
+        "arrivals-only files (e.g. census 'residence one year before'), and an area whose files "
+        "miss a year of the window gets no value (a note says so).",
         "* **Generic parameters**: `min_population` (ranking: drop smaller areas, add `rank` "
         "and `population`), `within` (only areas inside a code). `aankomst indicator … "
         "--compare CODE` puts an area next to its municipality, province, region and area "

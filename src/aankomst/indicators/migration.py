@@ -48,6 +48,12 @@ def _small(df: pd.DataFrame, cols: list[str], thr: int) -> np.ndarray:
     return m
 
 
+def _by_code(out: pd.DataFrame, df: pd.DataFrame, flags: np.ndarray) -> np.ndarray:
+    """Align per-row flags of ``df`` (column ``code``) with the result rows of ``out``."""
+    m = dict(zip(df["code"].astype(str), flags))
+    return np.array([bool(m.get(c, False)) for c in out["area_code"]], dtype=bool)
+
+
 def base_population(s: Store, target: Node, y0: int, y1: int, scheme: str | None, grp: str | None,
                     base: Any, *, indicator: str, trace: Trace) -> pd.DataFrame:
     """``code, base`` population of the window (see module docstring for ``base``)."""
@@ -132,7 +138,7 @@ def internal_migration_balance(
     sup = _small(df, ["inflow", "outflow"], _threshold(atlas))
     out = result_frame(s, target, df, period=period_label(y0, y1), group=group_key(scheme, group),
                        unit="per 1,000 inhabitants per year", trace=tr)
-    out["suppressed"] = sup
+    out["suppressed"] = _by_code(out, df, sup)
     return out
 
 
@@ -196,17 +202,17 @@ def bilateral_balance(
     sup = _small(io, ["inflow", "outflow"], _threshold(atlas))
     out = result_frame(s, target, io, period=period_label(y0, y1), group=group_key(scheme, group),
                        unit=unit, trace=tr)
-    out["suppressed"] = sup
+    out["suppressed"] = _by_code(out, io, sup)
     return out
 
 
 def _city_flows(atlas, level, layout, period, window, default_window, group, scheme, city_level,
-                ind, extra=None):
+                ind, extra=None, need="both"):
     s, target, scheme, group, y0, y1, tr = _setup(atlas, level, layout, period, window,
                                                   default_window, group, scheme)
     city_node = resolve_level(city_level or "municipality")
     f = flow_table(s, target, y0, y1, scheme, group, indicator=ind, trace=tr,
-                   extra={"city": city_node, **(extra or {})})
+                   extra={"city": city_node, **(extra or {})}, need=need)
     parents = s.parent_map(target, city_node)
     f = f.merge(parents.rename(columns={"code": "o_code", "parent": "o_home"}), on="o_code", how="left")
     f = f.merge(parents.rename(columns={"code": "d_code", "parent": "d_home"}), on="d_code", how="left")
@@ -249,7 +255,7 @@ def _balance_in_city(kind: str, atlas, level, period, group, scheme, window, bas
     sup = _small(df, [a, b], _threshold(atlas))
     out = result_frame(s, target, df, period=period_label(y0, y1), group=group_key(scheme, group),
                        unit="per 1,000 inhabitants per year", trace=tr)
-    out["suppressed"] = sup
+    out["suppressed"] = _by_code(out, df, sup)
     return out
 
 
@@ -314,13 +320,25 @@ def first_entry_share(atlas: Any, *, level: str, period: Any, origin: str = "abr
         scheme, group = "nationality", "ETR"
     s, target, scheme, group, y0, y1, tr = _setup(atlas, level, layout, period, window, 1, group, scheme)
     region = resolve_level("region")
-    f = flow_table(s, target, y0, y1, scheme, group, indicator=ind, trace=tr, extra={"rg": region})
+    f = flow_table(s, target, y0, y1, scheme, group, indicator=ind, trace=tr, extra={"rg": region},
+                   need="arrivals")
     same = f["o_code"].notna() & (f["o_code"] == f["d_code"])
     arr = f[f["d_code"].notna() & ~same & (f["o_kind"] != "unknown")].copy()
     cat = np.where(arr["o_kind"] == "abroad", "abroad",
                    np.where((arr["o_kind"] == "area") & (arr["o_rg"] == BRUSSELS_REGION),
                             "brussels", "other_belgium"))
     arr["cat"] = cat
+    if origin != "abroad":
+        # arrivals from 'elsewhere in Belgium' (unspecified) cannot be split Brussels / other
+        vague = set(arr.loc[arr["o_kind"] == "belgium", "d_code"])
+        if vague:
+            tr.drop_codes |= vague
+            tr.notes.append(f"{len(vague)} area(s) left out: arrivals from elsewhere in Belgium "
+                            "without the municipality of origin cannot be split into Brussels / "
+                            "other municipalities")
+            if not set(arr["d_code"]) - vague:
+                raise MissingInputError(ind, "flows with the municipality of origin of moves "
+                                        "within Belgium", years=list(range(y0, y1 + 1)))
     tot = arr.groupby("d_code")["count"].sum().rename("denominator")
     num = arr[arr["cat"] == origin].groupby("d_code")["count"].sum().rename("numerator")
     df = pd.concat([num, tot], axis=1).fillna(0.0)
@@ -345,7 +363,7 @@ def newcomer_concentration(atlas: Any, *, level: str, period: Any, group: str | 
     if newcomers not in ("outside_city", "abroad"):
         raise UnknownCodeError("newcomer definition", newcomers, known=["outside_city", "abroad"])
     s, target, scheme, group, y0, y1, tr, f, parents = _city_flows(
-        atlas, level, layout, period, window, 1, group, scheme, city_level, ind)
+        atlas, level, layout, period, window, 1, group, scheme, city_level, ind, need="arrivals")
     same = f["o_code"].notna() & (f["o_code"] == f["d_code"])
     arr = f[f["d_code"].notna() & ~same]
     if newcomers == "abroad":

@@ -168,7 +168,8 @@ def calibration_geography(data_dir: str | Path, params: RegisterParams | None = 
     (geo, foreign)
         ``geo`` as described in the module docstring (2019 sectors, ``target`` = population on
         1 January 2019; the ``...ZZZZ`` 'unknown sector' rows are dropped and their residents
-        spread over the municipality's sectors in proportion to population);
+        spread over the municipality's sectors in proportion to population; sectors without
+        residents are left out);
         ``foreign`` = :func:`read_foreign_shares` (municipal foreign counts 2009–2015).
     """
     params = params or load_params()
@@ -178,7 +179,7 @@ def calibration_geography(data_dir: str | Path, params: RegisterParams | None = 
         raise AankomstError(f"calibration needs {sec_path}; pass the mirror's data folder")
     df = read_sector_file(sec_path)
     unknown = df[df["CD_SECTOR"].str.endswith("ZZZZ")].groupby("CD_REFNIS")["POPULATION"].sum()
-    df = df[~df["CD_SECTOR"].str.endswith("ZZZZ")].copy()
+    df = df[~df["CD_SECTOR"].str.endswith("ZZZZ") & (df["POPULATION"] > 0)].copy()
     tot = df.groupby("CD_REFNIS")["POPULATION"].transform("sum").replace(0, 1)
     df["target"] = df["POPULATION"] + df["CD_REFNIS"].map(unknown).fillna(0) * df["POPULATION"] / tot
     df["target"] = df["target"].round().astype(int)

@@ -4,8 +4,11 @@ The map has columns ``sector, level, layout, code`` (the sector itself included)
 from the atlas crosswalks when the atlas knows the register's sector layout (following whole
 links transitively: sector -> neighbourhood, deelgemeente, municipality, ..., region, country,
 and to other layouts when every sector maps whole), or from the hierarchy columns of the
-extract's ``geography.parquet`` otherwise. A target level/layout to which some sector maps only
-in part is skipped and reported in the warnings, never silently approximated.
+extract's ``geography.parquet`` otherwise. Links are followed through intermediate levels
+(sector 2019 -> municipality 2024 -> region …). A target level/layout to which some sector maps
+only in part (or not at all) is skipped and reported in the warnings, never approximated;
+``brussels_neighbourhood`` covers only Brussels (other sectors lie outside it) and ``area_type``
+(overlapping groupings) is left to the indicator engine.
 """
 
 from __future__ import annotations
@@ -13,6 +16,12 @@ from __future__ import annotations
 import pandas as pd
 
 HIERARCHY = ("municipality", "arrondissement", "province", "region", "country")
+
+PARTIAL_LEVELS = ("brussels_neighbourhood",)
+"""Levels that cover only part of the territory: sectors without a link lie outside them."""
+
+GROUPINGS = ("area_type",)
+"""Overlapping groupings (one sector in several units): not a partition, left to the engine."""
 
 
 def atlas_sector_layout(atlas, sectors: list[str]) -> str | None:
@@ -38,27 +47,32 @@ def from_atlas(atlas, sectors: list[str], layout: str) -> tuple[pd.DataFrame, li
     base = pd.DataFrame({"sector": sorted(set(sectors))})
     frontier = {("sector", layout): base.assign(code=base["sector"])}
     done: dict[tuple[str, str], pd.DataFrame] = dict(frontier)
-    warnings: list[str] = []
+    failed: dict[tuple[str, str], str] = {}
     while frontier:
         nxt = {}
         for (lv, ly), m in frontier.items():
             links = xw[(xw["from_level"] == lv) & (xw["from_layout"] == ly)]
             for (tl, tly), grp in links.groupby(["to_level", "to_layout"]):
-                if (tl, tly) in done or (tl == lv and tly == ly):
+                if (tl, tly) in done or (tl == lv and tly == ly) or tl in GROUPINGS:
                     continue
                 whole = grp[(grp["weight"] >= 0.999) & (~grp["split"].astype(bool))]
                 j = m.merge(whole.rename(columns={"from_code": "code"})[["code", "to_code"]], on="code", how="left")
+                partial = tl in PARTIAL_LEVELS
+                linked = m["code"].isin(set(grp["from_code"]))
+                if partial:  # only part of the territory has such units: unlinked sectors lie outside
+                    j = j[linked.reindex(j.index, fill_value=False).to_numpy() | j["to_code"].notna().to_numpy()]
                 if j["to_code"].isna().any() or j.duplicated("sector").any():
-                    bad = int(j["to_code"].isna().sum())
-                    warnings.append(f"register counts not aggregated to {tl} (layout {tly}): {bad} sector(s) "
-                                    "do not lie wholly in one unit")
-                    done[(tl, tly)] = None  # type: ignore[assignment]
+                    bad = int(j["to_code"].isna().sum() + j.duplicated("sector").sum())
+                    failed[(tl, tly)] = (f"register counts not aggregated to {tl} (layout {tly}): {bad} sector(s) "
+                                         "do not lie wholly in one unit")
                     continue
                 r = j[["sector", "to_code"]].rename(columns={"to_code": "code"})
                 done[(tl, tly)] = r
+                failed.pop((tl, tly), None)
                 nxt[(tl, tly)] = r
         frontier = nxt
     parts = [m.assign(level=lv, layout=ly) for (lv, ly), m in done.items() if m is not None]
+    warnings = sorted(failed.values())
     return pd.concat(parts, ignore_index=True)[["sector", "level", "layout", "code"]], warnings
 
 

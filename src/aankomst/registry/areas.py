@@ -9,7 +9,10 @@ Centres (EPSG:31370, metres)
 * **coarser levels** (municipality, deelgemeente, province …): the *population-weighted
   centre* of the neighbourhoods whose representative point lies inside the unit, weights =
   neighbourhood population (directly from the atlas, or sector populations — e.g. 2019 —
-  summed to 2025 neighbourhoods through the crosswalks). If that mean falls outside the
+  summed to 2025 neighbourhoods through the crosswalks; when no crosswalk chain reaches the
+  2025 neighbourhoods — the real mirror links 2019 sectors only to the 2024 neighbourhoods —
+  they are summed to the older layout and each old neighbourhood's population is handed to
+  the 2025 neighbourhood containing its representative point). If that mean falls outside the
   polygon (a crescent-shaped unit) the nearest point on the polygon is used; without any
   population the representative point is used. ``basis`` says which rule applied.
 """
@@ -177,29 +180,71 @@ def neighbourhood_population(a: Any, layout: str = "2025", scheme: str = "total"
         f"SELECT layout, max(ref_date) AS d FROM population WHERE level = 'sector' AND {base} "
         "GROUP BY layout ORDER BY d DESC", {"scheme": scheme, "grp": grp})
     for lay, d in sectors.itertuples(index=False):
-        sql = f"""
-        WITH pop AS (SELECT code, sum(count) AS n FROM population
-                     WHERE level = 'sector' AND layout = $slay AND ref_date = $d AND {base}
-                     GROUP BY code),
-        direct AS (SELECT from_code, to_code, weight FROM crosswalks
-                   WHERE from_level = 'sector' AND from_layout = $slay
-                     AND to_level = 'neighbourhood' AND to_layout = $layout),
-        twostep AS (SELECT c1.from_code, c2.to_code, c1.weight * c2.weight AS weight
-                    FROM crosswalks c1 JOIN crosswalks c2
-                      ON c2.from_level = c1.to_level AND c2.from_layout = c1.to_layout
-                     AND c2.from_code = c1.to_code
-                    WHERE c1.from_level = 'sector' AND c1.from_layout = $slay
-                      AND c1.to_level = 'sector' AND c2.to_level = 'neighbourhood'
-                      AND c2.to_layout = $layout),
-        links AS (SELECT * FROM direct UNION ALL
-                  SELECT * FROM twostep WHERE NOT EXISTS (SELECT 1 FROM direct))
-        SELECT l.to_code AS code, sum(p.n * l.weight) AS n
-        FROM pop p JOIN links l ON l.from_code = p.code GROUP BY l.to_code
-        """
-        out = a.query(sql, {**p, "slay": lay, "d": d})
-        if not out.empty:
-            return out.set_index("code")["n"].astype(float)
+        pop = a.query(
+            f"SELECT code, sum(count) AS n FROM population WHERE level = 'sector' AND layout = $slay "
+            f"AND ref_date = $d AND {base} GROUP BY code",
+            {"slay": lay, "d": d, "scheme": scheme, "grp": grp})
+        links = _sector_links(a, lay, layout)
+        if links is None or links.empty or pop.empty:
+            continue
+        j = pop.merge(links, on="code")
+        if not j.empty:
+            return (j["n"] * j["weight"]).groupby(j["to_code"]).sum().astype(float)
+    # No chain to this layout: take another neighbourhood layout the sectors reach (e.g. the
+    # 2024 neighbourhoods for 2019 sectors) and hand each old neighbourhood's population to the
+    # new neighbourhood containing its representative point (spatial fallback).
+    others = a.query("SELECT DISTINCT layout FROM areas WHERE level = 'neighbourhood' AND layout <> ? "
+                     "AND geometry IS NOT NULL ORDER BY layout DESC", [layout])["layout"].tolist()
+    for other in others:
+        old = neighbourhood_population_direct(a, other, scheme, grp, sectors, base)
+        if old is None or old.empty:
+            continue
+        import shapely
+
+        po, pn = _read_polys(a, "neighbourhood", other), _read_polys(a, "neighbourhood", layout)
+        if po.empty or pn.empty:
+            continue
+        pts = shapely.point_on_surface(po["geom"].to_numpy())
+        ip, ia = shapely.STRtree(pn["geom"].to_numpy()).query(pts, predicate="within")
+        m = pd.DataFrame({"code": po["code"].to_numpy()[ip], "to_code": pn["code"].to_numpy()[ia]})
+        m = m.drop_duplicates("code")
+        m["n"] = m["code"].map(old).fillna(0.0)
+        return m.groupby("to_code")["n"].sum().astype(float)
     return pd.Series(dtype=float)
+
+
+def neighbourhood_population_direct(a: Any, layout: str, scheme: str, grp: str,
+                                    sectors: pd.DataFrame, base: str) -> pd.Series | None:
+    """Sector populations summed to neighbourhoods of ``layout`` through a crosswalk chain."""
+    for lay, d in sectors.itertuples(index=False):
+        links = _sector_links(a, lay, layout)
+        if links is None or links.empty:
+            continue
+        pop = a.query(
+            f"SELECT code, sum(count) AS n FROM population WHERE level = 'sector' AND layout = $slay "
+            f"AND ref_date = $d AND {base} GROUP BY code",
+            {"slay": lay, "d": d, "scheme": scheme, "grp": grp})
+        j = pop.merge(links, on="code")
+        if not j.empty:
+            return (j["n"] * j["weight"]).groupby(j["to_code"]).sum().astype(float)
+    return None
+
+
+def _sector_links(a: Any, sector_layout: str, layout: str) -> pd.DataFrame | None:
+    """Crosswalk chain sector(sector_layout) -> neighbourhood(layout): ``code, to_code, weight``.
+
+    Uses the indicator engine's shortest crosswalk chain (e.g. sector 2019 -> sector 2024 ->
+    sector 2025 -> neighbourhood 2025), weights multiplied along the chain.
+    """
+    try:
+        from aankomst.indicators._store import Store
+    except ImportError:  # engine not installed: direct links only
+        return a.query(
+            "SELECT from_code AS code, to_code, weight FROM crosswalks WHERE from_level = 'sector' "
+            "AND from_layout = ? AND to_level = 'neighbourhood' AND to_layout = ?",
+            [sector_layout, layout])
+    m = Store(a).code_map(("sector", str(sector_layout)), ("neighbourhood", str(layout)))
+    return None if m is None else m[["code", "to_code", "weight"]]
 
 
 def _build(a: Any, level: str, layout: str) -> AreaSet:

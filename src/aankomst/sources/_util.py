@@ -27,17 +27,18 @@ LEVEL_TOKENS: dict[str, tuple[str, str]] = {
     "gemeente2024": ("municipality", "2024"),
     "gemeente2018": ("municipality", "2018"),
     "arrondiss": ("arrondissement", "2025"),
-    "arrondiss2024": ("arrondissement", "2025"),
+    "arrondiss2024": ("arrondissement", "2024"),
     "provincie": ("province", "2025"),
-    "provincie2024": ("province", "2025"),
+    "provincie2024": ("province", "2024"),
     "gewest": ("region", "2025"),
     "belgie": ("country", "2025"),
     "kerntypering": ("area_type", "2025"),
     "uitrustingsgraad": ("area_type", "2025"),
 }
 """Name tokens of the boundary/crosswalk files and the (level, layout) they denote.
-Arrondissements, provinces and regions did not change in Flanders and Brussels between 2024 and
-2025, so their 2024 files are the 2025 layout."""
+Arrondissements and provinces have a ``2024`` layout next to ``2025``: with the 2025 mergers
+Zwijndrecht (11056) moved from the province/arrondissement of Antwerp to East Flanders
+(Beveren-Kruibeke-Zwijndrecht). Regions did not change."""
 
 #: Area-type families whose codes get a prefix so they cannot collide with other area types.
 TYPE_PREFIX = {"kerntypering": "kerntypering_", "uitrustingsgraad": "uitrustingsgraad_"}

@@ -228,25 +228,87 @@ def read_pop_struct(path: Path) -> list[LoadBatch]:
     import duckdb
 
     path = Path(path)
-    tmpdir = tempfile.mkdtemp(prefix="aankomst_")
+    data, member, cols = _member_bytes(path)
+    where = f"{path}!{member}"
+    pick = {k: next((c for c in opts if c in cols), None) for k, opts in _POP_COLUMNS.items()}
+    missing = [c for c in _POP_REQUIRED if c not in cols]
+    if pick["code"] is None:
+        missing.insert(0, "CD_REFNIS (or CD_MUNTY_REFNIS)")
+    if missing:
+        raise InputError(where, f"missing column(s) {missing}; the header has {cols}", row=1, column=missing[0],
+                         expected="Statbel TF_SOC_POP_STRUCT columns: CD_REFNIS or CD_MUNTY_REFNIS, CD_SEX, CD_NATLTY, CD_AGE, MS_POPULATION, CD_YEAR")
+    year = _year_from_name(path)
+    wanted = [c for c in cols if c in _POP_KEEP or c == pick["code"]]
+    table = _arrow_strings(where, data, wanted)
+    del data
+    con = duckdb.connect()
     try:
-        txt, member, cols = _extract_text(path, Path(tmpdir))
-        where = f"{path}!{member}"
-        pick = {k: next((c for c in opts if c in cols), None) for k, opts in _POP_COLUMNS.items()}
-        missing = [c for c in _POP_REQUIRED if c not in cols]
-        if pick["code"] is None:
-            missing.insert(0, "CD_REFNIS (or CD_MUNTY_REFNIS)")
-        if missing:
-            raise InputError(where, f"missing column(s) {missing}; the header has {cols}", row=1, column=missing[0],
-                             expected="Statbel TF_SOC_POP_STRUCT columns: CD_REFNIS or CD_MUNTY_REFNIS, CD_SEX, CD_NATLTY, CD_AGE, MS_POPULATION, CD_YEAR")
-        year = _year_from_name(path)
-        con = duckdb.connect()
-        try:
-            return _pop_struct_batches(con, path, where, txt, cols, pick, year)
-        finally:
-            con.close()
+        return _pop_struct_batches(con, path, where, table, cols, pick, year)
     finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
+        con.close()
+
+
+#: Columns of TF_SOC_POP_STRUCT read (the others are labels repeated on every line).
+_POP_KEEP = {"CD_REFNIS", "CD_MUNTY_REFNIS", "TX_DESCR_NL", "TX_DESCR_FR", "TX_MUNTY_DESCR_NL", "TX_MUNTY_DESCR_FR",
+             "CD_DSTR_REFNIS", "TX_ADM_DSTR_DESCR_NL", "TX_ADM_DSTR_DESCR_FR", "CD_PROV_REFNIS", "TX_PROV_DESCR_NL",
+             "TX_PROV_DESCR_FR", "CD_RGN_REFNIS", "CD_SEX", "CD_NATLTY", "CD_CIV_STS", "CD_AGE", "MS_POPULATION", "CD_YEAR"}
+
+
+def _member_bytes(path: Path) -> tuple[bytes, str, list[str]]:
+    """The text member of a Statbel zip, in memory, with clear errors for broken archives, wrong
+    delimiter and wrong encoding (of the header block). Returns (bytes, member, header columns)."""
+    zf, member = open_zip_member(path, ".txt")
+    where = f"{path}!{member}"
+    try:
+        data = zf.read(member)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise InputError(where, f"the zip archive is truncated or corrupt ({type(exc).__name__}: {exc})",
+                         expected="an intact zip archive as downloaded from the publisher (download it again)") from exc
+    head = data[: 1 << 20]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:
+            line = head[: exc.start].count(b"\n") + 1
+            raise InputError(where, f"byte {head[exc.start:exc.start + 1]!r} is not valid UTF-8 text", row=line,
+                             expected="UTF-8 encoded text as published by Statbel (re-save the file as UTF-8)") from exc
+        text = head[: exc.start].decode("utf-8")
+    header = text.lstrip("\ufeff").splitlines()[0] if text else ""
+    if "|" not in header:
+        found = max((",", ";", "\t"), key=header.count)
+        raise InputError(where, "the header line has no '|' delimiter"
+                         + (f" (it looks {found!r}-separated)" if header.count(found) else ""),
+                         row=1, expected="pipe-separated text as published by Statbel")
+    return data, member, [c.strip() for c in header.split("|")]
+
+
+def _arrow_strings(where: str, data: bytes, columns: list[str]):
+    """Parse pipe-separated bytes with pyarrow (multi-threaded), every column as text, plus ``rn``
+    (the line number, header = 1)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    try:
+        t = pcsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pcsv.ReadOptions(use_threads=True, block_size=8 << 20),
+            parse_options=pcsv.ParseOptions(delimiter="|", quote_char=False),
+            convert_options=pcsv.ConvertOptions(include_columns=columns, column_types={c: pa.string() for c in columns},
+                                                strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        msg = str(exc).splitlines()[0][:300]
+        row = None
+        if "UTF8" in msg or "utf8" in msg.lower():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as u:
+                row = data[: u.start].count(b"\n") + 1
+            raise InputError(where, "the text is not valid UTF-8", row=row,
+                             expected="UTF-8 encoded text as published by Statbel (re-save the file as UTF-8)") from exc
+        raise InputError(where, f"cannot parse the text: {msg}", row=row,
+                         expected="pipe-separated UTF-8 text with the same number of fields on every line") from exc
+    return t.append_column("rn", pa.array(np.arange(2, t.num_rows + 2, dtype=np.int64)))
 
 
 def _extract_text(path: Path, tmpdir: Path) -> tuple[Path, str, list[str]]:
@@ -302,46 +364,40 @@ def _row_of(con, src: str, cond: str, cols: str, n: int = 1):
     return rows[0] if rows else None
 
 
-def _pop_struct_batches(con, path: Path, where: str, txt: Path, cols: list[str], pick: dict, year: int) -> list[LoadBatch]:
-    import duckdb
+def _pop_struct_batches(con, path: Path, where: str, table, cols: list[str], pick: dict, year: int) -> list[LoadBatch]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     if True:  # one block: validate, then aggregate, on the table t
         con.execute("SET threads TO 2")
         code = pick["code"]
-        opts = "delim = '|', header = true, all_varchar = true, quote = '', escape = '', strict_mode = true"
-        src = f"read_csv('{str(txt)}', {opts}, types = {{'MS_POPULATION': 'BIGINT', 'CD_AGE': 'INTEGER'}})"
+        con.register("raw", table)
         civ = "CD_CIV_STS" if "CD_CIV_STS" in cols else "NULL"
-        keep = [f'"{code}" AS code', "CD_SEX", "CD_NATLTY", f"{civ} AS civ", "CD_AGE", "MS_POPULATION"]
-        keep += [f'"{c}"' if c in cols else f'NULL AS "{c}"' for c in ("CD_YEAR", "CD_DSTR_REFNIS", "CD_PROV_REFNIS", "CD_RGN_REFNIS")]
-        try:
-            con.execute(f"CREATE TABLE t AS SELECT {', '.join(keep)} FROM {src}")
-        except duckdb.Error as exc:
-            raise _csv_error(where, exc) from exc
-        n_rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+        yr = "CD_YEAR" if "CD_YEAR" in cols else "NULL"
+        con.execute(f"""CREATE TEMP TABLE t AS SELECT rn, "{code}" AS code, CD_SEX, CD_NATLTY, {civ} AS civ,
+                        TRY_CAST(CD_AGE AS INTEGER) AS CD_AGE, TRY_CAST(MS_POPULATION AS BIGINT) AS MS_POPULATION,
+                        CD_AGE AS age_text, MS_POPULATION AS pop_text, {yr} AS CD_YEAR FROM raw""")
+        n_rows = table.num_rows
         checks = [
-            ("MS_POPULATION", "MS_POPULATION IS NULL OR MS_POPULATION < 0", "a count of persons (0, 1, 2, …)"),
-            ("CD_AGE", "CD_AGE IS NULL OR CD_AGE < 0 OR CD_AGE > 130", "an age in years (0–130)"),
-            ("CD_SEX", "CD_SEX IS NULL OR CD_SEX NOT IN ('M', 'F')", "M or F"),
-            ("CD_NATLTY", "CD_NATLTY IS NULL OR CD_NATLTY NOT IN ('BEL', 'ETR')", "BEL or ETR"),
-            (code, "code IS NULL OR NOT regexp_full_match(code, '\\d{4,5}')", "a 4- or 5-digit REFNIS code"),
+            ("MS_POPULATION", "pop_text", "MS_POPULATION IS NULL OR MS_POPULATION < 0", "a count of persons (0, 1, 2, …)"),
+            ("CD_AGE", "age_text", "CD_AGE IS NULL OR CD_AGE < 0 OR CD_AGE > 130", "an age in years (0–130)"),
+            ("CD_SEX", "CD_SEX", "CD_SEX IS NULL OR CD_SEX NOT IN ('M', 'F')", "M or F"),
+            ("CD_NATLTY", "CD_NATLTY", "CD_NATLTY IS NULL OR CD_NATLTY NOT IN ('BEL', 'ETR')", "BEL or ETR"),
+            (code, "code", "code IS NULL OR NOT regexp_full_match(code, '\\d{4,5}')", "a 4- or 5-digit REFNIS code"),
         ]
         if "CD_YEAR" in cols:
-            checks.append(("CD_YEAR", f"TRY_CAST(CD_YEAR AS INTEGER) IS DISTINCT FROM {year}", f"{year} (the year in the file name)"))
-        for col, cond, exp in checks:
-            if con.execute(f"SELECT count(*) FROM t WHERE {cond}").fetchall()[0][0]:
-                c2 = cond.replace("code", f'"{code}"') if col == code else cond
-                hit = _row_of(con, src, c2, f'"{col}"')
-                raise InputError(where, f"value {hit[1] if hit else '?'!r} in column {col}", row=int(hit[0]) if hit else None,
-                                 column=col, expected=exp)
+            checks.append(("CD_YEAR", "CD_YEAR", f"TRY_CAST(CD_YEAR AS INTEGER) IS DISTINCT FROM {year}", f"{year} (the year in the file name)"))
+        for col, shown, cond, exp in checks:
+            hit = con.execute(f"SELECT rn, {shown} FROM t WHERE {cond} ORDER BY rn LIMIT 1").fetchall()
+            if hit:
+                what = "is not a count of persons (0, 1, 2, …)" if col == "MS_POPULATION" else f"in column {col}"
+                raise InputError(where, f"value {hit[0][1]!r} {what}", row=int(hit[0][0]), column=col, expected=exp)
         dup = con.execute(
-            "SELECT code, CD_SEX, CD_NATLTY, civ, CD_AGE FROM t GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchall()
+            "SELECT list(rn ORDER BY rn)[1:2], code, CD_SEX, CD_NATLTY, civ, CD_AGE FROM t GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchall()
         if dup:
-            d = dup[0]
-            hit = _row_of(con, src, f"\"{code}\" = '{d[0]}' AND CD_SEX = '{d[1]}' AND CD_NATLTY = '{d[2]}' AND CD_AGE = {int(d[4])}"
-                          + (f" AND CD_CIV_STS = '{d[3]}'" if civ != "NULL" else ""), "1", n=2)
-            lines = [int(h[0]) for h in hit]
+            lines, *d = dup[0]
             raise InputError(where, f"duplicate key (municipality {d[0]}, sex {d[1]}, nationality {d[2]}, civil status {d[3]}, age {d[4]}) "
-                             f"on lines {lines}", row=lines[-1] if lines else None, column=code,
+                             f"on lines {list(lines)}", row=int(lines[-1]), column=code,
                              expected="one row per municipality × sex × nationality × civil status × age")
         band = ("CASE WHEN CAST(CD_AGE AS INTEGER) >= 100 THEN '100+' ELSE "
                 "CAST(CAST(CD_AGE AS INTEGER) // 5 * 5 AS VARCHAR) || '-' || CAST(CAST(CD_AGE AS INTEGER) // 5 * 5 + 4 AS VARCHAR) END")
@@ -353,16 +409,14 @@ def _pop_struct_batches(con, path: Path, where: str, txt: Path, cols: list[str],
             FROM b GROUP BY GROUPING SETS ((code, nat, sex, band), (code, nat, sex), (code, nat, band), (code, nat),
                                            (code, sex, band), (code, sex), (code, band), (code))
         """).df()
-        geo_cols = {"arr": "CD_DSTR_REFNIS", "prov": "CD_PROV_REFNIS", "rgn": "CD_RGN_REFNIS"}
-        sel = [f'lpad("{code}", 5, \'0\') AS code']
-        for alias, col in [("name_nl", pick["name_nl"]), ("name_fr", pick["name_fr"])]:
-            sel.append(f'any_value("{col}") AS {alias}' if col else f"NULL AS {alias}")
-        for alias, col in geo_cols.items():
-            sel.append(f'any_value("{col}") AS {alias}' if col in cols else f"NULL AS {alias}")
-        for alias, col in [("arr_nl", "TX_ADM_DSTR_DESCR_NL"), ("arr_fr", "TX_ADM_DSTR_DESCR_FR"),
-                           ("prov_nl", "TX_PROV_DESCR_NL"), ("prov_fr", "TX_PROV_DESCR_FR")]:
-            sel.append(f'any_value("{col}") AS {alias}' if col in cols else f"NULL AS {alias}")
-        units = con.execute(f"SELECT {', '.join(sel)} FROM read_csv('{str(txt)}', {opts}) GROUP BY 1").df()
+        firsts = table.group_by(code).aggregate([("rn", "min")])
+        first_rows = pc.subtract(firsts.column("rn_min"), pa.scalar(2, pa.int64()))
+        names = table.take(first_rows).to_pandas()
+        get = lambda c: names[c] if c and c in names.columns else None  # noqa: E731
+        units = pd.DataFrame({"code": names[code].str.zfill(5), "name_nl": get(pick["name_nl"]), "name_fr": get(pick["name_fr"]),
+                              "arr": get("CD_DSTR_REFNIS"), "prov": get("CD_PROV_REFNIS"), "rgn": get("CD_RGN_REFNIS"),
+                              "arr_nl": get("TX_ADM_DSTR_DESCR_NL"), "arr_fr": get("TX_ADM_DSTR_DESCR_FR"),
+                              "prov_nl": get("TX_PROV_DESCR_NL"), "prov_fr": get("TX_PROV_DESCR_FR")})
     ml = municipality_layout(year)
     al = "2018" if ml == "2018" else "2025"
     units["arr"] = units["arr"].map(nis5)
@@ -379,19 +433,17 @@ def _pop_struct_batches(con, path: Path, where: str, txt: Path, cols: list[str],
                                           "to_level": "arrondissement", "to_layout": al, "to_code": u["arr"]}))
         a2 = a.dropna(subset=["prov"])
         links.append(frame("crosswalks", {"from_level": "arrondissement", "from_layout": al, "from_code": a2["arr"],
-                                          "to_level": "province", "to_layout": "2025", "to_code": a2["prov"]}))
+                                          "to_level": "province", "to_layout": "2018" if ml == "2018" else "2025", "to_code": a2["prov"]}))
+    pl = "2018" if ml == "2018" else "2025"  # provinces as they were at the reference date
     if units["prov"].notna().any():
         p = units.dropna(subset=["prov"]).drop_duplicates("prov")
         bxl = p["prov"] == "04000"
         areas.append(frame("areas", {
-            "level": "province", "layout": "2025", "code": p["prov"],
+            "level": "province", "layout": pl, "code": p["prov"],
             "name_nl": np.where(bxl, "Brussels Hoofdstedelijk Gewest", p["prov_nl"]),
             "name_fr": np.where(bxl, "Région de Bruxelles-Capitale", p["prov_fr"])}))
-        u = units.dropna(subset=["prov"])
-        links.append(frame("crosswalks", {"from_level": "municipality", "from_layout": ml, "from_code": u["code"],
-                                          "to_level": "province", "to_layout": "2025", "to_code": u["prov"]}))
         pr = p.dropna(subset=["rgn"])
-        links.append(frame("crosswalks", {"from_level": "province", "from_layout": "2025", "from_code": pr["prov"],
+        links.append(frame("crosswalks", {"from_level": "province", "from_layout": pl, "from_code": pr["prov"],
                                           "to_level": "region", "to_layout": "2025", "to_code": pr["rgn"]}))
     if units["rgn"].notna().any():
         from aankomst.sources.boundaries import REGION_NAMES

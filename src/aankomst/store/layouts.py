@@ -225,10 +225,45 @@ def derive_links(batches: list["LoadBatch"]) -> "LoadBatch | None":
             parts.append(frame("crosswalks", {"from_level": "sector", "from_layout": ly, "from_code": j["code"],
                                               "to_level": j["to_level"], "to_layout": j["to_layout"], "to_code": j["to_code"],
                                               "weight": j["weight"], "weight_basis": "same_code", "split": j["split"]}))
-    if not parts:
+    warnings = []
+    tables: dict[str, pd.DataFrame] = {}
+    if parts:
+        out = pd.concat(parts, ignore_index=True)
+        tables["crosswalks"] = out
+        warnings.append(f"{len(out)} Brussels 2024/2025 sectors linked to monitoring neighbourhoods through an unchanged 2019 sector code")
+    dissolved = _dissolve_parents(batches, cw)
+    if dissolved is not None:
+        tables["areas"] = dissolved
+        warnings.append(f"geometry of {len(dissolved)} arrondissements/provinces (2025 layout) dissolved from the 2025 municipalities")
+    if not tables:
         return None
-    out = pd.concat(parts, ignore_index=True)
-    return LoadBatch(source_id="aankomst/derived_links", family="derived", path="(derived from the loaded crosswalks)",
-                     sha256="-", tables={"crosswalks": out}, title="Links implied by the loaded tables (same sector code)",
-                     publisher="Aankomst", rows_read=len(out),
-                     warnings=[f"{len(out)} Brussels 2024/2025 sectors linked to monitoring neighbourhoods through an unchanged 2019 sector code"])
+    return LoadBatch(source_id="aankomst/derived_links", family="derived", path="(derived from the loaded tables)",
+                     sha256="-", tables=tables, title="Links and geometry implied by the loaded tables",
+                     publisher="Aankomst", rows_read=sum(len(t) for t in tables.values()), warnings=warnings)
+
+
+def _dissolve_parents(batches: list["LoadBatch"], cw: pd.DataFrame) -> pd.DataFrame | None:
+    """Geometry of arrondissements and provinces of the 2025 layout as the union of their 2025
+    municipalities (no 2025 boundary file exists for them in the mirror)."""
+    import shapely
+
+    from aankomst.sources._util import frame
+
+    geo = [b.tables["areas"] for b in batches if "areas" in b.tables and len(b.tables["areas"])]
+    g = pd.concat([a[(a["level"] == "municipality") & (a["layout"] == "2025") & a["geometry"].notna()][["code", "geometry"]]
+                   for a in geo]).drop_duplicates("code")
+    if g.empty:
+        return None
+    rows = []
+    for level in ("arrondissement", "province"):
+        links = cw[(cw["from_level"] == "municipality") & (cw["from_layout"] == "2025") & (cw["to_level"] == level)
+                   & (cw["to_layout"] == "2025") & ~cw["split"].astype(bool)].drop_duplicates(["from_code", "to_code"])
+        j = links.merge(g, left_on="from_code", right_on="code")
+        for code, grp in j.groupby("to_code"):
+            u = shapely.union_all(shapely.from_wkb([bytes(x) for x in grp["geometry"]]))
+            rows.append((level, code, u))
+    if not rows:
+        return None
+    geoms = [r[2] for r in rows]
+    return frame("areas", {"level": [r[0] for r in rows], "layout": "2025", "code": [r[1] for r in rows],
+                           "area_km2": [x.area / 1e6 for x in geoms], "geometry": list(shapely.to_wkb(geoms))})

@@ -21,6 +21,7 @@ from aankomst.errors import AankomstError, UnknownCodeError
 from aankomst.store.schema import LEVELS
 from aankomst.web import engine, service
 from aankomst.web.engine import EngineUnavailable
+from aankomst.web.fastpath import cache_key, payload_response
 from aankomst.web.geo import ZOOM_BUCKETS, features_with_values, layer_geojson, zoom_bucket
 from aankomst.web.state import Payload
 
@@ -55,23 +56,22 @@ def _ctx(request: Request) -> tuple[Any, service.Service]:
 
 def _send(request: Request, payload: Payload, *, filename: str | None = None) -> Response:
     """Answer with a cached payload: 304 on a matching ETag, gzip when the client accepts it."""
-    headers = {"etag": payload.etag, "cache-control": "public, max-age=300", "vary": "Accept-Encoding"}
-    if filename:
-        headers["content-disposition"] = f'attachment; filename="{filename}"'
-    if request.headers.get("if-none-match") == payload.etag:
-        return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", "").lower():
-        headers["content-encoding"] = "gzip"
-        return Response(payload.gz, media_type=payload.media_type, headers=headers)
-    return Response(payload.body, media_type=payload.media_type, headers=headers)
+    status, headers, body = payload_response(
+        payload, if_none_match=request.headers.get("if-none-match"),
+        accept_gzip="gzip" in request.headers.get("accept-encoding", "").lower(), filename=filename)
+    hdrs = {k.decode(): v.decode() for k, v in headers if k not in (b"content-length", b"content-type")}
+    if status == 304:
+        return Response(status_code=304, headers=hdrs)
+    return Response(body, media_type=payload.media_type, headers=hdrs)
 
 
 async def _cached(request: Request, make: Any) -> Response:
     """Answer from the response cache (no thread hop) or compute ``make()`` in the thread pool.
 
-    The atlas is read-only, so an answer is a function of the path and the query string."""
+    The atlas is read-only, so an answer is a function of the path and the query string; the
+    :class:`~aankomst.web.fastpath.FastPath` middleware serves repeated requests directly."""
     svc: service.Service = request.app.state.service
-    key = (request.url.path, tuple(sorted(request.query_params.multi_items())))
+    key = cache_key(request.url.path, request.scope.get("query_string", b""))
     hit = svc.responses.get(key)
     if hit is None:
         hit = await run_in_threadpool(make)
@@ -82,6 +82,19 @@ async def _cached(request: Request, make: Any) -> Response:
 def _json(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
                       default=str).encode("utf-8")
+
+
+def _form(request: Request) -> str:
+    return "columns" if request.query_params.get("form") == "columns" else "rows"
+
+
+def _data(request: Request, data: Any, columns: list[str]) -> Any:
+    """Rows (the contract columns, default) or, with ``form=columns``, a compact column-wise
+    object with only ``columns`` (what the map needs: a fraction of the bytes)."""
+    if _form(request) == "rows":
+        return service.records(data)
+    cols = [c for c in columns if c in data.columns]
+    return json.loads(data[cols].to_json(orient="split", index=False))
 
 
 def _layout_of(data: Any, asked: str | None) -> str | None:
@@ -227,7 +240,7 @@ def _values_payload(request: Request, indicator: str, level: str, period: str | 
     service.resolve_level(atlas, level, layout)
     params = _extra_params(request, layout)
     per = period or _latest(svc, atlas, indicator, level)
-    key = ("values", indicator, level, per, group, scheme, classes_, k, palette, band, limits,
+    key = ("values", _form(request), indicator, level, per, group, scheme, classes_, k, palette, band, limits,
            tuple(sorted(params.items())))
 
     def make() -> Payload:
@@ -238,7 +251,7 @@ def _values_payload(request: Request, indicator: str, level: str, period: str | 
             "indicator": indicator, "level": level, "layout": _layout_of(data, layout), "period": per, "group": group, "scheme": scheme,
             "params": params, "meta": service.meta_json(meta, row), "classes": cls,
             "n": int(len(data)), "n_suppressed": int(data["suppressed"].sum()),
-            "data": service.records(data),
+            "form": _form(request), "data": _data(request, data, ["area_code", "value", "suppressed"]),
         }
         return Payload.make(_json(body))
 
@@ -270,7 +283,8 @@ async def values(request: Request, indicator: str = Q_IND, level: Level = Q_LEVE
            palette: str | None = Query(None, pattern=r"^[a-z0-9_]{1,40}$"),
            band: float = Query(0.5, gt=0, le=1000, description="neutral band of diverging classes"),
            limits: str | None = Query(None, pattern=LIMITS_PATTERN, description="upper limits of manual classes, e.g. 5,10,20"),
-           layout: str | None = Q_LAYOUT) -> Response:
+           layout: str | None = Q_LAYOUT, form: Literal["rows", "columns"] = Query(
+               "rows", description="rows: one object per area; columns: compact {columns, data} arrays")) -> Response:
     """Values of ``indicator`` at ``level`` for ``period`` (and ``group``): one row per area
     (``area_code, area_name, level, layout, period, group, value, unit, numerator,
     denominator, suppressed``), the indicator's meta (definition, unit, source, reference
@@ -289,7 +303,7 @@ def _change_payload(request: Request, indicator: str, level: str, from_: str, to
     _check_level(svc, indicator, level)
     service.resolve_level(atlas, level, layout)
     params = _extra_params(request, layout)
-    key = ("change", indicator, level, from_, to, group, scheme, classes_, k, palette, band, tuple(sorted(params.items())))
+    key = ("change", _form(request), indicator, level, from_, to, group, scheme, classes_, k, palette, band, tuple(sorted(params.items())))
 
     def make() -> tuple[Payload, Any]:
         a, meta = svc.compute(atlas, indicator, level, from_, group, scheme, params)
@@ -302,7 +316,8 @@ def _change_payload(request: Request, indicator: str, level: str, from_: str, to
         m["change"] = {"from": from_, "to": to, "unit": cunit}
         body = {"indicator": indicator, "level": level, "layout": _layout_of(data, layout), "from": from_, "to": to, "group": group,
                 "scheme": scheme, "params": params, "meta": m, "classes": cls, "n": int(len(data)),
-                "n_suppressed": int(data["suppressed"].sum()), "data": service.records(data)}
+                "n_suppressed": int(data["suppressed"].sum()), "form": _form(request),
+                "data": _data(request, data, ["area_code", "value", "value_from", "value_to", "suppressed"])}
         return Payload.make(_json(body)), data
 
     return svc.results.get_or_make(key, make)
@@ -315,7 +330,7 @@ async def change(request: Request, indicator: str = Q_IND, level: Level = Q_LEVE
            classes: str = Query("diverging", pattern=r"^[a-z_]{1,30}$"),
            k: int = Query(7, ge=2, le=15), palette: str | None = Query(None, pattern=r"^[a-z0-9_]{1,40}$"),
            band: float = Query(0.5, gt=0, le=1000, description="half-width of the 'little or no change' class"),
-           layout: str | None = Q_LAYOUT) -> Response:
+           layout: str | None = Q_LAYOUT, form: Literal["rows", "columns"] = Query("rows")) -> Response:
     """``value = value(to) − value(from)`` per area (percentage points for shares), with
     ``value_from`` and ``value_to``; diverging change classes by default (neutral band
     −0.5…+0.5). An area suppressed in either period is suppressed."""

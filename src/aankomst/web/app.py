@@ -31,6 +31,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from aankomst import __version__
 from aankomst.errors import AankomstError, InputError, MissingInputError, UnknownCodeError
+from aankomst.web.fastpath import FastPath
 
 log = logging.getLogger("aankomst.web")
 
@@ -207,6 +208,7 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
         _mount_registry(app, registry_url, app.state.atlas_path)
     _pages(app)
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
+    app.add_middleware(FastPath, service=app.state.service)
     app.add_middleware(SecurityHeaders)
 
     if warm and app.state.pool is not None:

@@ -16,6 +16,8 @@ const S = readState(DEFAULTS);
 const app = { levels: [], catalogue: [], themes: [], schemes: [], palettes: {}, groups: [], layer: null, bucket: null,
   layout: null, values: new Map(), result: null, map: null, hover: null, selected: null, t0: performance.now(), firstRender: null };
 window.__aankomst = app;
+app.marks = {};
+const mark = (name) => { if (!(name in app.marks)) app.marks[name] = Math.round(performance.now()); };
 
 function setStatus(text, isError = false) {
   const s = $('status');
@@ -149,7 +151,7 @@ function makeMap() {
   }
   const map = new maplibregl.Map({
     container: 'map', center, zoom, minZoom: 5, maxZoom: 16, attributionControl: false,
-    preserveDrawingBuffer: true, canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+    preserveDrawingBuffer: true, canvasContextAttributes: { preserveDrawingBuffer: true, antialias: false },
     style: { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1f4' } }] },
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
@@ -160,22 +162,23 @@ function makeMap() {
 
 function addLayers() {
   const map = app.map;
-  map.addSource('areas', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'code' });
+  map.addSource('areas', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'code', maxzoom: 14 });
+  // one fill layer: the class colour comes from the feature state after a change of view, or
+  // from the feature's own property set before the geometry was tiled (first render)
   map.addLayer({ id: 'areas-fill', type: 'fill', source: 'areas',
-    paint: { 'fill-color': ['coalesce', ['feature-state', 'colour'], NO_DATA], 'fill-opacity': 0.92 } });
-  map.addLayer({ id: 'areas-line', type: 'line', source: 'areas',
-    paint: { 'line-color': ['case', ['boolean', ['feature-state', 'suppressed'], false], '#737373', '#ffffff'],
-      'line-width': ['interpolate', ['linear'], ['zoom'], 7, 0.3, 12, 1.2],
-      'line-dasharray': [1, 0] } });
-  map.addLayer({ id: 'areas-hover', type: 'line', source: 'areas',
-    paint: { 'line-color': '#111111',
-      'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 3, ['boolean', ['feature-state', 'hover'], false], 1.8, 0] } });
+    paint: { 'fill-color': ['coalesce', ['feature-state', 'colour'], ['get', 'colour'], NO_DATA],
+      'fill-outline-color': '#ffffff',
+      'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.7, 1] } });
+  map.addLayer({ id: 'areas-selected', type: 'line', source: 'areas', filter: ['==', ['get', 'code'], ''],
+    paint: { 'line-color': '#111111', 'line-width': 2.5 } });
   map.on('mousemove', 'areas-fill', (e) => {
     const f = e.features && e.features[0];
     if (!f) return;
-    if (app.hover !== null && app.hover !== f.id) map.setFeatureState({ source: 'areas', id: app.hover }, { hover: false });
-    app.hover = f.id;
-    map.setFeatureState({ source: 'areas', id: f.id }, { hover: true });
+    if (app.hover !== f.id) {
+      if (app.hover !== null) map.setFeatureState({ source: 'areas', id: app.hover }, { hover: false });
+      app.hover = f.id;
+      map.setFeatureState({ source: 'areas', id: f.id }, { hover: true });
+    }
     map.getCanvas().style.cursor = 'pointer';
     showTooltip(e.point, f);
   });
@@ -210,13 +213,26 @@ function showTooltip(point, f) {
   tip.style.top = `${point.y + 14}px`;
 }
 
-async function loadGeometry(bucket, layout = app.layout) {
+async function fetchGeometry(bucket, layout = app.layout) {
   const fc = await api('/api/areas', { level: S.level, zoom: bucket, layout });
+  mark('geometry');
+  return fc;
+}
+
+/** Draw a FeatureCollection with the current colours baked into its properties (one tiling pass). */
+function drawGeometry(fc, bucket) {
   app.layer = fc;
   app.bucket = bucket;
   app.layout = fc.aankomst.layout;
+  for (const f of fc.features) f.properties.colour = colourOf(app.values.get(String(f.id)));
+  app.map.removeFeatureState({ source: 'areas' });
   app.map.getSource('areas').setData(fc);
-  applyColours();
+  app.map.setFilter('areas-selected', ['==', ['get', 'code'], S.area || '']);
+}
+
+async function loadGeometry(bucket, layout = app.layout) {
+  const fc = await fetchGeometry(bucket, layout);
+  drawGeometry(fc, bucket);
   return fc;
 }
 
@@ -228,32 +244,51 @@ function classOf(v, edges) {
   return edges.length - 2;
 }
 
+function colourOf(v) {
+  const cls = app.result && app.result.classes;
+  if (v && v.suppressed) return SUPPRESSED;
+  if (v && v.value !== null && v.value !== undefined && cls && cls.k) return cls.colours[classOf(v.value, cls.edges)];
+  return NO_DATA;
+}
+
+/** Recolour the drawn areas after a change of values (feature state: no re-tiling). */
 function applyColours() {
   const map = app.map;
   if (!app.layer || !map.getSource('areas')) return;
-  const cls = app.result && app.result.classes;
   for (const f of app.layer.features) {
-    const v = app.values.get(String(f.id));
-    let colour = NO_DATA; let suppressed = false;
-    if (v && v.suppressed) { colour = SUPPRESSED; suppressed = true; } else if (v && v.value !== null && cls && cls.k) colour = cls.colours[classOf(v.value, cls.edges)];
-    map.setFeatureState({ source: 'areas', id: f.id }, { colour, suppressed, selected: f.id === S.area });
+    map.setFeatureState({ source: 'areas', id: f.id }, { colour: colourOf(app.values.get(String(f.id))) });
   }
 }
 
 // ------------------------------------------------------------------ values, legend, about
 async function loadValues() {
-  const common = { indicator: S.ind, level: S.level, group: S.group, scheme: S.gscheme, classes: S.cls, palette: S.pal };
+  const common = { indicator: S.ind, level: S.level, group: S.group, scheme: S.gscheme, classes: S.cls, palette: S.pal, form: 'columns' };
   if ($('k-box').hidden === false) common.k = S.k;
   if ($('band-box').hidden === false) common.band = S.band;
   if ($('limits-box').hidden === false) common.limits = S.limits;
   const res = S.mode === 'change'
     ? await api('/api/change', { ...common, from: S.from, to: S.to })
     : await api('/api/values', { ...common, period: S.period });
-  app.values = new Map(res.data.map((r) => [String(r.area_code), r]));
-  // the indicator may answer in another layout (vintage) than the drawn one: draw that one
-  if (res.layout && app.layer && res.layout !== app.layout) await loadGeometry(app.bucket, res.layout);
-  app.result = { ...res, unit: S.mode === 'change' ? res.meta.change.unit : (res.meta.unit || (res.data[0] && res.data[0].unit) || '') };
-  applyColours();
+  mark('values');
+  const cols = res.data.columns;
+  app.values = new Map(res.data.data.map((row) => {
+    const r = {};
+    cols.forEach((c, i) => { r[c] = row[i]; });
+    return [String(r.area_code), r];
+  }));
+  app.result = { ...res, unit: S.mode === 'change' ? res.meta.change.unit : (res.meta.unit || '') };
+  return res;
+}
+
+/** After new values: draw the geometry of their layout (colours baked in) or recolour. */
+async function showValues(res, fresh) {
+  const layout = res.layout || app.layout;
+  if (fresh || !app.layer || (res.layout && res.layout !== app.layout)) {
+    const fc = await fetchGeometry(bucketFor(app.map.getZoom()), layout);
+    drawGeometry(fc, bucketFor(app.map.getZoom()));
+  } else {
+    applyColours();
+  }
   drawLegend();
   drawAbout();
   updateExports();
@@ -276,6 +311,7 @@ function drawLegend() {
     if (v && v.suppressed) nSupp += 1;
     else if (v && v.value !== null && cls.k) counts[classOf(v.value, cls.edges)] += 1;
   }
+  app.legendCounts = counts;
   for (let i = 0; i < (cls.k || 0); i += 1) {
     const sw = el('span', { class: 'swatch' }); sw.style.background = cls.colours[i];
     ul.append(el('li', { 'data-class': String(i) }, sw, el('span', { class: 'lim' }, labels[i] || ''), el('span', { class: 'cnt' }, `${counts[i]}`)));
@@ -341,8 +377,9 @@ function exportPng() {
       g.strokeStyle = '#888'; g.strokeRect(w + 12 * scale, y, 18 * scale, 14 * scale);
       g.fillStyle = '#111'; g.fillText(`${text}  (${count})`, w + 36 * scale, y + 12 * scale); y += 20 * scale;
     };
-    for (let i = 0; i < legend.k; i += 1) row(legend.colours[i], labels[i] || '', legend.counts[i]);
-    row(SUPPRESSED, t('suppressed'), app.result.n_suppressed || 0);
+    const counts = app.legendCounts || legend.counts;
+    for (let i = 0; i < legend.k; i += 1) row(legend.colours[i], labels[i] || '', counts[i]);
+    row(SUPPRESSED, t('suppressed'), $('legend').querySelector('li.special .cnt')?.textContent || '');
     row(NO_DATA, t('no_data'), '');
   }
   c.toBlob((blob) => {
@@ -354,9 +391,8 @@ function exportPng() {
 
 // ------------------------------------------------------------------ area panel, search
 async function selectArea(code) {
-  if (app.selected !== null && app.map.getSource('areas')) app.map.setFeatureState({ source: 'areas', id: app.selected }, { selected: false });
   S.area = code; app.selected = code; save();
-  if (app.map.getSource('areas')) app.map.setFeatureState({ source: 'areas', id: code }, { selected: true });
+  if (app.map.getLayer('areas-selected')) app.map.setFilter('areas-selected', ['==', ['get', 'code'], code]);
   const panel = $('panel'); const body = $('panel-body');
   panel.hidden = false;
   body.replaceChildren(el('p', { class: 'muted' }, t('loading')));
@@ -372,7 +408,7 @@ async function selectArea(code) {
 
 function closePanel() {
   $('panel').hidden = true;
-  if (app.selected !== null && app.map.getSource('areas')) app.map.setFeatureState({ source: 'areas', id: app.selected }, { selected: false });
+  if (app.map.getLayer('areas-selected')) app.map.setFilter('areas-selected', ['==', ['get', 'code'], '']);
   app.selected = null; S.area = ''; save();
 }
 
@@ -427,23 +463,22 @@ async function refresh(what) {
   try {
     if (what === 'level') { fillIndicators(); }
     if (what === 'level' || what === 'indicator') { fillGroups(); S.period = what === 'indicator' || what === 'level' ? S.period : ''; }
-    // geometry and periods load in parallel
     if (what === 'level') app.layout = null;
-    const geom = (what === 'init' || what === 'level') ? loadGeometry(bucketFor(app.map.getZoom())) : null;
     if (['init', 'level', 'indicator', 'group'].includes(what)) await fillPeriods(what === 'init');
     if (['init', 'mode', 'classes', 'indicator', 'level'].includes(what)) fillClasses();
     save();
-    if (geom) {
-      const fc = await geom;
-      if (!S.view && fc.bbox) app.map.fitBounds([[fc.bbox[0], fc.bbox[1]], [fc.bbox[2], fc.bbox[3]]], { padding: 20, duration: 0 });
+    const res = await loadValues();  // small; tells which layout to draw
+    if (my !== seq) return;
+    await showValues(res, what === 'init' || what === 'level');
+    if (my !== seq) return;
+    if (!S.view && (what === 'init' || what === 'level') && app.layer.bbox) {
+      const b = app.layer.bbox;
+      app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 20, duration: 0 });
     }
-    if (my !== seq) return;
-    await loadValues();
-    if (my !== seq) return;
     setStatus('');
     app.map.once('idle', () => {
       if (my !== seq) return;
-      if (app.firstRender === null) app.firstRender = performance.now();
+      if (app.firstRender === null) { app.firstRender = performance.now(); mark('idle'); }
       document.body.dataset.ready = '1';
     });
     app.map.triggerRepaint();
@@ -487,6 +522,7 @@ function bind() {
 }
 
 async function main() {
+  mark('module');
   await loadI18n(S.lang);
   app.map = makeMap();  // the map (and its worker) starts while the catalogue loads
   const loaded = new Promise((resolve) => app.map.on('load', resolve));
@@ -495,6 +531,7 @@ async function main() {
       api('/api/levels'), api('/api/indicators'), api('/api/classes'), api('/api/groups'), api('/healthz')]);
     app.levels = levels; app.catalogue = cat.indicators; app.themes = cat.themes;
     app.schemes = classes.schemes; app.palettes = classes.palettes; app.groups = groups.schemes;
+    mark('catalogue');
     if (health.registry_path) { const a = $('registry-link'); a.href = health.registry_path; a.hidden = false; }
   } catch (e) {
     setStatus(e.message, true);
@@ -505,6 +542,7 @@ async function main() {
   bind();
   setupSearch();
   await loaded;
+  mark('map_load');
   addLayers();
   refresh('init');
 }
