@@ -141,7 +141,7 @@ def bench_completeness(gdf, resources: pd.DataFrame) -> dict:
     print(f"[completeness] {len(gdf):,} neighbourhoods × {len(domains)} domains, {len(res):,} resources: "
           f"KD-tree {t_kd:.2f} s, geopandas {t_gp:.2f} s -> {t_gp / t_kd:.1f}x "
           f"(distances equal: {same_dist}, status equal: {same_status}, counts agree {agree_counts:.4%})")
-    return {"areas": int(len(gdf)), "domains": len(domains), "resources": int(len(res)),
+    return {"areas": len(gdf), "domains": len(domains), "resources": len(res),
             "kdtree_s": round(t_kd, 3), "geopandas_s": round(t_gp, 3), "ratio": round(t_gp / t_kd, 2),
             "distances_equal": bool(same_dist), "status_equal": same_status,
             "count_agreement": round(agree_counts, 6)}

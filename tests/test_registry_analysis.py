@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from test_registry_support import build_fixture_atlas, lonlat, payload
 
 # Resources (EPSG:31370): health in N1 at N1's centre (scale neighbourhood, reach 1.5 km);

@@ -8,7 +8,6 @@ import threading
 import time
 
 import pytest
-
 from test_registry_support import PASSWORD, build_fixture_atlas, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
-
-from test_registry_support import PASSWORD, _registry_templates, make_user, payload, registry_url  # noqa: F401
+from test_registry_support import PASSWORD, _registry_templates, make_user, payload, registry_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,9 +107,8 @@ def test_validation_names_field_value_and_fix(registry_url):
 
     bad = payload(domains="health;astrology", lat=4.4, lon=51.2, valid_from="2024-05-01",
                   valid_to="2023-01-01", provider_type="")
-    with _sess(registry_url) as s, s.begin():
-        with pytest.raises(ValidationFailed) as ei:
-            svc.create_resource(s, _admin(registry_url), bad)
+    with _sess(registry_url) as s, s.begin(), pytest.raises(ValidationFailed) as ei:
+        svc.create_resource(s, _admin(registry_url), bad)
     cols = {p.column for p in ei.value.problems}
     assert {"domains", "lat", "lon", "valid_to", "provider_type"} <= cols
     msg = {p.column: str(p) for p in ei.value.problems}

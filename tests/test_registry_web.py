@@ -7,9 +7,15 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-
-from test_registry_support import (  # noqa: F401
-    PASSWORD, _registry_templates, app_for, build_fixture_atlas, login, lonlat, make_user, payload,
+from test_registry_support import (
+    PASSWORD,
+    _registry_templates,
+    app_for,
+    build_fixture_atlas,
+    login,
+    lonlat,
+    make_user,
+    payload,
     registry_url,
 )
 

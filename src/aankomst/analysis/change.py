@@ -75,7 +75,7 @@ def neighbourhood_transitions(atlas: Any, rule_from: str = "bimd2001_d1", rule_t
 
 def transition_summary(tr: pd.DataFrame) -> pd.DataFrame:
     """Counts of sectors and residents (both editions) per status."""
-    g = tr.groupby("status").agg(sectors=("area_code", "size"), population_before=("population_before", "sum"),
+    g = tr.groupby("status").agg(areas=("area_code", "size"), population_before=("population_before", "sum"),
                                  population_after=("population_after", "sum")).reset_index()
     return g
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 DEFAULT_URL = "sqlite:///aankomst-registry.sqlite"
 
 
-def _url(url: Optional[str]) -> str:
+def _url(url: str | None) -> str:
     return url or os.environ.get("AANKOMST_REGISTRY_URL") or DEFAULT_URL
 
 
@@ -32,7 +31,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(reg, name="registry")
 
     @reg.command("init")
-    def init(url: Optional[str] = typer.Option(None, "--url", help=URL_HELP)) -> None:
+    def init(url: str | None = typer.Option(None, "--url", help=URL_HELP)) -> None:
         """Create or upgrade the registry schema (Alembic migrations) and load the taxonomies."""
         from aankomst.cli._common import fail
         from aankomst.errors import AankomstError
@@ -50,9 +49,9 @@ def register(app: typer.Typer) -> None:
     @reg.command("import")
     def import_(
         file: Path = typer.Argument(..., help="CSV or GeoJSON file (see docs/registry.md)"),
-        url: Optional[str] = typer.Option(None, "--url", help=URL_HELP),
-        fmt: Optional[str] = typer.Option(None, "--format", help="csv or geojson (default: from the extension)"),
-        atlas: Optional[Path] = typer.Option(None, "--db", help="atlas file, to derive missing municipality codes from the location"),
+        url: str | None = typer.Option(None, "--url", help=URL_HELP),
+        fmt: str | None = typer.Option(None, "--format", help="csv or geojson (default: from the extension)"),
+        atlas: Path | None = typer.Option(None, "--db", help="atlas file, to derive missing municipality codes from the location"),
         dry_run: bool = typer.Option(False, "--dry-run", help="validate only, write nothing"),
         as_user: str = typer.Option("cli", "--as", help="name recorded in the audit log"),
     ) -> None:
@@ -86,8 +85,8 @@ def register(app: typer.Typer) -> None:
     @reg.command("export")
     def export(
         fmt: str = typer.Option("csv", "--format", help="csv or geojson"),
-        url: Optional[str] = typer.Option(None, "--url", help=URL_HELP),
-        out: Optional[Path] = typer.Option(None, "--out", "-o", help="output file (default: stdout)"),
+        url: str | None = typer.Option(None, "--url", help=URL_HELP),
+        out: Path | None = typer.Option(None, "--out", "-o", help="output file (default: stdout)"),
     ) -> None:
         """Export all (non-deleted) resources."""
         import json
@@ -118,9 +117,9 @@ def register(app: typer.Typer) -> None:
     def user_add(
         name: str = typer.Argument(..., help="user name"),
         role: str = typer.Option(..., "--role", help="editor or admin (viewer: public read needs no account)"),
-        scope: Optional[str] = typer.Option(None, "--scope", help="editor: municipality NIS codes, comma separated"),
+        scope: str | None = typer.Option(None, "--scope", help="editor: municipality NIS codes, comma separated"),
         password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from standard input"),
-        url: Optional[str] = typer.Option(None, "--url", help=URL_HELP),
+        url: str | None = typer.Option(None, "--url", help=URL_HELP),
     ) -> None:
         """Create an account (password prompted, or read from stdin)."""
         from aankomst.cli._common import fail
@@ -146,7 +145,7 @@ def register(app: typer.Typer) -> None:
     def token_create(
         user: str = typer.Argument(..., help="user name the token acts as"),
         name: str = typer.Option("cli", "--name", help="label of the token"),
-        url: Optional[str] = typer.Option(None, "--url", help=URL_HELP),
+        url: str | None = typer.Option(None, "--url", help=URL_HELP),
     ) -> None:
         """Create an API token (printed once; only its hash is stored)."""
         from sqlalchemy import select
@@ -174,7 +173,7 @@ def register(app: typer.Typer) -> None:
         area: str = typer.Argument(..., help="area code, e.g. a neighbourhood 11002A12-"),
         db: Path = typer.Option(..., "--db", help="atlas file"),
         level: str = typer.Option("neighbourhood", "--level"),
-        url: Optional[str] = typer.Option(None, "--url", help=URL_HELP),
+        url: str | None = typer.Option(None, "--url", help=URL_HELP),
     ) -> None:
         """Print the institutional-completeness profile and gap list of one area."""
         import math

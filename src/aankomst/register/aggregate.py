@@ -20,7 +20,8 @@ Definitions (``docs/register.md``):
 * flows: every move in calendar year ``t``, grouped by the origin and destination area at each
   level (moves inside one area have ``origin_code = dest_code``), abroad with the country,
   ``belgium`` (outside the extract) and ``unknown`` as kinds; schemes ``total``,
-  ``nationality`` and ``nationality_group6`` by the nationality on the move date;
+  ``nationality`` and (neighbourhood and coarser) ``nationality_group6``, by the nationality on
+  the move date;
 * measures (unit ``persons``): ``births``, ``deaths`` (year, by area of residence),
   ``recent_immigrants`` (year t: non-Belgians first registered in Belgium in t and living in
   the area on 1 January t+1), ``newcomers`` (year t: persons moving into the area from outside
@@ -192,7 +193,9 @@ def flows(con) -> None:
         SELECT {keys}, 'nationality', CASE WHEN cur = 'BEL' THEN 'BEL' ELSE 'ETR' END, sum(n)::BIGINT FROM _odl GROUP BY ALL
         UNION ALL
         SELECT {keys}, 'nationality_group6', coalesce(g.group6, 'other'), sum(n)::BIGINT
-        FROM _odl LEFT JOIN _cg g ON g.country = _odl.cur GROUP BY ALL""")
+        FROM _odl LEFT JOIN _cg g ON g.country = _odl.cur
+        WHERE coalesce(dest_level, origin_level) NOT IN ('sector', 'deelgemeente')
+        GROUP BY ALL""")
 
 
 def measures(con) -> None:

@@ -8,7 +8,8 @@ extract's ``geography.parquet`` otherwise. Links are followed through intermedia
 (sector 2019 -> municipality 2024 -> region …). A target level/layout to which some sector maps
 only in part (or not at all) is skipped and reported in the warnings, never approximated;
 ``brussels_neighbourhood`` covers only Brussels (other sectors lie outside it) and ``area_type``
-(overlapping groupings) is left to the indicator engine.
+(overlapping groupings) is left to the indicator engine. One layout per level is kept: the
+extract's sector layout, and for other levels the current layout when reachable (else the newest).
 """
 
 from __future__ import annotations
@@ -71,8 +72,18 @@ def from_atlas(atlas, sectors: list[str], layout: str) -> tuple[pd.DataFrame, li
                 failed.pop((tl, tly), None)
                 nxt[(tl, tly)] = r
         frontier = nxt
-    parts = [m.assign(level=lv, layout=ly) for (lv, ly), m in done.items() if m is not None]
-    warnings = sorted(failed.values())
+    from aankomst.store.schema import CURRENT_LAYOUT
+
+    # one layout per level: the sector layout of the extract, else the current layout when
+    # reachable, else the newest reachable one
+    chosen: dict[str, str] = {"sector": layout}
+    for lv, ly in sorted(done, key=lambda k: k[1]):
+        if lv == "sector":
+            continue
+        if lv not in chosen or ly == CURRENT_LAYOUT.get(lv) or (chosen[lv] != CURRENT_LAYOUT.get(lv) and ly > chosen[lv]):
+            chosen[lv] = ly
+    parts = [m.assign(level=lv, layout=ly) for (lv, ly), m in done.items() if m is not None and chosen.get(lv) == ly]
+    warnings = sorted(v for (lv, _), v in failed.items() if lv not in chosen)
     return pd.concat(parts, ignore_index=True)[["sector", "level", "layout", "code"]], warnings
 
 

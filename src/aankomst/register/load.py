@@ -2,8 +2,9 @@
 
 Person-level rows never leave this process: DuckDB reads the extract's files into a private
 in-memory connection, and only the aggregate tables (population, flows, measures) are turned
-into :class:`~aankomst.sources.base.LoadBatch` es with ``privacy='restricted'`` and written with
-:meth:`Atlas.load` (one transaction: a failed load leaves the atlas as it was). Every figure
+into batches with ``privacy='restricted'`` and written by :mod:`aankomst.register.write` (the
+semantics of :meth:`Atlas.load`, straight from DuckDB; one transaction: a failed load leaves the
+atlas as it was). Every figure
 derived from a restricted source is published under the small-cell rule
 (:mod:`aankomst.privacy`): the protection report returned here says how many cells the rule
 suppresses at each level.
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +26,8 @@ from aankomst.errors import AankomstError
 from aankomst.register import aggregate as agg
 from aankomst.register import levels as L
 from aankomst.register.schema import create_views, locate, validate
+from aankomst.register.write import write_batches
+from aankomst.sources.base import LoadBatch
 
 
 @dataclass
@@ -165,56 +170,71 @@ def load_register(root: str | Path, atlas, *, source_id: str | None = None, thre
         the atlas already holds totals and flows from another source for the same areas, so
         that nothing is counted twice (the demo does this).
     """
-    from aankomst.privacy import protection_report
-    from aankomst.sources.base import LoadBatch
-
     root = Path(root)
     t0 = time.perf_counter()
     con, levelmap, info = aggregate_extract(root, atlas, validate_input=validate_input, years=years)
     t = time.perf_counter()
-    pop = _frame(con, "reg_population")
-    fl = _frame(con, "reg_flows") if flows else _frame(con, "reg_flows").iloc[0:0]
-    me = _frame(con, "reg_measures")
+    where = {"reg_population": [], "reg_flows": [], "reg_measures": []}
     if schemes is not None:
-        pop = pop[pop["scheme"].isin(schemes)].reset_index(drop=True)
+        con.register("_keep_schemes", pd.DataFrame({"s": sorted(schemes)}))
+        where["reg_population"].append("scheme IN (SELECT s FROM _keep_schemes)")
+    if not flows:
+        where["reg_flows"].append("FALSE")
     if measures is not None:
-        me = me[me["measure"].isin(measures)].reset_index(drop=True)
-    counts = info["counts"]
-    con.close()
-    sid = source_id or f"register/{root.resolve().name}"
-    have_defs = set(atlas.query("SELECT measure FROM measure_defs")["measure"])
-    old = atlas.query("SELECT load_id FROM provenance WHERE source_id = ?", [sid])
-    if len(old):
-        have_defs -= set(atlas.query("SELECT measure FROM measure_defs WHERE load_id = ?", [int(old["load_id"].iloc[0])])["measure"])
-    defs = agg.MEASURE_DEFS[~agg.MEASURE_DEFS["measure"].isin(have_defs) & agg.MEASURE_DEFS["measure"].isin(set(me["measure"]))]
-    tables = {"population": pop, "flows": fl, "measures": me, "measure_defs": defs}
-    batches = []
-    geo = info["geo"]
-    has_areas = atlas.query("SELECT count(*) AS n FROM areas WHERE level = 'sector' AND layout = ?",
-                            [info["layout"]])["n"].iloc[0]
-    if not has_areas and geo is not None:
-        at = _area_tables(geo, levelmap)
-        batches.append(LoadBatch(source_id=f"{sid}/areas", family="register_geography", path=str(root / "geography.parquet"),
-                                 sha256=hashlib.sha256(pd.util.hash_pandas_object(geo).values.tobytes()).hexdigest(),
-                                 tables=at, title="Register extract geography (sector hierarchy)", privacy="open",
-                                 rows_read=len(geo)))
-    years = info["years"]
-    man = info["manifest"]
-    batches.append(LoadBatch(
-        source_id=sid, family="register", path=str(root), sha256=_folder_sha(root), tables=tables,
-        title=("Synthetic population register (aankomst register generate, seed "
-               f"{man.get('seed')})" if man.get("generator") else f"Register extract {root.name}"),
-        publisher="synthetic (Aankomst)" if man.get("generator") else "National Register extract",
-        reference_date=f"{years[0]}-01-01/{years[1] + 1}-01-01", licence="restricted: aggregates of person-level data",
-        privacy="restricted", rows_read=int(sum(counts.values())) if counts else 0, warnings=info["warnings"],
-    ))
-    atlas.load(batches)
+        con.register("_keep_measures", pd.DataFrame({"m": sorted(measures)}))
+        where["reg_measures"].append("measure IN (SELECT m FROM _keep_measures)")
     thr = threshold or int(atlas.setting("small_cell_threshold", "5") or 5)
-    protection = {"population": protection_report(pop, thr), "flows": protection_report(fl, thr)}
+    tmp = Path(tempfile.mkdtemp(prefix="aankomst_reg_"))
+    paths: dict[str, str] = {}
+    protection: dict[str, dict[str, int]] = {}
+    measure_names: set[str] = set()
+    try:
+        for table, name in (("reg_population", "population"), ("reg_flows", "flows"), ("reg_measures", "measures")):
+            cond = " WHERE " + " AND ".join(where[table]) if where[table] else ""
+            out = tmp / f"{name}.parquet"
+            con.execute(f"COPY (SELECT * FROM {table}{cond}) TO '{out}' (FORMAT parquet)")
+            paths[name] = str(out)
+            if name != "measures":
+                n, small, zero = con.execute(
+                    f"SELECT count(*), count(*) FILTER (WHERE count >= 1 AND count < ?), count(*) FILTER (WHERE count = 0) "
+                    f"FROM {table}{cond}", [thr]).fetchall()[0]
+                protection[name] = {"cells": int(n), "small": int(small), "zero": int(zero)}
+            else:
+                measure_names = {r[0] for r in con.execute(f"SELECT DISTINCT measure FROM {table}{cond}").fetchall()}
+        counts = info["counts"]
+        con.close()
+        sid = source_id or f"register/{root.resolve().name}"
+        defs = agg.MEASURE_DEFS[agg.MEASURE_DEFS["measure"].isin(measure_names)]
+        items = []
+        geo = info["geo"]
+        has_areas = atlas.query("SELECT count(*) AS n FROM areas WHERE level = 'sector' AND layout = ?",
+                                [info["layout"]])["n"].iloc[0]
+        if not has_areas and geo is not None:
+            at = _area_tables(geo, levelmap)
+            items.append((LoadBatch(source_id=f"{sid}/areas", family="register_geography",
+                                    path=str(root / "geography.parquet"),
+                                    sha256=hashlib.sha256(pd.util.hash_pandas_object(geo).values.tobytes()).hexdigest(),
+                                    tables={}, title="Register extract geography (sector hierarchy, no geometry)",
+                                    privacy="open", rows_read=len(geo)), at))
+        years_ = info["years"]
+        man = info["manifest"]
+        batch = LoadBatch(
+            source_id=sid, family="register", path=str(root), sha256=_folder_sha(root), tables={},
+            title=("Synthetic population register (aankomst register generate, seed "
+                   f"{man.get('seed')})" if man.get("generator") else f"Register extract {root.name}"),
+            publisher="synthetic (Aankomst)" if man.get("generator") else "National Register extract",
+            reference_date=f"{years_[0]}-01-01/{years_[1] + 1}-01-01",
+            licence="restricted: aggregates of person-level data", privacy="restricted",
+            rows_read=int(sum(counts.values())) if counts else 0, warnings=list(info["warnings"]))
+        items.append((batch, {"measure_defs": defs, "population": paths["population"], "flows": paths["flows"],
+                              "measures": paths["measures"]}))
+        written = write_batches(atlas, items)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     secs = dict(info["seconds"])
     secs["write"] = time.perf_counter() - t
-    res = RegisterLoadResult(sid, counts, {k: len(v) for k, v in tables.items()},
-                             sorted(levelmap["level"].unique()), info["warnings"], protection, secs)
+    res = RegisterLoadResult(sid, counts, written[sid], sorted(levelmap["level"].unique()), batch.warnings,
+                             protection, secs)
     if typology:
         try:
             from aankomst.register.typology import store_typology

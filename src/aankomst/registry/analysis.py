@@ -22,8 +22,9 @@ scale for reach), so the cost is O((A + R) log R) instead of A × R.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -29,7 +29,7 @@ import pandas as pd
 
 from aankomst.errors import AankomstError, UnknownCodeError
 
-_CACHE: dict[tuple[str, float, str, str], "AreaSet"] = {}
+_CACHE: dict[tuple[str, float, str, str], AreaSet] = {}
 _LOCK = threading.Lock()
 
 
@@ -69,7 +69,6 @@ class AreaSet:
 
 def to_31370(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     """Project WGS84 degrees (EPSG:4326) to Belgian Lambert 72 metres (EPSG:31370)."""
-    from pyproj import Transformer
 
     t = _transformer("EPSG:4326", "EPSG:31370")
     x, y = t.transform(np.asarray(lon, float), np.asarray(lat, float))

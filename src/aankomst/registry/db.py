@@ -72,7 +72,7 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
         begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
         @event.listens_for(eng, "connect")
-        def _pragmas(dbapi_con: Any, _rec: Any) -> None:  # noqa: ANN401
+        def _pragmas(dbapi_con: Any, _rec: Any) -> None:
             dbapi_con.isolation_level = None  # we emit BEGIN ourselves
             cur = dbapi_con.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -82,7 +82,7 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
             cur.close()
 
         @event.listens_for(eng, "begin")
-        def _begin(conn: Any) -> None:  # noqa: ANN401
+        def _begin(conn: Any) -> None:
             conn.exec_driver_sql(begin_sql)
 
         return eng

@@ -22,8 +22,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from aankomst.errors import InputError
 from aankomst.registry.validate import ALL_FIELDS, MULTI_FIELDS, Problem, clean_record
@@ -170,10 +171,16 @@ def import_records(
         The validation report: ``ok, file, rows, created, updated, problems`` (list of
         ``{row, column, value, message, expected}``), ``written`` (bool).
     """
-    from sqlalchemy import insert, select
+    from sqlalchemy import insert
 
     from aankomst.registry.models import AuditEntry, Resource, ResourceTerm
-    from aankomst.registry.service import Conflict, _audit_view, _fill_municipality, can_edit, now, update_resource
+    from aankomst.registry.service import (
+        Conflict,
+        _fill_municipality,
+        can_edit,
+        now,
+        update_resource,
+    )
     from aankomst.registry.validate import ValidationFailed
 
     problems: list[Problem] = []

@@ -92,7 +92,7 @@ class Resource(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
-    terms: Mapped[list["ResourceTerm"]] = relationship(
+    terms: Mapped[list[ResourceTerm]] = relationship(
         back_populates="resource", cascade="all, delete-orphan", lazy="selectin"
     )
 
@@ -131,7 +131,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    scopes: Mapped[list["UserScope"]] = relationship(
+    scopes: Mapped[list[UserScope]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
 

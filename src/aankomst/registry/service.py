@@ -8,8 +8,9 @@ request or import).
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
@@ -60,7 +61,7 @@ class TooManyAttempts(RegistryHTTPError):
 
 def now() -> datetime:
     """Current UTC time without tzinfo (stored as UTC)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # --------------------------------------------------------------------------- serialisation

@@ -8,10 +8,11 @@ by ``;`` or ``,``. Every problem names the field, the bad value and what was exp
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from aankomst.errors import AankomstError
 
@@ -243,8 +244,7 @@ def clean_record(
                 clean[f] = None
                 continue
             t = str(v).strip()
-            if t.endswith(".0"):
-                t = t[:-2]
+            t = t.removesuffix(".0")
             if not re.fullmatch(r"\d{5}", t):
                 bad(f, v, "not a 5-digit NIS code", "e.g. 11002 (Antwerpen) or 21004 (Brussel)")
             clean[f] = t

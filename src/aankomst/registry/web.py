@@ -19,9 +19,10 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -66,7 +67,7 @@ class _SafeRoute(APIRoute):
         async def handler(request: Request) -> Response:
             try:
                 return await orig(request)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 from fastapi.exceptions import HTTPException, RequestValidationError
 
                 if isinstance(exc, (HTTPException, RequestValidationError)):
@@ -118,8 +119,8 @@ class _Ctx:
         self.env.globals["tax"] = taxonomy
         self.env.filters["tojson_attr"] = lambda v: json.dumps(v)
         self._profile_cache: dict[Any, Any] = {}
-        from collections import OrderedDict
         import threading
+        from collections import OrderedDict
 
         self._resp_cache: OrderedDict[Any, bytes] = OrderedDict()
         self._resp_lock = threading.Lock()

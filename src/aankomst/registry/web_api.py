@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -29,7 +30,11 @@ async def _json_body(request: Request) -> dict[str, Any]:
 def add_routes(r: APIRouter, ctx: Any, bind: Callable[[Request], None]) -> None:
     """Register the API routes on ``r``."""
     from aankomst.registry.web import (
-        LOGIN_CSRF_COOKIE, SESSION_COOKIE, _json, _search_args, set_session_cookie,
+        LOGIN_CSRF_COOKIE,
+        SESSION_COOKIE,
+        _json,
+        _search_args,
+        set_session_cookie,
     )
 
     @r.get("/api/resources")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -151,7 +152,12 @@ def neighbourhood_of(ctx: Any, lon: float, lat: float) -> tuple[str, str] | None
 def add_routes(r: APIRouter, ctx: Any, bind: Callable[[Request], None]) -> None:
     """Register the HTML pages on ``r``."""
     from aankomst.registry.web import (
-        LOGIN_CSRF_COOKIE, SESSION_COOKIE, _search_args, form_record, new_login_csrf, redirect,
+        LOGIN_CSRF_COOKIE,
+        SESSION_COOKIE,
+        _search_args,
+        form_record,
+        new_login_csrf,
+        redirect,
         set_session_cookie,
     )
 

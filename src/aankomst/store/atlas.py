@@ -265,10 +265,10 @@ class Atlas:
                         where = f" i WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {on})"
                         collist_i = ", ".join(f'i."{c}"' for c in (*cols, "load_id"))
                         self.con.execute(f"INSERT INTO {name} ({collist}) SELECT {collist_i} FROM _incoming{where}")
-                if not where:
-                    self.con.execute(
-                        f"INSERT INTO {name} ({collist}) SELECT {collist} FROM _incoming{_conflict_clause(name)}"
-                    )
+                if not where and name in _UPSERT:
+                    self._upsert(name, cols)
+                elif not where:
+                    self.con.execute(f"INSERT INTO {name} ({collist}) SELECT {collist} FROM _incoming")
             except duckdb.Error as exc:
                 raise InputError(
                     batch.path,
@@ -298,6 +298,23 @@ class Atlas:
         yrs = sorted(years)
         year_text = "" if not yrs else (yrs[0] if len(yrs) == 1 else f"{yrs[0]}–{yrs[-1]}")
         return LoadSummary(batch.source_id, batch.family, batch.rows_loaded, n_areas, year_text, batch.warnings)
+
+    def _upsert(self, name: str, cols: tuple[str, ...]) -> None:
+        """Insert ``_incoming`` into a keyed table shared by several sources (see :data:`_UPSERT`),
+        with plain UPDATE + anti-join INSERT (DuckDB's ON CONFLICT DO UPDATE is avoided: it
+        corrupted string segments in long transactions in DuckDB 2.0)."""
+        keys, fill, overwrite = _UPSERT[name]
+        on = " AND ".join(f't."{k}" = i."{k}"' for k in keys)
+        sets = [f'"{c}" = coalesce(t."{c}", i."{c}")' for c in fill] + [f'"{c}" = i."{c}"' for c in overwrite]
+        if sets:
+            cond = " OR ".join([f'(t."{c}" IS NULL AND i."{c}" IS NOT NULL)' for c in fill] + [f"TRUE" for _ in overwrite[:1]])
+            self.con.execute(f"UPDATE {name} AS t SET {', '.join(sets)} FROM _incoming i WHERE {on} AND ({cond})")
+        collist = ", ".join(f'"{c}"' for c in (*cols, "load_id"))
+        collist_i = ", ".join(f'i."{c}"' for c in (*cols, "load_id"))
+        self.con.execute(
+            f"INSERT INTO {name} ({collist}) SELECT {collist_i} FROM _incoming i "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {on})"
+        )
 
     def _check_totals(self, path: str, pop: pd.DataFrame, load_id: int) -> None:
         """Within one batch, counts of units that nest (whole crosswalk links) in a unit that the
@@ -418,17 +435,6 @@ def _check_batch_keys(path: str, name: str, df: pd.DataFrame, rows: pd.Series | 
             column=keys[-1],
             expected=f"one {name} row per {', '.join(keys)}",
         )
-
-
-def _conflict_clause(name: str) -> str:
-    if name not in _UPSERT:
-        return ""
-    keys, fill, overwrite = _UPSERT[name]
-    sets = [f'"{c}" = coalesce({name}."{c}", excluded."{c}")' for c in fill]
-    sets += [f'"{c}" = excluded."{c}"' for c in overwrite]
-    if not sets:
-        return f" ON CONFLICT ({', '.join(keys)}) DO NOTHING"
-    return f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)}"
 
 
 def _check_counts(path: str, df: pd.DataFrame, rows: pd.Series | None) -> None:
