@@ -89,6 +89,7 @@ def phase_load(folder: str, db: str, memory_limit: str) -> dict:
     orig = L.connect
     L.connect = lambda **kw: orig(memory_limit=memory_limit)
     with aankomst.open(db) as atlas:
+        atlas.con.execute(f"SET memory_limit = '{memory_limit}'")
         r = L.load_register(folder, atlas)
         n = atlas.query("SELECT (SELECT count(*) FROM population) AS p, (SELECT count(*) FROM flows) AS f, "
                         "(SELECT count(*) FROM measures) AS m")
@@ -254,6 +255,13 @@ def main() -> None:
             print(f"TOTAL generate + load: {total:.0f} s (target < 600 s), peak {peak:.2f} GiB (target < 8 GiB)", flush=True)
     finally:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        if RESULTS.exists():  # keep the other phase's figures when run in parts (--skip-full / --skip-sample)
+            try:
+                old = json.loads(RESULTS.read_text())
+                if old.get("persons_target") == res["persons_target"] or args.skip_full or args.skip_sample:
+                    res = {**old, **res}
+            except ValueError:
+                pass
         RESULTS.write_text(json.dumps(res, indent=1, default=str), encoding="utf-8")
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)

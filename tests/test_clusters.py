@@ -104,3 +104,16 @@ def test_relabelling_does_not_change_statistics():
     r2 = cl.local_clusters(g2, "v", permutations=9, seed=1).set_index("area_code").loc[r1.index]
     assert np.allclose(r1["lisa_I"], r2["lisa_I"]) and np.allclose(r1["gi_z"], r2["gi_z"])
     assert (r1["n_neighbours"] == r2["n_neighbours"]).all()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_income_hot_spots_2019(real_atlas):
+    g = cl.income_by_neighbourhood(real_atlas, year="2019")
+    r = cl.local_clusters(g, "mean_income", permutations=999, seed=12345)
+    names = dict(zip(g["area_code"], g["name"].astype(str)))
+    hot = {names[c] for c in r.loc[r["gi_class"] == "hot", "area_code"]}
+    cold = {names[c] for c in r.loc[r["gi_class"] == "cold", "area_code"]}
+    assert any("Tervuren" in n for n in hot)          # the green belt south-east of Brussels
+    assert any("Kuregem" in n for n in cold)          # Brussels' arrival belt
+    assert r.attrs["islands"] >= 0 and (r["gi_q"].dropna() >= r["gi_p"].dropna()).all()

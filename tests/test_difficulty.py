@@ -195,3 +195,24 @@ def test_cli_difficulty_change_and_missing_flows(hand_atlas, tmp_path):
     import aankomst
 
     hand_atlas.con = aankomst.open(path).con
+
+
+def test_cli_tables_apply_small_cell_rule(hand_atlas):
+    from aankomst.cli.deprivation import _protect
+
+    t = pd.DataFrame({"city": ["x", "y"], "residents": [3.0, 120.0], "city_population": [500.0, 900.0],
+                      "share_city": [3 / 500, 120 / 900]})
+    p = _protect(t, hand_atlas)
+    assert p["suppressed"].tolist() == [True, False]
+    assert np.isnan(p.loc[0, "residents"]) and np.isnan(p.loc[0, "share_city"])
+    assert p.loc[1, "residents"] == 120
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_neighbourhood_transitions(real_atlas):
+    tr = change.neighbourhood_transitions(real_atlas, city="antwerpen")
+    s = change.transition_summary(tr).set_index("status")
+    assert set(s.index) <= {"entered", "left", "stayed", "never"}
+    assert s["areas"].sum() == len(tr) and len(tr) >= 50   # Antwerpen has ~60 ggw7 neighbourhoods
+    assert s.loc["stayed", "population_after"] > 100_000

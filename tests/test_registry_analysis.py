@@ -228,3 +228,27 @@ def test_real_mirror_centres_population_and_profile(real_atlas, tmp_path):
     mine = table[table["area_code"] == nb.codes[i]]
     assert (mine["status"] == "local").all() and (mine["nearest_m"] < 0.01).all()
     assert len(table) == 2767 * 11
+
+
+@pytest.mark.slow
+def test_demo_atlas_has_registry_with_realistic_mix(demo_atlas_path, demo_atlas):
+    """``aankomst demo`` (build_demo) ran our extension: a registry next to the atlas with all
+    spheres and provider types, closed services, and stored completeness indicators."""
+    from sqlalchemy import text
+
+    from aankomst.indicators import compute
+    from aankomst.registry.db import check_ready, get_engine
+
+    reg = demo_atlas_path.parent / f"{demo_atlas_path.stem}_files" / "registry.sqlite"
+    assert reg.exists()
+    url = f"sqlite:///{reg}"
+    check_ready(url)
+    with get_engine(url).connect() as c:
+        n, closed = c.execute(text("SELECT count(*), sum(valid_to IS NOT NULL) FROM resources")).one()
+        ptypes = {r[0] for r in c.execute(text("SELECT DISTINCT provider_type FROM resources"))}
+        spheres = {r[0] for r in c.execute(text(
+            "SELECT DISTINCT code FROM resource_terms WHERE vocabulary = 'sphere'"))}
+    assert n > 100 and 0 < closed < n / 5
+    assert len(ptypes) == 6 and spheres == {"market", "redistribution", "reciprocity"}
+    r = compute(demo_atlas, "registry_domains_local", level="neighbourhood", period="current")
+    assert r.data["value"].between(0, 11).all() and r.data["value"].max() > 5

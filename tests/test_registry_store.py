@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from test_registry_support import PASSWORD, _registry_templates, make_user, payload, registry_url
 
@@ -406,3 +408,25 @@ def test_production_password_hashing_is_argon2id(monkeypatch):
     assert auth.verify_password(h, "a long enough password")
     assert not auth.verify_password(h, "a long enough passwort")
     monkeypatch.setattr(auth, "_HASHER", None)  # back to the test profile for later tests
+
+
+@settings(max_examples=150, deadline=None)
+@given(text_=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00"),
+                     min_size=1, max_size=60).map(str.strip).filter(bool),
+       extra=st.sampled_from(["", "=", "+", "-", "@", "'", "''", "'=", "\r\n", ";", ",", '"']))
+def test_csv_export_import_roundtrips_any_text(text_, extra):
+    """Any name/description (formula characters, quotes, apostrophes, separators, line breaks,
+    non-Latin scripts) survives export -> import unchanged."""
+    from aankomst.registry.io import EXPORT_COLUMNS, read_records, to_csv
+    from aankomst.registry.validate import clean_record
+
+    name = (extra + text_).strip() or text_
+    desc = text_ + extra + text_
+    row = {c: None for c in EXPORT_COLUMNS}
+    row.update(name=name, description=desc, domains=["health"], lon=4.4, lat=51.2)
+    recs = read_records(to_csv([row]).encode("utf-8"), fmt="csv")
+    assert len(recs) == 1
+    got = recs[0][1]
+    assert got["name"] == name and got["description"] == desc
+    clean, _ = clean_record({"name": got["name"], "description": got["description"]}, partial=True)
+    assert clean["name"] == name.strip() and clean["description"] == desc.strip()

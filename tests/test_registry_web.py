@@ -323,3 +323,12 @@ def test_read_cache_sees_every_change(env):
     assert c.delete(f"/api/resources/{rid}", headers=h).status_code == 200
     assert c.get("/api/resources?domain=work").json()["total"] == 0
     assert _client(app).get(f"/api/resources/{rid}").status_code == 404
+
+
+def test_json_api_refuses_cross_site_simple_posts(env):
+    """A cross-site HTML form can send text/plain without a CORS preflight: refused."""
+    _, app = env
+    c = _client(app)
+    r = c.post("/api/registry/login", content=f'{{"name": "ed", "password": "{PASSWORD}"}}',
+               headers={"content-type": "text/plain"})
+    assert r.status_code == 422 and "set-cookie" not in r.headers

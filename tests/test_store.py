@@ -131,3 +131,15 @@ def test_read_only_atlas_refuses_writes(tmp_path: Path):
     with pytest.raises(AankomstError, match="read-only"):
         a.load([])
     a.close()
+
+
+def test_contradicting_link_from_a_later_source_is_reported_not_loaded(atlas):
+    def cw(to):
+        return pd.DataFrame({"from_level": ["neighbourhood"], "from_layout": ["2024"], "from_code": ["46003H1"],
+                             "to_level": ["municipality"], "to_layout": ["2024"], "to_code": [to], "weight": [1.0],
+                             "weight_basis": ["whole"], "split": [False]})
+    atlas.load([LoadBatch("s/basis", "t", "basis", "0", {"crosswalks": cw("46003")}),
+                LoadBatch("s/agg", "t", "agg", "0", {"crosswalks": cw("46013")})])
+    assert atlas.query("SELECT to_code FROM crosswalks")["to_code"].tolist() == ["46003"]
+    w = json.loads(atlas.query("SELECT warnings FROM provenance WHERE source_id = 's/agg'")["warnings"][0])
+    assert any("contradict" in x and "46003H1" in x for x in w)

@@ -69,6 +69,35 @@ def _emit(df: Any, fmt: str, out: Path | None, meta: dict[str, Any]) -> None:
                                                   encoding="utf-8")
 
 
+COUNT_COLUMNS = ("population", "residents", "residents_urban_region", "city_population", "covered_population",
+                 "urban_region_population", "population_before", "population_after", "arrivals",
+                 "arrivals_in_difficulty")
+
+
+def _protect(df: Any, atlas: Any) -> Any:
+    """Small-cell rule on the count columns of a table (counts 1..threshold-1 -> empty, with a
+    ``suppressed`` flag); shares computed from a suppressed count are emptied too."""
+    import numpy as np
+
+    from aankomst.privacy import is_small
+
+    threshold = int(atlas.setting("small_cell_threshold", "5") or 5)
+    cols = [c for c in COUNT_COLUMNS if c in df.columns]
+    if not cols:
+        return df
+    mask = np.zeros(len(df), dtype=bool)
+    for c in cols:
+        mask |= is_small(df[c], threshold)
+    if mask.any():
+        df = df.copy()
+        for c in cols + [c for c in df.columns if c.startswith("share")]:
+            df[c] = df[c].astype(float)
+            df.loc[mask, c] = np.nan
+    if "suppressed" not in df.columns:
+        df = df.assign(suppressed=mask)
+    return df
+
+
 def _open(db: Path) -> Any:
     import aankomst
 
@@ -168,6 +197,7 @@ def register(app: typer.Typer) -> None:
                     df = pd.concat([d.sectors_in_difficulty(a, r).assign(rule=r) for r in rule], ignore_index=True)
                 else:
                     raise typer.BadParameter(f"--by {by!r}: use city, urban_region, neighbourhood or sector")
+                df = _protect(df, a)
                 rules = d.rules()
                 meta = {"rules": rules[rules["rule"].isin(rule)].to_dict("records"),
                         "denominators": {"share_city": "all residents of the city's sectors",
@@ -195,7 +225,7 @@ def register(app: typer.Typer) -> None:
                     tr = transitions(a, rule_from, rule_to, city)
                 else:
                     raise typer.BadParameter(f"--level {level!r}: use sector or neighbourhood")
-                df = tr if detail else transition_summary(tr)
+                df = _protect(tr if detail else transition_summary(tr), a)
                 meta = {"from": rule_from, "to": rule_to, "city": city,
                         "caution": "BIMD ranks are relative within an edition: 'left' means less deprived relative "
                                    "to other sectors, not necessarily in absolute terms (Otavova et al. 2023)",
@@ -212,7 +242,7 @@ def register(app: typer.Typer) -> None:
             from aankomst.analysis.change import ring_definitions, ring_table
 
             with _open(db) as a:
-                df = ring_table(a, city, tuple(rule))
+                df = _protect(ring_table(a, city, tuple(rule)), a)
                 meta = {"city": city, "rings": ring_definitions(city).to_dict("records"),
                         "method": "distance from the centre point (centroid of the centre ggw7 neighbourhood) to the "
                                   "centroid of the ggw7 neighbourhood holding each sector (sector geometry is not available)",

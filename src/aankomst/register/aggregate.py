@@ -123,7 +123,11 @@ def population(con) -> None:
               "nationality_at_birth": "nationality_at_birth", "origin_vsa": "origin_vsa",
               "origin_4crit": "origin_4crit", "origin_antwerp": "origin_antwerp"}
     parts = []
+    fine = "('sector', 'deelgemeente', 'brussels_neighbourhood')"
     for scheme, expr in detail.items():
+        # sex x age detail for every scheme from the neighbourhood up; at the finest levels only
+        # for total and nationality (the other schemes there at T/total), to keep the atlas compact
+        keep = "" if scheme in ("total", "nationality") else f"HAVING (l.level NOT IN {fine}) OR (sex IS NULL AND age_band IS NULL)"
         parts.append(f"""
           SELECT l.level, l.layout, l.code, c.ref_date, '{scheme}' AS scheme, {expr} AS grp,
                  coalesce(c.sex, 'T') AS sex, coalesce(c.age_band, 'total') AS age_band, sum(c.n)::BIGINT AS count
@@ -131,7 +135,8 @@ def population(con) -> None:
           GROUP BY GROUPING SETS ((l.level, l.layout, l.code, c.ref_date, grp, c.sex, c.age_band),
                                   (l.level, l.layout, l.code, c.ref_date, grp, c.sex),
                                   (l.level, l.layout, l.code, c.ref_date, grp, c.age_band),
-                                  (l.level, l.layout, l.code, c.ref_date, grp))""")
+                                  (l.level, l.layout, l.code, c.ref_date, grp))
+          {keep}""")
     parts.append("""
           SELECT l.level, l.layout, l.code, c.ref_date, 'nationality_group6', coalesce(g.group6, 'other'),
                  'T', 'total', sum(c.n)::BIGINT

@@ -14,7 +14,8 @@ row/column/value/expected). Any problem → nothing is written. Otherwise all ro
 in **one transaction**: killing the process mid-way leaves the registry as it was.
 
 Export protects spreadsheet users from formula injection: a text starting with ``= + - @`` is
-written with a leading apostrophe, which import strips again.
+written with a leading apostrophe (as is a text that itself starts with one), which import
+strips again, so export → import round-trips every text.
 """
 
 from __future__ import annotations
@@ -34,13 +35,13 @@ _FORMULA = ("=", "+", "-", "@")
 
 
 def _unguard(v: Any) -> Any:
-    if isinstance(v, str) and len(v) > 1 and v[0] == "'" and v[1] in _FORMULA:
+    if isinstance(v, str) and len(v) > 1 and v[0] == "'" and (v[1] in _FORMULA or v[1] == "'"):
         return v[1:]
     return v
 
 
 def _guard(v: Any) -> Any:
-    if isinstance(v, str) and v[:1] in _FORMULA and not _is_number(v):
+    if isinstance(v, str) and ((v[:1] in _FORMULA and not _is_number(v)) or v[:1] == "'"):
         return "'" + v
     return v
 
@@ -290,7 +291,7 @@ def export_rows(resources: Iterable[Any]) -> list[dict[str, Any]]:
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """CSV text (comma separated, multi-valued fields joined by ``;``)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes fields holding \r or \n
     w.writerow(EXPORT_COLUMNS)
     for r in rows:
         w.writerow(["" if r.get(c) is None else

@@ -298,6 +298,22 @@ def make_router(registry_url: str, atlas_path: str | None = None, *,
     return r
 
 
+def app_from_env() -> Any:
+    """A FastAPI app serving only the registry, configured from the environment
+    (``AANKOMST_REGISTRY_URL``, optional ``AANKOMST_ATLAS``) — for multi-process serving::
+
+        uvicorn --factory aankomst.registry.web:app_from_env --workers 4
+    """
+    from fastapi import FastAPI
+
+    url = os.environ.get("AANKOMST_REGISTRY_URL")
+    if not url:
+        raise AankomstError("set AANKOMST_REGISTRY_URL to the registry database URL")
+    app = FastAPI(title="Aankomst registry", docs_url=None, redoc_url=None)
+    app.include_router(make_router(url, os.environ.get("AANKOMST_ATLAS") or None))
+    return app
+
+
 def form_record(form: Any) -> dict[str, Any]:
     """Resource fields from a submitted form (checkbox groups -> lists)."""
     rec: dict[str, Any] = {}

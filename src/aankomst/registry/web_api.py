@@ -15,6 +15,10 @@ from aankomst.registry.validate import Problem, ValidationFailed, taxonomy
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/json":  # also blocks cross-site "simple" form posts (no preflight)
+        raise ValidationFailed([Problem("content-type", ctype or None, "JSON body expected",
+                                        "Content-Type: application/json")])
     raw = await request.body()
     if len(raw) > 1_000_000:
         raise ValidationFailed([Problem("body", None, "request body too large", "at most 1 MB")])

@@ -167,11 +167,24 @@ def add_routes(r: APIRouter, ctx: Any, bind: Callable[[Request], None]) -> None:
         qp = request.query_params
         filters = {k: qp.get(k, "") for k in ("q", "domain", "sphere", "eligible", "provider_type",
                                               "language", "municipality", "near", "radius_m")}
+        args = _search_args(qp)
+        if "limit" not in qp:
+            args["limit"] = 100  # one page of the HTML list
         with ctx.read() as s:
             ctx.viewer(request, s)
-            hits, total = svc.search(s, **_search_args(qp))
+            hits, total = svc.search(s, **args)
             items = [(svc.to_dict(x), d) for x, d in hits]
-        return ctx.page(request, "list.html", {"items": items, "total": total, "f": filters})
+        from urllib.parse import urlencode
+
+        keep = {k: v for k, v in qp.items() if k not in ("offset", "limit") and v}
+        nxt = (f"/resources?{urlencode({**keep, 'offset': args['offset'] + args['limit']})}"
+               if args["offset"] + args["limit"] < total else None)
+        prev = (f"/resources?{urlencode({**keep, 'offset': max(0, args['offset'] - args['limit'])})}"
+                if args["offset"] > 0 else None)
+        return ctx.page(request, "list.html", {"items": items, "total": total, "f": filters,
+                                               "first": args["offset"] + 1 if items else 0,
+                                               "last": args["offset"] + len(items),
+                                               "next_url": nxt, "prev_url": prev})
 
     @r.get("/resources/login", include_in_schema=False)
     def login_page(request: Request) -> Response:

@@ -239,7 +239,7 @@ def read_pop_struct(path: Path) -> list[LoadBatch]:
                          expected="Statbel TF_SOC_POP_STRUCT columns: CD_REFNIS or CD_MUNTY_REFNIS, CD_SEX, CD_NATLTY, CD_AGE, MS_POPULATION, CD_YEAR")
     year = _year_from_name(path)
     wanted = [c for c in cols if c in _POP_KEEP or c == pick["code"]]
-    table = _arrow_strings(where, data, wanted)
+    table = _arrow_strings(where, data, wanted, ints=("CD_AGE", "MS_POPULATION"))
     del data
     con = duckdb.connect()
     try:
@@ -282,21 +282,24 @@ def _member_bytes(path: Path) -> tuple[bytes, str, list[str]]:
     return data, member, [c.strip() for c in header.split("|")]
 
 
-def _arrow_strings(where: str, data: bytes, columns: list[str]):
-    """Parse pipe-separated bytes with pyarrow (multi-threaded), every column as text, plus ``rn``
-    (the line number, header = 1)."""
+def _arrow_strings(where: str, data: bytes, columns: list[str], ints: tuple[str, ...] = ()):
+    """Parse pipe-separated bytes with pyarrow (multi-threaded), columns as text except ``ints``
+    (64-bit integers; when one does not parse, everything is read as text again so that the
+    caller can name the bad line), plus ``rn`` (the line number, header = 1)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
+    types = {c: (pa.int64() if c in ints else pa.string()) for c in columns}
     try:
         t = pcsv.read_csv(
             pa.BufferReader(data),
             read_options=pcsv.ReadOptions(use_threads=True, block_size=8 << 20),
             parse_options=pcsv.ParseOptions(delimiter="|", quote_char=False),
-            convert_options=pcsv.ConvertOptions(include_columns=columns, column_types={c: pa.string() for c in columns},
-                                                strings_can_be_null=True),
+            convert_options=pcsv.ConvertOptions(include_columns=columns, column_types=types, strings_can_be_null=True),
         )
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        if ints and "conversion error" in str(exc):
+            return _arrow_strings(where, data, columns)
         msg = str(exc).splitlines()[0][:300]
         row = None
         if "UTF8" in msg or "utf8" in msg.lower():
@@ -374,7 +377,10 @@ def _pop_struct_batches(con, path: Path, where: str, table, cols: list[str], pic
         con.register("raw", table)
         civ = "CD_CIV_STS" if "CD_CIV_STS" in cols else "NULL"
         yr = "CD_YEAR" if "CD_YEAR" in cols else "NULL"
-        con.execute(f"""CREATE TEMP TABLE t AS SELECT rn, "{code}" AS code, CD_SEX, CD_NATLTY, {civ} AS civ,
+        typed = pa.types.is_integer(table.schema.field("MS_POPULATION").type) and pa.types.is_integer(table.schema.field("CD_AGE").type)
+        # typed (the normal case): a view over the Arrow table, no copy; text (a value did not
+        # parse as a number): a table with the casts, so that the checks below name the line
+        con.execute(f"""CREATE TEMP {'VIEW' if typed else 'TABLE'} t AS SELECT rn, "{code}" AS code, CD_SEX, CD_NATLTY, {civ} AS civ,
                         TRY_CAST(CD_AGE AS INTEGER) AS CD_AGE, TRY_CAST(MS_POPULATION AS BIGINT) AS MS_POPULATION,
                         CD_AGE AS age_text, MS_POPULATION AS pop_text, {yr} AS CD_YEAR FROM raw""")
         n_rows = table.num_rows
@@ -393,9 +399,12 @@ def _pop_struct_batches(con, path: Path, where: str, table, cols: list[str], pic
                 what = "is not a count of persons (0, 1, 2, …)" if col == "MS_POPULATION" else f"in column {col}"
                 raise InputError(where, f"value {hit[0][1]!r} {what}", row=int(hit[0][0]), column=col, expected=exp)
         dup = con.execute(
-            "SELECT list(rn ORDER BY rn)[1:2], code, CD_SEX, CD_NATLTY, civ, CD_AGE FROM t GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchall()
+            "SELECT code, CD_SEX, CD_NATLTY, civ, CD_AGE FROM t GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchall()
         if dup:
-            lines, *d = dup[0]
+            d = dup[0]
+            lines = [r[0] for r in con.execute(
+                "SELECT rn FROM t WHERE code = ? AND CD_SEX = ? AND CD_NATLTY = ? AND civ IS NOT DISTINCT FROM ? AND CD_AGE = ? "
+                "ORDER BY rn LIMIT 2", list(d)).fetchall()]
             raise InputError(where, f"duplicate key (municipality {d[0]}, sex {d[1]}, nationality {d[2]}, civil status {d[3]}, age {d[4]}) "
                              f"on lines {list(lines)}", row=int(lines[-1]), column=code,
                              expected="one row per municipality × sex × nationality × civil status × age")

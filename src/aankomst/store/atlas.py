@@ -266,6 +266,7 @@ class Atlas:
                         collist_i = ", ".join(f'i."{c}"' for c in (*cols, "load_id"))
                         self.con.execute(f"INSERT INTO {name} ({collist}) SELECT {collist_i} FROM _incoming{where}")
                 if not where and name in _UPSERT:
+                    self._pending_warnings = batch.warnings
                     self._upsert(name, cols)
                 elif not where:
                     self.con.execute(f"INSERT INTO {name} ({collist}) SELECT {collist} FROM _incoming")
@@ -311,9 +312,25 @@ class Atlas:
             self.con.execute(f"UPDATE {name} AS t SET {', '.join(sets)} FROM _incoming i WHERE {on} AND ({cond})")
         collist = ", ".join(f'"{c}"' for c in (*cols, "load_id"))
         collist_i = ", ".join(f'i."{c}"' for c in (*cols, "load_id"))
+        extra = ""
+        if name == "crosswalks":
+            # a whole link that contradicts an earlier source's whole link (same unit, other parent
+            # of the same level and layout) is not loaded; the batch says so
+            clash = ("EXISTS (SELECT 1 FROM crosswalks t WHERE t.from_level = i.from_level AND t.from_layout = i.from_layout "
+                     "AND t.from_code = i.from_code AND t.to_level = i.to_level AND t.to_layout = i.to_layout "
+                     "AND t.to_code <> i.to_code AND NOT t.split AND NOT i.split AND i.to_level <> 'area_type')")
+            rows = self.con.execute(
+                f"SELECT i.from_level, i.from_layout, i.from_code, i.to_level, i.to_code FROM _incoming i WHERE {clash} "
+                "ORDER BY 3 LIMIT 5").fetchall()
+            if rows:
+                n = self.con.execute(f"SELECT count(*) FROM _incoming i WHERE {clash}").fetchall()[0][0]
+                ex = "; ".join(f"{r[0]} {r[1]} {r[2]} -> {r[3]} {r[4]}" for r in rows[:3])
+                self._pending_warnings.append(
+                    f"{n} link(s) contradict a link of an earlier source and were not loaded (the earlier source wins), e.g. {ex}")
+                extra = f" AND NOT {clash}"
         self.con.execute(
             f"INSERT INTO {name} ({collist}) SELECT {collist_i} FROM _incoming i "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {on})"
+            f"WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {on}){extra}"
         )
 
     def _check_totals(self, path: str, pop: pd.DataFrame, load_id: int) -> None:
