@@ -123,7 +123,7 @@ def phase_pandas(folder: str) -> dict:
     t0 = time.perf_counter()
     root = Path(folder)
     man = json.loads((root / "manifest.json").read_text())
-    read = lambda t: pd.read_parquet(root / t)  # noqa: E731
+    read = lambda t: pd.read_parquet(root / t)
     persons, nats, addr, moves = read("persons"), read("nationalities"), read("addresses"), read("moves")
     for df in (persons, nats, addr, moves):
         for c in df.columns:

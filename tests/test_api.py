@@ -11,6 +11,7 @@ import io
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -376,3 +377,14 @@ def test_values_compact_form_and_suppression(client):
     assert rows["91002"] == {"area_code": "91002", "value": None, "suppressed": True}
     err(client.get("/api/values", params={"indicator": "share_foreign", "level": "municipality", "form": "xml"}),
         422, "invalid_parameter")
+
+
+def test_areas_compact_form_decodes_to_the_geojson(client):
+    gj = client.get("/api/areas", params={"level": "municipality", "zoom": 13}).json()
+    c = client.get("/api/areas", params={"level": "municipality", "zoom": 13, "format": "compact"}).json()
+    assert c["type"] == "AankomstAreas" and c["grid"] == 1e-5 and len(c["features"]) == 4
+    for f, cf in zip(gj["features"], c["features"]):
+        assert cf["code"] == f["id"] and cf["name"] == f["properties"]["name"]
+        ring = cf["g"][0][0]
+        xs, ys = np.cumsum(ring[0::2]) * c["grid"], np.cumsum(ring[1::2]) * c["grid"]
+        assert np.allclose(np.c_[xs, ys], f["geometry"]["coordinates"][0], atol=1e-9)

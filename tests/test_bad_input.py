@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from _foundation_data import (
     TF_NEW_HEADER,
     TF_ROWS,
@@ -19,6 +18,7 @@ from _foundation_data import (
     tf_text,
     write_tf_zip,
 )
+
 from aankomst.errors import InputError
 from aankomst.sources.build import build_atlas
 
@@ -65,7 +65,7 @@ def test_good_build_is_idempotent(built, tmp_path: Path):
     shutil.copy(db, db2)
     build_atlas(data, db2, progress=False)
     after = snapshot(db2)
-    drop = lambda s: {k: v for k, v in s.items() if k != "provenance"}  # noqa: E731  (load time differs)
+    drop = lambda s: {k: v for k, v in s.items() if k != "provenance"}
     assert drop(after) == drop(snap)
     assert [r[1] for r in after["provenance"]] == [r[1] for r in snap["provenance"]]
 

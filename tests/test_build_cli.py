@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _foundation_data import good_dir
 from typer.testing import CliRunner
 
-from _foundation_data import good_dir
 from aankomst.cli import make_app
 
 runner = CliRunner(env={"COLUMNS": "250"})

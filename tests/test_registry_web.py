@@ -332,3 +332,14 @@ def test_json_api_refuses_cross_site_simple_posts(env):
     r = c.post("/api/registry/login", content=f'{{"name": "ed", "password": "{PASSWORD}"}}',
                headers={"content-type": "text/plain"})
     assert r.status_code == 422 and "set-cookie" not in r.headers
+
+
+def test_app_from_env(registry_url, monkeypatch):
+    from aankomst.errors import AankomstError
+    from aankomst.registry.web import app_from_env
+
+    monkeypatch.delenv("AANKOMST_REGISTRY_URL", raising=False)
+    with pytest.raises(AankomstError, match="AANKOMST_REGISTRY_URL"):
+        app_from_env()
+    monkeypatch.setenv("AANKOMST_REGISTRY_URL", registry_url)
+    assert _client(app_from_env()).get("/api/resources").json()["total"] == 0

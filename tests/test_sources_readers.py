@@ -8,10 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _foundation_data import (
+    TF_NEW_HEADER,
+    TF_OLD_HEADER,
+    areas_csv,
+    flows_csv,
+    population_csv,
+    tf_text,
+    write_tf_zip,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _foundation_data import TF_NEW_HEADER, TF_OLD_HEADER, areas_csv, flows_csv, population_csv, tf_text, write_tf_zip
 from aankomst.errors import InputError
 from aankomst.sources.catalogue import recognise, scan
 

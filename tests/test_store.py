@@ -105,7 +105,7 @@ def test_crosswalk_links_shared_between_tables(atlas):
 
 
 def test_measure_defs_last_definition_wins(atlas):
-    d = lambda label: pd.DataFrame({"measure": ["m"], "label_nl": [label], "label_en": [label], "definition": ["d"],  # noqa: E731
+    d = lambda label: pd.DataFrame({"measure": ["m"], "label_nl": [label], "label_en": [label], "definition": ["d"],
                                     "unit": ["EUR"], "higher_is": [None]})
     atlas.load([LoadBatch("s/1", "t", "1", "0", {"measure_defs": d("one")}), LoadBatch("s/2", "t", "2", "0", {"measure_defs": d("two")})])
     assert atlas.query("SELECT label_nl FROM measure_defs")["label_nl"].tolist() == ["two"]

@@ -66,7 +66,7 @@ def protect_indicator(
 
 
 # ---------------------------------------------------------------------------- tables with margins
-def _equations(df: pd.DataFrame, dims: dict[str, "str | dict[str, str]"]) -> list[tuple[int, np.ndarray]]:
+def _equations(df: pd.DataFrame, dims: dict[str, str | dict[str, str]]) -> list[tuple[int, np.ndarray]]:
     """Linear relations ``total = sum(parts)`` implied by the margin categories of ``dims``.
 
     For each dimension ``col`` with total label ``t`` (or a ``{part: total}`` mapping for grouped
@@ -100,7 +100,7 @@ def _equations(df: pd.DataFrame, dims: dict[str, "str | dict[str, str]"]) -> lis
 
 def suppress_table(
     df: pd.DataFrame,
-    dims: dict[str, "str | dict[str, str]"],
+    dims: dict[str, str | dict[str, str]],
     threshold: int = DEFAULT_THRESHOLD,
     *,
     value: str = "count",
@@ -220,4 +220,4 @@ def recoverable_cells(counts: np.ndarray, suppressed: np.ndarray, equations: lis
 def protection_report(df: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, value: str = "count") -> dict[str, int]:
     """How many cells of a count table the primary rule suppresses (``cells``, ``small``, ``zero``)."""
     c = pd.to_numeric(df[value], errors="coerce")
-    return {"cells": int(len(df)), "small": int(is_small(c, threshold).sum()), "zero": int((c == 0).sum())}
+    return {"cells": len(df), "small": int(is_small(c, threshold).sum()), "zero": int((c == 0).sum())}

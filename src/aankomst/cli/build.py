@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -58,10 +57,10 @@ def build_cmd(
 
 def fetch_cmd(
     to: Path = typer.Option(..., "--to", help="Directory to download into (layout of the mirror)."),
-    mirror: Optional[Path] = typer.Option(None, "--mirror", help="Copy from this local mirror instead of downloading."),
-    family: Optional[str] = typer.Option(None, "--family", help="Only this family (see 'aankomst sources --list')."),
+    mirror: Path | None = typer.Option(None, "--mirror", help="Copy from this local mirror instead of downloading."),
+    family: str | None = typer.Option(None, "--family", help="Only this family (see 'aankomst sources --list')."),
     timeout: float = typer.Option(10.0, "--timeout", help="Network timeout per request, seconds."),
-    sources_csv: Optional[Path] = typer.Option(None, "--sources", help="Use this sources table instead of the built-in one."),
+    sources_csv: Path | None = typer.Option(None, "--sources", help="Use this sources table instead of the built-in one."),
 ) -> None:
     """Download the official open files listed in data/sources.csv (or copy them from --mirror)."""
     from rich.console import Console
@@ -87,7 +86,7 @@ def sql_cmd(
     query: str = typer.Argument(..., help="A SELECT statement (the atlas is opened read-only)."),
     db: Path = typer.Option(..., "--db", help="Atlas database file."),
     fmt: str = typer.Option("table", "--format", help="table, csv, json or parquet."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output file (csv/json/parquet)."),
+    out: Path | None = typer.Option(None, "--out", help="Output file (csv/json/parquet)."),
     limit: int = typer.Option(100, "--limit", help="Rows shown in table format."),
 ) -> None:
     """Run a read-only SQL query on the atlas."""
@@ -118,7 +117,7 @@ def sql_cmd(
 
 
 def sources_cmd(
-    db: Optional[Path] = typer.Option(None, "--db", help="Atlas database file: show the provenance of what is loaded."),
+    db: Path | None = typer.Option(None, "--db", help="Atlas database file: show the provenance of what is loaded."),
     list_families: bool = typer.Option(False, "--list", help="List the file families Aankomst recognises."),
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
 ) -> None:

@@ -5,7 +5,6 @@ The command names and options are a stable contract (other tools script them).""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -18,12 +17,12 @@ def register(app: typer.Typer) -> None:
     @reg.command("generate")
     def generate_cmd(
         out: Path = typer.Option(..., "--out", help="output folder (Parquet tables + geography + manifest)"),
-        persons: Optional[int] = typer.Option(None, "--persons", help="residents on the calibration date (default: the geography's own size)"),
+        persons: int | None = typer.Option(None, "--persons", help="residents on the calibration date (default: the geography's own size)"),
         seed: int = typer.Option(0, "--seed", help="random seed (same seed = same files)"),
-        calibrate_from: Optional[Path] = typer.Option(None, "--calibrate-from", help="mirror folder with statbel/OPEN DATA_SECTOREN_2019.xlsx and TF_SOC_POP_STRUCT_2009..2015.zip"),
-        start_year: Optional[int] = typer.Option(None, "--start-year"),
-        end_year: Optional[int] = typer.Option(None, "--end-year"),
-        params: Optional[Path] = typer.Option(None, "--params", help="parameter table (default data/register_params.csv)"),
+        calibrate_from: Path | None = typer.Option(None, "--calibrate-from", help="mirror folder with statbel/OPEN DATA_SECTOREN_2019.xlsx and TF_SOC_POP_STRUCT_2009..2015.zip"),
+        start_year: int | None = typer.Option(None, "--start-year"),
+        end_year: int | None = typer.Option(None, "--end-year"),
+        params: Path | None = typer.Option(None, "--params", help="parameter table (default data/register_params.csv)"),
         report: bool = typer.Option(True, "--report/--no-report", help="print the calibration fit report"),
     ) -> None:
         """Generate a seeded synthetic population register (events 2005–2020 by default)."""
@@ -54,14 +53,14 @@ def register(app: typer.Typer) -> None:
     @reg.command("validate")
     def validate_cmd(
         folder: Path = typer.Argument(..., help="extract folder"),
-        db: Optional[Path] = typer.Option(None, "--db", help="atlas whose sector codes the extract must use"),
+        db: Path | None = typer.Option(None, "--db", help="atlas whose sector codes the extract must use"),
     ) -> None:
         """Check an extract against the documented schema (no data is written)."""
         import aankomst
         from aankomst.cli._common import fail
         from aankomst.errors import AankomstError
-        from aankomst.register.load import connect, read_geography
         from aankomst.register.levels import atlas_sector_layout
+        from aankomst.register.load import connect, read_geography
         from aankomst.register.schema import create_views, locate, validate
 
         try:
@@ -89,7 +88,7 @@ def register(app: typer.Typer) -> None:
     def load_cmd(
         folder: Path = typer.Argument(..., help="extract folder"),
         db: Path = typer.Option(..., "--db", help="atlas database (created when absent)"),
-        source_id: Optional[str] = typer.Option(None, "--source-id", help="provenance id (default register/<folder>)"),
+        source_id: str | None = typer.Option(None, "--source-id", help="provenance id (default register/<folder>)"),
         no_validate: bool = typer.Option(False, "--no-validate", help="skip validation (trusted extracts only)"),
         typology: bool = typer.Option(True, "--typology/--no-typology", help="also store the arrival typology"),
     ) -> None:
@@ -132,9 +131,9 @@ def register(app: typer.Typer) -> None:
         level: str = typer.Option("neighbourhood", "--level", help="sector, neighbourhood, municipality, …"),
         period: str = typer.Option("2016-2020", "--period", help="a year or a window, e.g. 2010-2014"),
         fmt: str = typer.Option("csv", "--format", help="csv, json or parquet"),
-        out: Optional[Path] = typer.Option(None, "--out", help="file (default: stdout)"),
-        rules: Optional[Path] = typer.Option(None, "--rules", help="rule table (default data/typology_rules.csv)"),
-        set_: List[str] = typer.Option([], "--set", help="override a threshold: class.indicator=value"),
+        out: Path | None = typer.Option(None, "--out", help="file (default: stdout)"),
+        rules: Path | None = typer.Option(None, "--rules", help="rule table (default data/typology_rules.csv)"),
+        set_: list[str] = typer.Option([], "--set", help="override a threshold: class.indicator=value"),
     ) -> None:
         """Classify areas as arrival areas (gateway, gateway and secondary destination, secondary
         destination, transit, not an arrival area), each with its explanation."""

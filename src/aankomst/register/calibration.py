@@ -59,7 +59,7 @@ def fit_report(root: str | Path) -> dict:
     big = both[both["target"] >= 50]
     ape = (big["sim"] - big["target"]).abs() / big["target"]
     report["sectors"] = {
-        "n": int(len(both)), "n_compared": int(len(big)),
+        "n": len(both), "n_compared": len(big),
         "simulated_total": int(both["sim"].sum()), "target_total": int(round(both["target"].sum())),
         "pearson_r": float(np.corrcoef(both["sim"], both["target"])[0, 1]),
         "median_ape": float(ape.median()), "within_10pct": float((ape <= 0.10).mean()),
@@ -67,7 +67,7 @@ def fit_report(root: str | Path) -> dict:
     }
     mun = both.groupby(g["municipality"]).sum()
     mape = (mun["sim"] - mun["target"]).abs() / mun["target"]
-    report["municipalities"] = {"n": int(len(mun)), "pearson_r": float(np.corrcoef(mun["sim"], mun["target"])[0, 1]),
+    report["municipalities"] = {"n": len(mun), "pearson_r": float(np.corrcoef(mun["sim"], mun["target"])[0, 1]),
                                 "median_ape": float(mape.median())}
     fpath = root / "calibration_foreign.parquet"
     if fpath.exists():
@@ -91,7 +91,7 @@ def fit_report(root: str | Path) -> dict:
         allerr = pd.concat(errs)
         report["foreign_share"] = {"years": years, "mae_pp": float(allerr.mean() * 100),
                                    "pearson_r": float(np.corrcoef(pd.concat(sims), pd.concat(tgts))[0, 1]),
-                                   "municipalities": int(len(errs[0]))}
+                                   "municipalities": len(errs[0])}
     con.close()
     return report
 

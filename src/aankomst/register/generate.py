@@ -617,7 +617,8 @@ def _initial_state(geo: pd.DataFrame, foreign: pd.DataFrame | None, params: Regi
 def generate(out: str | Path, *, persons: int | None = None, seed: int = 0,
              geography: pd.DataFrame | None = None, calibrate_from: str | Path | None = None,
              params: RegisterParams | None = None, start_year: int | None = None,
-             end_year: int | None = None, progress: bool = False) -> GenerateResult:
+             end_year: int | None = None, progress: bool = False,
+             calibration: pd.DataFrame | None = None) -> GenerateResult:
     """Generate a synthetic register into ``out`` (Parquet, the documented input schema).
 
     Parameters
@@ -642,6 +643,9 @@ def generate(out: str | Path, *, persons: int | None = None, seed: int = 0,
         Parameter table (default ``data/register_params.csv``).
     start_year, end_year
         Simulated years (default from the parameter table: 2005–2020).
+    calibration
+        Municipal foreign-share targets (as from :func:`~aankomst.register.geography.calibration_geography`)
+        to use with an explicit ``geography`` (then the run counts as calibrated).
     """
     from aankomst.register.geography import calibration_geography, standalone_geography
 
@@ -660,6 +664,8 @@ def generate(out: str | Path, *, persons: int | None = None, seed: int = 0,
         geography = standalone_geography(seed=seed)
     else:
         mode = "geography"
+        if calibration is not None:
+            foreign, mode = calibration, "calibrated"
     geo = geography.reset_index(drop=True).copy()
     total = float(geo["target"].sum())
     scale = (persons / total) if persons else 1.0

@@ -111,7 +111,7 @@ def read_sector_file(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     try:
         df = pd.read_excel(path, engine="openpyxl", dtype={"CD_SECTOR": str})
-    except Exception as exc:  # noqa: BLE001 - any read failure is an input error
+    except Exception as exc:
         raise InputError(str(path), f"cannot read the sector workbook: {exc}",
                          expected="Statbel OPEN DATA_SECTOREN_2019.xlsx") from exc
     need = ["CD_REFNIS", "CD_SECTOR", "POPULATION", "OPPERVLAKKTE IN HM²", "TX_DESCR_NL"]
@@ -183,6 +183,11 @@ def calibration_geography(data_dir: str | Path, params: RegisterParams | None = 
     tot = df.groupby("CD_REFNIS")["POPULATION"].transform("sum").replace(0, 1)
     df["target"] = df["POPULATION"] + df["CD_REFNIS"].map(unknown).fillna(0) * df["POPULATION"] / tot
     df["target"] = df["target"].round().astype(int)
+    # put each municipality's rounding residue on its largest sector, so totals stay exact
+    want = (df.groupby("CD_REFNIS")["POPULATION"].sum() + unknown.reindex(df["CD_REFNIS"].unique()).fillna(0)).round()
+    resid = (want - df.groupby("CD_REFNIS")["target"].sum()).astype(int)
+    top = df.sort_values("target").groupby("CD_REFNIS").tail(1).index
+    df.loc[top, "target"] += df.loc[top, "CD_REFNIS"].map(resid).fillna(0).astype(int).to_numpy()
     geo = pd.DataFrame({
         "sector": df["CD_SECTOR"].str.strip(), "name": df.get("TX_DESCR_SECTOR_NL", df["CD_SECTOR"]),
         "municipality": df["CD_REFNIS"], "municipality_name": df["TX_DESCR_NL"],

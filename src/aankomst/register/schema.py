@@ -12,9 +12,9 @@ was expected.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from aankomst.errors import InputError, InputProblem
 

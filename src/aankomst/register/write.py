@@ -12,7 +12,7 @@ the warnings), and any error rolls the whole load back.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -33,7 +33,7 @@ def _q(path: str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def write_batches(atlas, items: list[tuple[LoadBatch, dict[str, "str | pd.DataFrame"]]]) -> dict[str, dict[str, int]]:
+def write_batches(atlas, items: list[tuple[LoadBatch, dict[str, str | pd.DataFrame]]]) -> dict[str, dict[str, int]]:
     """Write ``(batch, tables)`` pairs in one transaction.
 
     ``tables`` maps an atlas table to a Parquet path (aggregates) or a small DataFrame. Returns
@@ -53,7 +53,7 @@ def write_batches(atlas, items: list[tuple[LoadBatch, dict[str, "str | pd.DataFr
             con.execute("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 load_id, batch.source_id, batch.family, batch.title, batch.publisher, batch.path, batch.url,
                 batch.sha256, batch.reference_date, batch.licence, batch.privacy,
-                datetime.now(timezone.utc).replace(tzinfo=None), int(batch.rows_read), 0, json.dumps(batch.warnings)])
+                datetime.now(UTC).replace(tzinfo=None), int(batch.rows_read), 0, json.dumps(batch.warnings)])
             counts: dict[str, int] = {}
             for name, src in tables.items():
                 cols = TABLE_COLUMNS[name]

@@ -15,7 +15,16 @@ import pandas as pd
 
 from aankomst.errors import InputError
 from aankomst.paths import package_data
-from aankomst.sources._util import check_unique, frame, nis5, norm_code, numeric, read_csv_text, read_excel, read_text
+from aankomst.sources._util import (
+    check_unique,
+    frame,
+    nis5,
+    norm_code,
+    numeric,
+    read_csv_text,
+    read_excel,
+    read_text,
+)
 from aankomst.sources.base import LoadBatch, sha256_file
 from aankomst.sources.meta import provenance
 from aankomst.sources.statbel import SECTOR_RE, municipality_layout, sector_layout

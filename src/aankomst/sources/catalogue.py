@@ -12,7 +12,7 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aankomst.sources._util import first_line, is_zip, xlsx_header
+from aankomst.sources._util import first_line, xlsx_header
 from aankomst.sources.base import Recogniser
 
 #: Documentation files listed as such (never errors, never loaded).

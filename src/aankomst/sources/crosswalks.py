@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from aankomst.errors import InputError
-from aankomst.sources._util import LEVEL_TOKENS, frame, level_code, level_codes, read_excel
+from aankomst.sources._util import LEVEL_TOKENS, frame, level_codes, read_excel
 from aankomst.sources.base import LoadBatch, sha256_file
 from aankomst.sources.meta import provenance
 

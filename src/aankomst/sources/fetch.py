@@ -7,8 +7,8 @@ import shutil
 import socket
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlparse
 
 import pandas as pd

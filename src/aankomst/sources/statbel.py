@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -21,7 +20,15 @@ import numpy as np
 import pandas as pd
 
 from aankomst.errors import InputError
-from aankomst.sources._util import check_unique, frame, nis5, norm_code, numeric, open_zip_member, read_excel
+from aankomst.sources._util import (
+    check_unique,
+    frame,
+    nis5,
+    norm_code,
+    numeric,
+    open_zip_member,
+    read_excel,
+)
 from aankomst.sources.base import LoadBatch, sha256_file
 from aankomst.sources.meta import provenance
 
@@ -421,7 +428,7 @@ def _pop_struct_batches(con, path: Path, where: str, table, cols: list[str], pic
         firsts = table.group_by(code).aggregate([("rn", "min")])
         first_rows = pc.subtract(firsts.column("rn_min"), pa.scalar(2, pa.int64()))
         names = table.take(first_rows).to_pandas()
-        get = lambda c: names[c] if c and c in names.columns else None  # noqa: E731
+        get = lambda c: names[c] if c and c in names.columns else None
         units = pd.DataFrame({"code": names[code].str.zfill(5), "name_nl": get(pick["name_nl"]), "name_fr": get(pick["name_fr"]),
                               "arr": get("CD_DSTR_REFNIS"), "prov": get("CD_PROV_REFNIS"), "rgn": get("CD_RGN_REFNIS"),
                               "arr_nl": get("TX_ADM_DSTR_DESCR_NL"), "arr_fr": get("TX_ADM_DSTR_DESCR_FR"),

@@ -37,8 +37,6 @@ def income_measure_id(col: str) -> tuple[str, str]:
 def read_income_munty(path: Path) -> list[LoadBatch]:
     """``TF_PSNL_INC_TAX_MUNTY.zip``: taxable income per municipality and income year ->
     ``measures`` (period = income year; municipal layout of the year: ``2018`` up to 2018)."""
-    import duckdb
-    import pyarrow as pa
 
     path = Path(path)
     table, member, cols = _read_pipe_zip(path, [])

@@ -44,7 +44,7 @@ class Reexpressed:
     path: list[tuple[str, str]] = field(default_factory=list)
 
 
-def link_graph(atlas: "Atlas") -> dict[tuple[str, str], set[tuple[str, str]]]:
+def link_graph(atlas: Atlas) -> dict[tuple[str, str], set[tuple[str, str]]]:
     """The (level, layout) pairs connected by crosswalks (directed from -> to)."""
     rows = atlas.query("SELECT DISTINCT from_level, from_layout, to_level, to_layout FROM crosswalks").itertuples(index=False)
     g: dict[tuple[str, str], set[tuple[str, str]]] = {}
@@ -53,7 +53,7 @@ def link_graph(atlas: "Atlas") -> dict[tuple[str, str], set[tuple[str, str]]]:
     return g
 
 
-def find_path(atlas: "Atlas", src: tuple[str, str], dst: tuple[str, str]) -> list[tuple[str, str]]:
+def find_path(atlas: Atlas, src: tuple[str, str], dst: tuple[str, str]) -> list[tuple[str, str]]:
     """Shortest chain of crosswalk steps from ``src`` to ``dst`` (breadth first); prefers direct links."""
     if src == dst:
         return [src]
@@ -80,7 +80,7 @@ def find_path(atlas: "Atlas", src: tuple[str, str], dst: tuple[str, str]) -> lis
     )
 
 
-def mapping(atlas: "Atlas", path: list[tuple[str, str]]) -> pd.DataFrame:
+def mapping(atlas: Atlas, path: list[tuple[str, str]]) -> pd.DataFrame:
     """Compose the crosswalks along ``path`` into one table ``from_code, to_code, weight, split``."""
     m: pd.DataFrame | None = None
     for a, b in zip(path, path[1:]):
@@ -103,7 +103,7 @@ _KEYS = {
 }
 
 
-def reexpress(atlas: "Atlas", *, from_level: str, from_layout: str, to_level: str, to_layout: str,
+def reexpress(atlas: Atlas, *, from_level: str, from_layout: str, to_level: str, to_layout: str,
               table: str = "population", where: dict[str, Any] | None = None,
               frame: pd.DataFrame | None = None) -> Reexpressed:
     """Re-express the counts of ``table`` at ``from_level``/``from_layout`` on
@@ -160,7 +160,7 @@ def reexpress(atlas: "Atlas", *, from_level: str, from_layout: str, to_level: st
     return Reexpressed(out.reset_index(drop=True), unmapped, path)
 
 
-def parents(atlas: "Atlas", level: str, layout: str, to_level: str, to_layout: str | None = None) -> pd.DataFrame:
+def parents(atlas: Atlas, level: str, layout: str, to_level: str, to_layout: str | None = None) -> pd.DataFrame:
     """The parent of every unit at ``to_level`` (columns ``code, parent, weight, split``)."""
     from aankomst.store.schema import CURRENT_LAYOUT
 
@@ -169,7 +169,7 @@ def parents(atlas: "Atlas", level: str, layout: str, to_level: str, to_layout: s
     return m.rename(columns={"from_code": "code", "to_code": "parent"})
 
 
-def hierarchy_report(atlas: "Atlas") -> dict[str, Any]:
+def hierarchy_report(atlas: Atlas) -> dict[str, Any]:
     """Check the hierarchy of the current layout: sectors 2025 -> exactly one neighbourhood and one
     municipality; municipality -> arrondissement -> province -> region -> country; Brussels
     sectors -> monitoring neighbourhoods. Returns counts (0 problems = consistent)."""
@@ -199,7 +199,7 @@ def hierarchy_report(atlas: "Atlas") -> dict[str, Any]:
     return out
 
 
-def derive_links(batches: list["LoadBatch"]) -> "LoadBatch | None":
+def derive_links(batches: list[LoadBatch]) -> LoadBatch | None:
     """Links no published table gives but the loaded ones imply, as one batch
     (``aankomst/derived_links``), always flagged by ``weight_basis``:
 
@@ -207,8 +207,8 @@ def derive_links(batches: list["LoadBatch"]) -> "LoadBatch | None":
       code is unchanged since the 2019 layout (``weight_basis`` ``same_code``); sectors created in
       2024/2025 stay unlinked (shown by :func:`hierarchy_report`).
     """
-    from aankomst.sources.base import LoadBatch
     from aankomst.sources._util import frame
+    from aankomst.sources.base import LoadBatch
 
     cws = [b.tables["crosswalks"] for b in batches if "crosswalks" in b.tables and len(b.tables["crosswalks"])]
     areas = [b.tables["areas"] for b in batches if "areas" in b.tables and len(b.tables["areas"])]
@@ -242,7 +242,7 @@ def derive_links(batches: list["LoadBatch"]) -> "LoadBatch | None":
                      publisher="Aankomst", rows_read=sum(len(t) for t in tables.values()), warnings=warnings)
 
 
-def _dissolve_parents(batches: list["LoadBatch"], cw: pd.DataFrame) -> pd.DataFrame | None:
+def _dissolve_parents(batches: list[LoadBatch], cw: pd.DataFrame) -> pd.DataFrame | None:
     """Geometry of arrondissements and provinces of the 2025 layout as the union of their 2025
     municipalities (no 2025 boundary file exists for them in the mirror)."""
     import shapely

@@ -127,3 +127,39 @@ def _json_default(o: Any) -> Any:
     if isinstance(o, (np.bool_,)):
         return bool(o)
     return str(o)
+
+
+def compact_from_geojson(layer: bytes) -> bytes:
+    """The compact form of a layer: integer grid coordinates, delta-encoded per ring.
+
+    ::
+
+        {"type": "AankomstAreas", "version": 1, "grid": 0.0001, "bbox": [...], "aankomst": {...},
+         "features": [{"code", "name", "name_nl", "name_fr",
+                       "g": [[[x0, y0, dx1, dy1, dx2, dy2, ...], ...], ...]}]}
+
+    ``g`` is a list of polygons, each a list of rings (outer ring first); a ring is a flat list
+    of integers: the first point in grid units (coordinate / grid), then the differences to the
+    previous point. Decoding: ``x_i = (x0 + dx1 + … + dx_i) * grid`` (degrees, EPSG:4326). The
+    same coordinates as the GeoJSON form in about 30 % fewer compressed bytes (and less to parse).
+    """
+    fc = json.loads(layer)
+    grid = float(fc.get("aankomst", {}).get("grid_deg") or 1e-5)
+    feats = []
+    for f in fc["features"]:
+        geom = f["geometry"]
+        polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+        g = []
+        for poly in polys:
+            rings = []
+            for ring in poly:
+                q = np.rint(np.asarray(ring, dtype=float) / grid).astype(np.int64)
+                d = np.vstack([q[:1], np.diff(q, axis=0)])
+                rings.append(d.ravel().tolist())
+            g.append(rings)
+        p = f["properties"]
+        feats.append({"code": p["code"], "name": p.get("name"), "name_nl": p.get("name_nl"),
+                      "name_fr": p.get("name_fr"), "g": g})
+    out = {"type": "AankomstAreas", "version": 1, "grid": grid, "bbox": fc.get("bbox"),
+           "aankomst": fc.get("aankomst", {}), "features": feats}
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -213,8 +213,24 @@ function showTooltip(point, f) {
   tip.style.top = `${point.y + 14}px`;
 }
 
+/** Decode the compact area form (integer grid coordinates, delta-encoded per ring) to GeoJSON. */
+function decodeAreas(c) {
+  const g = c.grid;
+  const features = c.features.map((f) => ({
+    type: 'Feature', id: f.code,
+    properties: { code: f.code, name: f.name, name_nl: f.name_nl, name_fr: f.name_fr },
+    geometry: { type: 'MultiPolygon', coordinates: f.g.map((poly) => poly.map((ring) => {
+      const out = new Array(ring.length / 2);
+      let x = 0; let y = 0;
+      for (let i = 0; i < ring.length; i += 2) { x += ring[i]; y += ring[i + 1]; out[i / 2] = [x * g, y * g]; }
+      return out;
+    })) },
+  }));
+  return { type: 'FeatureCollection', bbox: c.bbox, aankomst: c.aankomst, features };
+}
+
 async function fetchGeometry(bucket, layout = app.layout) {
-  const fc = await api('/api/areas', { level: S.level, zoom: bucket, layout });
+  const fc = decodeAreas(await api('/api/areas', { level: S.level, zoom: bucket, layout, format: 'compact' }));
   mark('geometry');
   return fc;
 }
