@@ -89,16 +89,19 @@ def recent_immigrants_per_1000(atlas: Any, *, level: str, period: Any, group: st
 
 def arrival_typology(atlas: Any, *, level: str, period: Any, group: str | None = None,
                      scheme: str | None = None, layout: str | None = None, **params: Any) -> pd.DataFrame:
-    """Arrival typology class per area (``value`` = the class's priority in the rule table,
-    ``group`` = class id; extra columns ``class``, ``class_label_nl/en``, ``explanation``)."""
+    """Arrival typology class per area: ``group`` = class id, ``value`` = arrival intensity
+    (gateway 4, gateway and secondary destination 3, secondary destination 2, transit 1, not an
+    arrival area 0, too small: empty) so that maps shade arrival areas darkest; extra columns
+    ``class``, ``class_label_nl/en``, ``explanation``."""
     from aankomst.register.typology import load_rules, typology
 
     rules = load_rules(params.get("rules"))
     t = typology(atlas, level=level, period=str(period), layout=layout, rules=rules)
-    prio = rules.drop_duplicates("class").set_index("class")["priority"]
+    intensity = {"gateway": 4.0, "gateway_secondary": 3.0, "secondary_destination": 2.0, "transit": 1.0,
+                 "not_arrival": 0.0}
     out = pd.DataFrame({"area_code": t["area_code"], "area_name": t["area_name"], "level": t["level"],
                         "layout": t["layout"], "period": t["period"], "group": t["class"],
-                        "value": t["class"].map(prio).astype(float), "unit": "class",
+                        "value": t["class"].map(intensity).astype(float), "unit": "class",
                         "numerator": t["newcomers_foreign"], "denominator": t["population"]})
     for c in ("class", "class_label_nl", "class_label_en", "explanation"):
         out[c] = t[c]

@@ -22,7 +22,13 @@ from aankomst.store.schema import LEVELS
 from aankomst.web import engine, service
 from aankomst.web.engine import EngineUnavailable
 from aankomst.web.fastpath import cache_key, payload_response
-from aankomst.web.geo import ZOOM_BUCKETS, compact_from_geojson, features_with_values, layer_geojson, zoom_bucket
+from aankomst.web.geo import (
+    ZOOM_BUCKETS,
+    compact_from_geojson,
+    features_with_values,
+    layer_geojson,
+    zoom_bucket,
+)
 from aankomst.web.state import Payload
 
 router = APIRouter()
@@ -257,7 +263,7 @@ def _values_payload(request: Request, indicator: str, level: str, period: str | 
         body = {
             "indicator": indicator, "level": level, "layout": _layout_of(data, layout), "period": per, "group": group, "scheme": scheme,
             "params": params, "meta": service.meta_json(meta, row), "classes": cls,
-            "n": int(len(data)), "n_suppressed": int(data["suppressed"].sum()),
+            "n": len(data), "n_suppressed": int(data["suppressed"].sum()),
             "form": _form(request), "data": _data(request, data, ["area_code", "value", "suppressed"]),
         }
         return Payload.make(_json(body))
@@ -314,7 +320,7 @@ def _change_payload(request: Request, indicator: str, level: str, from_: str, to
 
     def make() -> tuple[Payload, Any]:
         a, meta = svc.compute(atlas, indicator, level, from_, group, scheme, params)
-        b, meta_b = svc.compute(atlas, indicator, level, to, group, scheme, params)
+        b, _ = svc.compute(atlas, indicator, level, to, group, scheme, params)
         unit = str(meta.get("unit") or (a["unit"].iloc[0] if len(a) else ""))
         data, cunit = service.change_table(a, b, unit)
         data["period"] = f"{from_}/{to}"
@@ -322,7 +328,7 @@ def _change_payload(request: Request, indicator: str, level: str, from_: str, to
         m = service.meta_json(meta, svc.indicator(indicator))
         m["change"] = {"from": from_, "to": to, "unit": cunit}
         body = {"indicator": indicator, "level": level, "layout": _layout_of(data, layout), "from": from_, "to": to, "group": group,
-                "scheme": scheme, "params": params, "meta": m, "classes": cls, "n": int(len(data)),
+                "scheme": scheme, "params": params, "meta": m, "classes": cls, "n": len(data),
                 "n_suppressed": int(data["suppressed"].sum()), "form": _form(request),
                 "data": _data(request, data, ["area_code", "value", "value_from", "value_to", "suppressed"])}
         return Payload.make(_json(body)), data

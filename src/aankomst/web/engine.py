@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aankomst.errors import AankomstError, MissingInputError, UnknownCodeError
+from aankomst.errors import AankomstError, UnknownCodeError
 
 CONTRACT_COLUMNS = ("area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
                     "numerator", "denominator", "suppressed")
@@ -384,8 +384,3 @@ def _fallback_breaks(v: np.ndarray, scheme: str, k: int, band: float) -> list[fl
     else:
         b = mapclassify.FisherJenks(v, k=k).bins
     return [lo] + sorted({float(x) for x in b})
-
-
-def missing(ind: str, what: str, period: str) -> MissingInputError:
-    """A :class:`MissingInputError` for an indicator without data for a period/level."""
-    return MissingInputError(ind, what, years=period, fix="GET /api/periods lists what exists")

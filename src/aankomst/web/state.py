@@ -13,8 +13,9 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable
+from typing import Any
 
 from aankomst.errors import AankomstError
 
@@ -29,7 +30,7 @@ class Payload:
     media_type: str = "application/json"
 
     @classmethod
-    def make(cls, body: bytes, media_type: str = "application/json") -> "Payload":
+    def make(cls, body: bytes, media_type: str = "application/json") -> Payload:
         """Encode ``body`` (gzip level 6) and hash it for the ETag."""
         return cls(
             body=body,
