@@ -387,3 +387,18 @@ def test_areas_compact_form_decodes_to_the_geojson(client):
         ring = cf["g"][0][0]
         xs, ys = np.cumsum(ring[0::2]) * c["grid"], np.cumsum(ring[1::2]) * c["grid"]
         assert np.allclose(np.c_[xs, ys], f["geometry"]["coordinates"][0], atol=1e-9)
+
+
+def test_warm_up_in_the_background_and_clean_stop(client):
+    """``warm=True`` computes the latest values in the background; stopping waits for it."""
+    from fastapi.testclient import TestClient
+
+    from aankomst.web.app import create_app
+
+    app = create_app(client.app.state.atlas_path, warm=True)
+    svc = app.state.service
+    with TestClient(app) as c:
+        svc.background.submit(lambda: None).result(timeout=60)  # the warm-up task has finished
+        assert svc.misc.get(("latest", "share_foreign", "municipality")) == "2020"
+        assert c.get("/api/values", params={"indicator": "share_foreign", "level": "municipality"}).json()["period"] == "2020"
+    assert svc.stopping.is_set() and svc.busy.wait_idle(0)

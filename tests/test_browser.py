@@ -55,7 +55,7 @@ class Server:
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(10)
+        self.thread.join(180)  # the app's shutdown waits for computations still in flight
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +187,14 @@ def test_atlas_on_demo(browser, demo_server):
     assert len(rows) >= 75 and {"area_code", "value", "suppressed", "definition", "source"} <= set(rows[0])
     by = {r["area_code"]: r for r in rows}
     assert float(by[code]["value"]) == pytest.approx(expected)
+
+    # PNG of the map (canvas with preserveDrawingBuffer, legend and source drawn in)
+    with page.expect_download(timeout=60_000) as d:
+        page.click("#export-png")
+    png = ARTIFACTS / "atlas_demo_export.png"
+    d.value.save_as(str(png))
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
 
     # change view between two dates: diverging classes with a neutral class
     page.evaluate("document.body.dataset.ready = 'pending'")

@@ -69,6 +69,24 @@ def test_json_listing_has_parameters_with_defaults():
     assert fe["origin"]["default"] == "abroad" and fe["origin"]["description"]
 
 
+def test_every_parameter_of_every_indicator_is_described_in_both_languages():
+    import csv
+
+    from aankomst.paths import package_data
+
+    with open(package_data("indicators/params.csv"), encoding="utf-8", newline="") as fh:
+        rows = {r["name"]: r for r in csv.DictReader(fh)}
+    missing = []
+    for r in json.loads(catalog.listing("json")):
+        for p in r["parameters"]:
+            if p["name"] in ("level", "period"):
+                continue
+            d = rows.get(p["name"], {})
+            if not (p["description"] and d.get("description_en") and d.get("description_nl")):
+                missing.append((r["id"], p["name"]))
+    assert not missing, f"add these parameters to data/indicators/params.csv: {sorted({m[1] for m in missing})}"
+
+
 def test_docs_indicators_md_is_generated_from_the_catalogue():
     md = catalog.listing("markdown")
     for i in STABLE_IDS:

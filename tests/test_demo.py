@@ -391,6 +391,29 @@ def test_extension_hooks_run_in_order_and_missing_ones_are_skipped(tmp_path, mon
         run_extensions("ATLAS", seed=5, workdir=tmp_path / "w", report=rep, modules=("_demo_ext_bad",))
 
 
+def test_extension_needing_an_uninstalled_extra_is_skipped_not_fatal(tmp_path, monkeypatch):
+    from aankomst.demo.build import DemoReport, run_extensions
+    from aankomst.errors import AankomstError
+
+    def needs_extra(atlas, *, seed, workdir):
+        raise ModuleNotFoundError("No module named 'sqlalchemy_not_here'", name="sqlalchemy_not_here")
+
+    def own_bug(atlas, *, seed, workdir):
+        raise ModuleNotFoundError("No module named 'aankomst.nothere'", name="aankomst.nothere")
+
+    extra = types.ModuleType("_demo_ext_extra")
+    extra.extend = needs_extra
+    bug = types.ModuleType("_demo_ext_ownbug")
+    bug.extend = own_bug
+    monkeypatch.setitem(sys.modules, "_demo_ext_extra", extra)
+    monkeypatch.setitem(sys.modules, "_demo_ext_ownbug", bug)
+    rep = DemoReport(tmp_path / "x.duckdb", 5, [], {}, {})
+    run_extensions("ATLAS", seed=5, workdir=tmp_path / "w", report=rep, modules=("_demo_ext_extra",))
+    assert rep.extensions["_demo_ext_extra"].startswith("skipped") and "sqlalchemy_not_here" in rep.extensions["_demo_ext_extra"]
+    with pytest.raises(AankomstError, match="_demo_ext_ownbug"):  # a missing module of our own is a bug
+        run_extensions("ATLAS", seed=5, workdir=tmp_path / "w", report=rep, modules=("_demo_ext_ownbug",))
+
+
 
 
 def test_demo_refuses_an_atlas_holding_other_data(tmp_path):

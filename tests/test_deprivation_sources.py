@@ -27,7 +27,7 @@ def test_without_health_reader_ok(tmp_path):
     m = b[0].tables["measures"]
     assert set(m["measure"]) == {"bimd_nohealth_score", "bimd_nohealth_rank", "bimd_nohealth_decile"}
     assert set(m["layout"]) == {"2011"} and set(m["period"]) == {"2011"}
-    assert b[-1].source_id == "aankomst/deprivation_measures"
+    assert len(b) == 1 and b[0].source_id == "bimd/sector_2011_without_health"  # definitions: once, elsewhere
 
 
 @pytest.mark.parametrize("body,row,column", [
@@ -130,6 +130,16 @@ def test_store_contents(dep_db):
         x = a.query("SELECT count(*) AS n FROM measures WHERE measure = 'atlas_difficulty_index'")
         assert x["n"].iloc[0] == 7752
         assert a.query("SELECT count(*) AS n FROM measure_defs")["n"].iloc[0] >= 46
+        prov = a.query("SELECT source_id, warnings FROM provenance")
+        assert prov["source_id"].is_unique and (prov["source_id"] == "aankomst/deprivation_measures").sum() == 1
+        for ed in ("2001", "2011"):
+            mun = a.query("SELECT count(*) AS n, count(DISTINCT code) AS c FROM measures WHERE measure = 'bimd_mun_score' "
+                          "AND period = ?", [ed])
+            assert (mun["n"].iloc[0], mun["c"].iloc[0]) == (589, 589)
+            w = json.loads(prov.set_index("source_id").loc[f"bimd/municipalities_{ed}_long", "warnings"])
+            # the LONG file repeats every WIDE figure (589 × 21), all with the same value
+            assert any(f"{589 * 21} measures row(s) were already supplied" in x and "(0 with a different value" in x
+                       for x in w), w
 
 
 @pytest.mark.realdata
@@ -156,3 +166,61 @@ def test_cli_bimd_sector_and_municipality(dep_db, tmp_path):
     assert len(s) == 18295 and s["decile"].between(1, 10).all()
     r = runner.invoke(make_app(), ["deprivation", "bimd", "--edition", "2005", "--db", str(dep_db)])
     assert r.exit_code == 2 and "2005" in r.output
+
+
+# ----------------------------------------------------------------------------- municipal WIDE + LONG
+_MUN_COLS = [(d, k) for d in ("income", "employment", "education", "housing", "crime", "health", "bimd")
+             for k in ("average_score", "rank_average_score", "decile")]
+
+
+def _mun_files(tmp_path: Path, long_change: float | None = None) -> tuple[Path, Path]:
+    """Two municipalities; the LONG file repeats the WIDE numbers (optionally one changed)."""
+    vals = {"11001": [10.0, 2, 9], "11002": [47.9, 1, 1]}
+    head = ["code", "municipality_name"] + [f"{'decile' if k == 'decile' else k}_{d}_2011" for d, k in _MUN_COLS]
+    wide = ",".join(head) + "\n"
+    long = "code,municipality_name,INDICATOR,MEASURE\n"
+    for code, (sc, rk, dc) in vals.items():
+        wide += f"{code},M{code}," + ",".join(str({"average_score": sc, "rank_average_score": rk, "decile": dc}[k])
+                                              for _, k in _MUN_COLS) + "\n"
+        for col in head[2:]:
+            v = sc if col.startswith("average") else rk if col.startswith("rank") else dc
+            if long_change is not None and code == "11001" and col == "average_score_income_2011":
+                v = long_change
+            long += f"{code},M{code},{col},{v}\n"
+    return (_write(tmp_path, "DOMAINS_BIMD_2011_MUNICIPALITIES_ELLIS_WIDE_AVERAGE_SCORE.csv", wide),
+            _write(tmp_path, "DOMAINS_BIMD_2011_MUNICIPALITIES_ELLIS_LONG_AVERAGE_SCORE.csv", long))
+
+
+def test_municipal_wide_and_long_have_distinct_sources_and_load_once(tmp_path):
+    import aankomst
+
+    _mun_files(tmp_path, long_change=11.5)
+    batches = dep.read_directory(tmp_path)
+    ids = [b.source_id for b in batches]
+    # WIDE first (order 60), LONG after it (61), the definitions once at the end
+    assert ids == ["bimd/municipalities_2011", "bimd/municipalities_2011_long", "aankomst/deprivation_measures"]
+    with aankomst.open(str(tmp_path / "m.duckdb")) as a:
+        a.load(batches, check_areas=False)
+        a.load(dep.read_directory(tmp_path), check_areas=False)  # idempotent re-load
+        n = a.query("SELECT measure, count(*) AS n FROM measures GROUP BY measure")
+        assert len(n) == 21 and set(n["n"]) == {2}  # 21 measures × 2 municipalities, never doubled
+        v = a.query("SELECT value FROM measures WHERE code = '11001' AND measure = 'bimd_mun_income_score'")
+        assert v["value"].tolist() == [10.0]  # the earlier (WIDE) source wins
+        prov = a.query("SELECT source_id, warnings FROM provenance ORDER BY source_id").set_index("source_id")
+        assert len(prov) == 3
+        w = json.loads(prov.loc["bimd/municipalities_2011_long", "warnings"])
+        assert any("42 measures row(s) were already supplied" in x and "(1 with a different value" in x for x in w)
+        d = a.query("SELECT definition FROM measure_defs WHERE measure = 'bimd_mun_score'")["definition"].iloc[0]
+        assert "population-weighted" in d.lower() or "weighted" in d.lower()
+
+
+def test_build_adds_deprivation_definitions_once(tmp_path):
+    from aankomst.sources.build import builtin_batches
+
+    good = _write(tmp_path, "BIMD_2011_WITHOUT_HEALTH_ELLIS_WIDE.csv", HEADER_W + '"11001A00-",7.0,1,1\n')
+    data = dep.read_bimd_without_health(good)
+    extra = builtin_batches(data)
+    assert [b.source_id for b in extra].count("aankomst/deprivation_measures") == 1
+    generic = next(b for b in extra if b.source_id == "aankomst/measure_defs").tables["measure_defs"]
+    assert not generic["measure"].str.startswith("bimd_").any()  # no bare "as published" rows for them
+    assert "aankomst/deprivation_measures" not in [b.source_id for b in builtin_batches([])]

@@ -126,11 +126,24 @@ def test_unknown_scheme_and_group():
     with pytest.raises(UnknownCodeError, match="derived group scheme"):
         G.country_group("MAR", "continent")
     with pytest.raises(UnknownCodeError, match="group scheme"):
-        G.scheme_groups("continent")
+        G.scheme_groups("planet")
     with pytest.raises(UnknownCodeError):
         G.group_members("nationality_group6", "martians")
     with pytest.raises(UnknownCodeError, match="reference date"):
         G.country_group("MAR", "eu_status", "yesterday")
+
+
+def test_every_scheme_the_readers_produce_has_labels():
+    # population/measure/flow schemes of the mirror readers (docs/schema.md); country labels
+    # come from countries.csv, total needs none; the register's schemes are its own
+    for scheme in ("nationality", "eu_status", "birthplace", "continent", "age", "domain", "ibsa_nationality"):
+        groups = G.scheme_groups(scheme)
+        assert groups and all(G.group_label(scheme, g, "nl") and G.group_label(scheme, g, "en") for g in groups)
+    assert G.scheme_groups("birthplace") == ["belgium", "eu", "non_eu", "unclassified", "unknown"]
+    assert G.group_label("continent", "africa", "en") == "Africans"
+    t = G.scheme_table()
+    assert not t.duplicated(["scheme", "grp"]).any()
+    assert not t.duplicated(["scheme", "order"]).any()
 
 
 def test_scheme_table_has_labels_and_sources():

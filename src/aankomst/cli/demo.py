@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
                 from aankomst.web.app import serve as serve_app
             except ImportError as exc:
                 console.print(f"[red]the web atlas is not available ({exc}); install the 'web' extra[/]")
-                raise typer.Exit(2)
+                raise typer.Exit(2) from None
             kwargs = {}
             registry = db.parent / f"{db.stem}_files" / "registry.sqlite"
             if registry.exists() and "registry_url" in inspect.signature(serve_app).parameters:

@@ -159,8 +159,10 @@ def run_extensions(atlas: Any, *, seed: int, workdir: Path, report: DemoReport,
     """Call ``extend(atlas, seed=…, workdir=…)`` of each module in ``modules``, in order.
 
     A module that cannot be imported (not written yet) or has no ``extend`` is skipped and noted
-    in ``report.extensions``; an error raised *by* an extension is re-raised as
-    :class:`~aankomst.errors.AankomstError` naming the module.
+    in ``report.extensions``, and so is an extension that needs a third-party package of an
+    optional extra that is not installed (``ModuleNotFoundError`` for a non-``aankomst``
+    module, e.g. ``sqlalchemy`` without ``aankomst[registry]``); any other error raised *by* an
+    extension is re-raised as :class:`~aankomst.errors.AankomstError` naming the module.
     """
     for name in modules:
         try:
@@ -177,6 +179,13 @@ def run_extensions(atlas: Any, *, seed: int, workdir: Path, report: DemoReport,
             lines = fn(atlas, seed=seed, workdir=workdir)
         except AankomstError:
             raise
+        except ModuleNotFoundError as exc:
+            if not exc.name or exc.name.split(".")[0] == "aankomst":
+                raise AankomstError(f"demo extension {name}.extend failed: {type(exc).__name__}: {exc}") from exc
+            # an optional dependency (an extra such as aankomst[registry]) is not installed
+            report.extensions[name] = (f"skipped: needs the package {exc.name!r}, not installed "
+                                       "(pip install 'aankomst[web,registry]')")
+            continue
         except Exception as exc:  # an extension's bug must be visible, with its name
             raise AankomstError(f"demo extension {name}.extend failed: {type(exc).__name__}: {exc}") from exc
         report.extensions[name] = "ran"

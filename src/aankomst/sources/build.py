@@ -60,7 +60,9 @@ def _progress(enabled: bool):
 
 def builtin_batches(batches: list[LoadBatch]) -> list[LoadBatch]:
     """Package tables loaded with every build: measure definitions (``data/measures.csv``, plus a
-    bare row for any measure id a reader produced that the table lacks) and the area types of
+    bare row for any measure id a reader produced that neither it nor
+    ``data/deprivation_measures.csv`` defines; the latter is added once, as the batch
+    ``aankomst/deprivation_measures``, when deprivation measures were read) and the area types of
     ``aankomst.indicators.area_types`` (when that module exists)."""
     from aankomst.paths import package_data
     from aankomst.sources.base import sha256_file
@@ -74,7 +76,17 @@ def builtin_batches(batches: list[LoadBatch]) -> list[LoadBatch]:
         if m is not None and len(m):
             for mid, unit in m[["measure", "unit"]].drop_duplicates("measure").itertuples(index=False):
                 seen.add((mid, unit))
-    extra = [(mid, unit) for mid, unit in sorted(seen) if mid not in set(defs["measure"])]
+    # the deprivation readers' measures are defined in their own package table, added once here
+    dep_batch = None
+    dep_ids: set[str] = set()
+    try:
+        dep = importlib.import_module("aankomst.sources.deprivation")
+        dep_ids = set(dep.measure_definitions()["measure"])
+        if any(mid in dep_ids for mid, _ in seen) and not any(b.source_id == "aankomst/deprivation_measures" for b in batches):
+            dep_batch = dep.defs_batch()
+    except ImportError:
+        pass
+    extra = [(mid, unit) for mid, unit in sorted(seen) if mid not in set(defs["measure"]) and mid not in dep_ids]
     if extra:
         defs = pd.concat([defs, pd.DataFrame({"measure": [e[0] for e in extra], "label_nl": [e[0] for e in extra],
                                               "label_en": [e[0] for e in extra], "definition": "as published (column name)",
@@ -83,6 +95,8 @@ def builtin_batches(batches: list[LoadBatch]) -> list[LoadBatch]:
     out.append(LoadBatch(source_id="aankomst/measure_defs", family="package", path=str(p), sha256=sha256_file(p),
                          tables={"measure_defs": defs}, title="Measure definitions (Aankomst)", publisher="Aankomst",
                          rows_read=len(defs)))
+    if dep_batch is not None:
+        out.append(dep_batch)
     try:
         mod = importlib.import_module("aankomst.indicators.area_types")
         fn = getattr(mod, "batches", None)

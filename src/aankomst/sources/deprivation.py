@@ -7,7 +7,10 @@ Files read (``/work/shared/data/deprivation/**`` in the mirror, official formats
   (1 = most deprived) and deciles (1 = most deprived 10 %), and the overall BIMD.
 * ``BIMD_2001_WITHOUT_HEALTH_ELLIS_WIDE.csv`` / ``…2011…`` — the overall index without health.
 * ``DOMAINS_BIMD_<ed>_MUNICIPALITIES_ELLIS_WIDE_AVERAGE_SCORE.csv`` (and the ``LONG`` variant,
-  same content) — population-weighted municipal average scores with their rank and decile.
+  same content) — population-weighted municipal average scores with their rank and decile. The
+  two load under distinct source ids (``bimd/municipalities_<ed>`` for WIDE, read first, and
+  ``bimd/municipalities_<ed>_long``); the store keeps the first copy of every key and notes in
+  the LONG file's provenance how many rows it skipped and how many of them differ (a cross-check).
 * ``population_2001`` / ``population_2011`` (tab-separated) — the sector populations used.
 * ``names_sectors_municipalities_2001/2011.csv`` — sector and municipality names (areas).
 * ``extent_weights.csv`` — weights of the *extent* summary by national percentile.
@@ -26,6 +29,9 @@ Store conventions (see ``docs/deprivation.md``)
   layout ``"2001"``, period ``"2010"``.
 * Sector populations: ``population`` at level sector, layout = edition, ref_date
   ``<edition>-01-01`` (the BIMD's reference year; the authors give no day), scheme total.
+* Definitions of all these measures (``measure_defs``, package table
+  ``data/deprivation_measures.csv``) are one batch, :func:`defs_batch`, added once by
+  :func:`read_directory` and by the build (not by each reader).
 """
 
 from __future__ import annotations
@@ -167,8 +173,9 @@ def measure_definitions() -> pd.DataFrame:
 def defs_batch() -> LoadBatch:
     """The batch with the definitions (``measure_defs``) of every deprivation measure.
 
-    Every reader returns it after its data batch; it always has the same ``source_id``, so
-    loading it again replaces it (``measure_defs.measure`` is a primary key).
+    The readers do not return it; :func:`read_directory` and the build
+    (:func:`aankomst.sources.build.builtin_batches`) add it once. Loading it again replaces it
+    (same ``source_id``; ``measure_defs.measure`` is a primary key).
     """
     from aankomst.paths import package_data
 
@@ -220,7 +227,7 @@ def read_bimd_sector(path: Path) -> list[LoadBatch]:
                                _numbers(path, df, dc, integer=True, lo=1, hi=10), "decile", df["source_row"]))
     return [_batch(path, f"bimd/sector_{ed}", "bimd_sector", {"measures": pd.concat(parts, ignore_index=True)},
                    title=f"BIMD {ed}: domains and overall index per statistical sector",
-                   reference_date=ed, rows_read=len(df), warnings=warnings), defs_batch()]
+                   reference_date=ed, rows_read=len(df), warnings=warnings)]
 
 
 def read_bimd_without_health(path: Path) -> list[LoadBatch]:
@@ -239,7 +246,7 @@ def read_bimd_without_health(path: Path) -> list[LoadBatch]:
     ], ignore_index=True)
     return [_batch(path, f"bimd/sector_{ed}_without_health", "bimd_without_health", {"measures": m},
                    title=f"BIMD {ed} without the health domain, per statistical sector",
-                   reference_date=ed, rows_read=len(df), warnings=warnings), defs_batch()]
+                   reference_date=ed, rows_read=len(df), warnings=warnings)]
 
 
 _MUN_DOMAIN = {"income": "income", "employment": "employment", "education": "education",
@@ -263,8 +270,11 @@ def _municipal_long_to_wide(path: Path, df: pd.DataFrame) -> pd.DataFrame:
 def read_bimd_municipalities(path: Path) -> list[LoadBatch]:
     """Read ``DOMAINS_BIMD_<ed>_MUNICIPALITIES_ELLIS_{WIDE,LONG}_AVERAGE_SCORE.csv``.
 
-    Both the wide and the long file carry the same numbers; both load under the source id
-    ``bimd/municipalities_<ed>`` so that loading both keeps one copy (the last one read).
+    Both the wide and the long file carry the same numbers. They load under distinct source
+    ids, ``bimd/municipalities_<ed>`` (WIDE) and ``bimd/municipalities_<ed>_long`` (LONG), so
+    loading one never removes the other; the WIDE file is read first (recogniser order 60 vs
+    61) and the store skips every key the LONG file repeats, with a warning counting the rows
+    skipped and those with a different value (0 for the published files).
     """
     path = Path(path)
     ed = _edition(path)
@@ -289,9 +299,11 @@ def read_bimd_municipalities(path: Path) -> list[LoadBatch]:
                                  expected=f"the BIMD municipal columns for edition {ed}")
             parts.append(_measures("municipality", "2018", codes, f"{mid}_{kind}", ed,
                                    _numbers(path, df, col, **kw), kind, rows))
-    return [_batch(path, f"bimd/municipalities_{ed}", "bimd_municipalities", {"measures": pd.concat(parts, ignore_index=True)},
+    sid, fam = (f"bimd/municipalities_{ed}_long", "bimd_municipalities_long") if long else \
+        (f"bimd/municipalities_{ed}", "bimd_municipalities")
+    return [_batch(path, sid, fam, {"measures": pd.concat(parts, ignore_index=True)},
                    title=f"BIMD {ed}: population-weighted municipal average scores, ranks and deciles",
-                   reference_date=ed, rows_read=len(df), warnings=warnings), defs_batch()]
+                   reference_date=ed, rows_read=len(df), warnings=warnings)]
 
 
 def read_bimd_population(path: Path) -> list[LoadBatch]:
@@ -392,7 +404,7 @@ def read_atlas_index(path: Path) -> list[LoadBatch]:
     meas = _measures("sector", "2001", codes, "atlas_difficulty_index", year, vals, "index", df["source_row"])
     return [_batch(path, f"atlas/difficulty_index_{year}", "atlas_difficulty_index", {"measures": meas},
                    title=f"Atlas of Neighbourhoods in Difficulty: synthetic index {year} per sector",
-                   reference_date=year, rows_read=len(df), warnings=warnings, atlas=True), defs_batch()]
+                   reference_date=year, rows_read=len(df), warnings=warnings, atlas=True)]
 
 
 # ----------------------------------------------------------------------------- recognisers
@@ -416,8 +428,12 @@ RECOGNISERS: list[Recogniser] = [
                _header_has("CD_RES_SECTOR", "exp_score_income_domain"), "BIMD domains and index per sector", order=60),
     Recogniser("bimd_without_health", ("BIMD_20??_WITHOUT_HEALTH_*.csv",), read_bimd_without_health,
                _header_has("CD_RES_SECTOR", "score"), "BIMD without health per sector", order=60),
-    Recogniser("bimd_municipalities", ("DOMAINS_BIMD_20??_MUNICIPALITIES_*.csv",), read_bimd_municipalities,
-               _header_has("code", "municipality_name"), "BIMD municipal average scores", order=60),
+    Recogniser("bimd_municipalities", ("DOMAINS_BIMD_20??_MUNICIPALITIES_*WIDE*.csv",), read_bimd_municipalities,
+               _header_has("code", "municipality_name"), "BIMD municipal average scores (wide)", order=60),
+    Recogniser("bimd_municipalities_long", ("DOMAINS_BIMD_20??_MUNICIPALITIES_*LONG*.csv",), read_bimd_municipalities,
+               _header_has("code", "municipality_name", "INDICATOR"),
+               "BIMD municipal average scores (long; same numbers as wide, loaded after it as a cross-check)",
+               order=61),
     Recogniser("bimd_extent_weights", ("extent_weights.csv",), read_extent_weights_batch,
                _header_has("percentile", "WEIGHT"), "BIMD extent weights (method parameter)", order=60),
     Recogniser("atlas_difficulty_index", ("atlas_indice_synthetique_*.csv",), read_atlas_index,
@@ -427,7 +443,8 @@ RECOGNISERS: list[Recogniser] = [
 
 
 def read_directory(directory: str | Path) -> list[LoadBatch]:
-    """Read every deprivation file under ``directory`` (recursively), in load order.
+    """Read every deprivation file under ``directory`` (recursively), in load order, and add
+    the measure definitions (:func:`defs_batch`) once when any measure was read.
 
     A convenience for loading only the deprivation families (``aankomst build`` reads them
     together with everything else)::
@@ -444,4 +461,7 @@ def read_directory(directory: str | Path) -> list[LoadBatch]:
                 if rec.sniff is None or rec.sniff(f):
                     out += [(rec.order, b) for b in rec.reader(f)]
     out.sort(key=lambda ob: ob[0])
-    return [b for _, b in out]
+    batches = [b for _, b in out]
+    if any(len(b.tables.get("measures", ())) for b in batches):
+        batches.append(defs_batch())
+    return batches

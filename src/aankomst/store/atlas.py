@@ -308,7 +308,7 @@ class Atlas:
         on = " AND ".join(f't."{k}" = i."{k}"' for k in keys)
         sets = [f'"{c}" = coalesce(t."{c}", i."{c}")' for c in fill] + [f'"{c}" = i."{c}"' for c in overwrite]
         if sets:
-            cond = " OR ".join([f'(t."{c}" IS NULL AND i."{c}" IS NOT NULL)' for c in fill] + [f"TRUE" for _ in overwrite[:1]])
+            cond = " OR ".join([f'(t."{c}" IS NULL AND i."{c}" IS NOT NULL)' for c in fill] + ["TRUE" for _ in overwrite[:1]])
             self.con.execute(f"UPDATE {name} AS t SET {', '.join(sets)} FROM _incoming i WHERE {on} AND ({cond})")
         collist = ", ".join(f'"{c}"' for c in (*cols, "load_id"))
         collist_i = ", ".join(f'i."{c}"' for c in (*cols, "load_id"))

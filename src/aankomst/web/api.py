@@ -206,8 +206,14 @@ def periods(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL) ->
     latest = svc.latest(atlas, indicator, level)
     if latest and latest not in ps:
         ps = sorted({*ps, latest})
+    data_layout = None
+    if latest:  # the layout the latest values come in (the map fetches that geometry at once)
+        try:
+            data_layout = _layout_of(svc.compute(atlas, indicator, level, latest)[0], None)
+        except AankomstError:
+            data_layout = None
     return {"indicator": indicator, "level": level, "layout": resolve, "periods": ps,
-            "latest": latest, "verified": verified}
+            "latest": latest, "latest_layout": data_layout or resolve, "verified": verified}
 
 
 # --------------------------------------------------------------------------- areas

@@ -216,7 +216,7 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
 
     @app.on_event("shutdown")
     def _close() -> None:  # pragma: no cover - exercised by uvicorn
-        app.state.service.background.shutdown(wait=True, cancel_futures=True)  # no DuckDB work at exit
+        app.state.service.stop(120)  # no DuckDB work may run at exit (requests whose clients left)
         if app.state.pool is not None:
             app.state.pool.close()
 

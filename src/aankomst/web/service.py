@@ -20,7 +20,7 @@ from aankomst.errors import AankomstError, MissingInputError, UnknownCodeError
 from aankomst.store.schema import CURRENT_LAYOUT, LEVELS
 from aankomst.web import engine
 from aankomst.web.geo import display_name
-from aankomst.web.state import LRUCache
+from aankomst.web.state import Busy, LRUCache
 
 DATA_COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
                 "numerator", "denominator", "suppressed"]
@@ -213,6 +213,8 @@ class Service:
         self.results = LRUCache(512)   # (ind, level, period, group, scheme, params) -> (df, meta)
         self.periods_cache = LRUCache(512)
         self.misc = LRUCache(256)
+        self.busy = Busy()
+        self.stopping = threading.Event()
         self.responses = LRUCache(2048)  # (path, query) -> Payload of a finished answer
         self._rows: dict[str, dict[str, Any]] = {}
         self._bg: set[tuple[str, str]] = set()
@@ -243,8 +245,9 @@ class Service:
         key = (ind, level, period, group, scheme, tuple(sorted((params or {}).items())))
 
         def make() -> tuple[pd.DataFrame, dict[str, Any]]:
-            data, meta = engine.compute(atlas, ind, level=level, period=period, group=group,
-                                        scheme=scheme, params=params)
+            with self.busy:
+                data, meta = engine.compute(atlas, ind, level=level, period=period, group=group,
+                                            scheme=scheme, params=params)
             for col in DATA_COLUMNS:
                 if col not in data.columns:
                     data[col] = None
@@ -307,6 +310,12 @@ class Service:
             self.background.submit(verify)
         return cands, False
 
+    def stop(self, timeout: float = 120.0) -> None:
+        """Stop background work and wait for computations in flight (call before closing connections)."""
+        self.stopping.set()
+        self.background.shutdown(wait=True, cancel_futures=True)
+        self.busy.wait_idle(timeout)
+
     def warm(self, get_atlas: Any, levels: list[str]) -> None:
         """Compute, in the background worker, the latest values of every indicator at ``levels``
         and their comparison levels (what the map's first view and area profiles need)."""
@@ -322,6 +331,8 @@ class Service:
             for row in cat.to_dict("records"):
                 allowed = engine.split_list(row.get("levels"))
                 for lv in dict.fromkeys(todo):
+                    if self.stopping.is_set():
+                        return
                     if allowed and lv not in allowed:
                         continue
                     try:

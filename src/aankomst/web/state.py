@@ -145,3 +145,30 @@ class AtlasPool:
                     pass
             self._all.clear()
         self._local = threading.local()
+
+
+class Busy:
+    """Counts computations in flight, so that shutdown can wait for them.
+
+    A request whose client went away leaves its worker thread computing; DuckDB must not be
+    inside a query when the interpreter exits (that aborts the process).
+    """
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._cond = threading.Condition()
+
+    def __enter__(self) -> "Busy":
+        with self._cond:
+            self._n += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._n -= 1
+            self._cond.notify_all()
+
+    def wait_idle(self, timeout: float = 120.0) -> bool:
+        """Block until nothing is computing (or ``timeout`` seconds); ``True`` when idle."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._n == 0, timeout=timeout)

@@ -90,6 +90,7 @@ function fillGroups() {
 
 async function fillPeriods(keep = false) {
   const res = await api('/api/periods', { indicator: S.ind, level: S.level });
+  app.latestLayout = res.latest_layout;
   if (!res.verified) pollPeriods(S.ind, S.level, 0);
   const ps = res.periods.map((p) => ({ value: p, text: p }));
   // keep a period from the URL; after a switch keep it only when it surely has values
@@ -150,7 +151,7 @@ function makeMap() {
     if ([lon, lat, z].every(Number.isFinite)) { center = [lon, lat]; zoom = z; }
   }
   const map = new maplibregl.Map({
-    container: 'map', center, zoom, minZoom: 5, maxZoom: 16, attributionControl: false,
+    container: 'map', center, zoom, minZoom: 5, maxZoom: 16, attributionControl: false, fadeDuration: 0,
     preserveDrawingBuffer: true, canvasContextAttributes: { preserveDrawingBuffer: true, antialias: false },
     style: { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1f4' } }] },
   });
@@ -162,7 +163,7 @@ function makeMap() {
 
 function addLayers() {
   const map = app.map;
-  map.addSource('areas', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'code', maxzoom: 14 });
+  map.addSource('areas', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'code', maxzoom: 14, buffer: 16, tolerance: 0.5 });
   // one fill layer: the class colour comes from the feature state after a change of view, or
   // from the feature's own property set before the geometry was tiled (first render)
   map.addLayer({ id: 'areas-fill', type: 'fill', source: 'areas',
@@ -297,10 +298,11 @@ async function loadValues() {
 }
 
 /** After new values: draw the geometry of their layout (colours baked in) or recolour. */
-async function showValues(res, fresh) {
+async function showValues(res, fresh, prefetched) {
   const layout = res.layout || app.layout;
   if (fresh || !app.layer || (res.layout && res.layout !== app.layout)) {
-    const fc = await fetchGeometry(bucketFor(app.map.getZoom()), layout);
+    let fc = prefetched ? await prefetched.catch(() => null) : null;
+    if (!fc || fc.aankomst.layout !== layout) fc = await fetchGeometry(bucketFor(app.map.getZoom()), layout);
     drawGeometry(fc, bucketFor(app.map.getZoom()));
   } else {
     applyColours();
@@ -395,8 +397,9 @@ function exportPng() {
     };
     const counts = app.legendCounts || legend.counts;
     for (let i = 0; i < legend.k; i += 1) row(legend.colours[i], labels[i] || '', counts[i]);
-    row(SUPPRESSED, t('suppressed'), $('legend').querySelector('li.special .cnt')?.textContent || '');
-    row(NO_DATA, t('no_data'), '');
+    const special = [...$('legend').querySelectorAll('li.special .cnt')].map((e) => e.textContent);
+    row(SUPPRESSED, t('suppressed'), special[0] || '0');
+    row(NO_DATA, t('no_data'), special[1] || '0');
   }
   c.toBlob((blob) => {
     const a = el('a', { href: URL.createObjectURL(blob), download: `aankomst_${S.ind}_${S.level}_${S.mode === 'change' ? `${S.from}_${S.to}` : S.period}.png` });
@@ -483,9 +486,12 @@ async function refresh(what) {
     if (['init', 'level', 'indicator', 'group'].includes(what)) await fillPeriods(what === 'init');
     if (['init', 'mode', 'classes', 'indicator', 'level'].includes(what)) fillClasses();
     save();
-    const res = await loadValues();  // small; tells which layout to draw
+    const fresh = what === 'init' || what === 'level';
+    // geometry (in the layout the latest values come in) loads in parallel with the values
+    const geom = fresh ? fetchGeometry(bucketFor(app.map.getZoom()), app.latestLayout) : null;
+    const res = await loadValues();
     if (my !== seq) return;
-    await showValues(res, what === 'init' || what === 'level');
+    await showValues(res, fresh, geom);
     if (my !== seq) return;
     if (!S.view && (what === 'init' || what === 'level') && app.layer.bbox) {
       const b = app.layer.bbox;
@@ -539,12 +545,12 @@ function bind() {
 
 async function main() {
   mark('module');
-  await loadI18n(S.lang);
-  app.map = makeMap();  // the map (and its worker) starts while the catalogue loads
+  app.map = makeMap();  // the map (and its worker) starts while the strings and catalogue load
   const loaded = new Promise((resolve) => app.map.on('load', resolve));
   try {
     const [levels, cat, classes, groups, health] = await Promise.all([
-      api('/api/levels'), api('/api/indicators'), api('/api/classes'), api('/api/groups'), api('/healthz')]);
+      api('/api/levels'), api('/api/indicators'), api('/api/classes'), api('/api/groups'), api('/healthz'),
+      loadI18n(S.lang)]);
     app.levels = levels; app.catalogue = cat.indicators; app.themes = cat.themes;
     app.schemes = classes.schemes; app.palettes = classes.palettes; app.groups = groups.schemes;
     mark('catalogue');
