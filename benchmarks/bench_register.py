@@ -46,6 +46,8 @@ def _run(phase, q, kwargs):
     try:
         out = phase(**kwargs)
         out["seconds"] = time.perf_counter() - t
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        out["cpu_seconds"] = ru.ru_utime + ru.ru_stime
         out["peak_rss_gib"] = _peak_gib()
         q.put(out)
     except BaseException as exc:  # noqa: BLE001 - report any failure to the parent
@@ -195,6 +197,12 @@ def phase_pandas(folder: str) -> dict:
             "check_flows": flc.sort_values("level").astype(str).values.tolist()}
 
 
+def _same(a: list, b: list) -> bool:
+    """Compare check lists (labels + a number) numerically."""
+    norm = lambda rows: sorted((*r[:-1], round(float(r[-1]))) for r in rows)  # noqa: E731
+    return norm(a) == norm(b)
+
+
 # ----------------------------------------------------------------------------- main
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -221,13 +229,13 @@ def main() -> None:
             res["sample_generate"] = in_process(phase_generate, out=str(s), persons=args.sample, seed=args.seed, data=data)
             dk = in_process(phase_duckdb, folder=str(s), memory_limit=args.memory_limit)
             pdres = in_process(phase_pandas, folder=str(s))
-            same_pop = sorted(map(tuple, dk["check_population"])) == sorted(map(tuple, pdres["check_population"]))
+            same_pop = _same(dk["check_population"], pdres["check_population"]) and _same(dk["check_flows"], pdres["check_flows"])
             res["sample"] = {"persons": res["sample_generate"]["persons"], "duckdb": dk, "pandas": pdres,
                              "same_population_totals": same_pop,
                              "ratio_pandas_over_duckdb": pdres["seconds"] / dk["seconds"]}
             print(f"sample {res['sample']['persons']:,} persons: DuckDB {dk['seconds']:.1f} s ({dk['peak_rss_gib']:.2f} GiB), "
                   f"pandas {pdres['seconds']:.1f} s ({pdres['peak_rss_gib']:.2f} GiB): pandas/DuckDB = "
-                  f"{res['sample']['ratio_pandas_over_duckdb']:.1f}x; same population totals: {same_pop}", flush=True)
+                  f"{res['sample']['ratio_pandas_over_duckdb']:.1f}x; same totals (population per level and date, flows per level): {same_pop}", flush=True)
             shutil.rmtree(s, ignore_errors=True)
         if not args.skip_full:
             full = work / "full"

@@ -146,3 +146,31 @@ def test_cli_load_and_typology(loaded, tmp_path):
     assert "gateway" in set(t["class"])
     r = CliRunner().invoke(app, ["typology", "--db", str(db), "--level", "planet", "--period", "2010-2014"])
     assert r.exit_code == 2 and "planet" in r.output
+
+
+def test_register_indicators(loaded):
+    from aankomst.register import indicators as I
+
+    _, _, a, _ = loaded
+    s = I.share_new_residents_5y(a, level="municipality", period=2014)
+    m = a.query("SELECT code, value FROM measures WHERE measure = 'new_residents_5y' AND level = 'municipality' "
+                "AND period = '2014-01-01'").set_index("code")["value"]
+    p = a.query("SELECT code, count FROM population WHERE level = 'municipality' AND scheme = 'total' AND sex = 'T' "
+                "AND age_band = 'total' AND ref_date = DATE '2014-01-01'").set_index("code")["count"]
+    got = s.set_index("area_code")["value"]
+    assert ((got - 100 * m / p).abs() < 1e-9).all() and got.between(5, 95).all()
+    r = I.recent_immigrants_per_1000(a, level="municipality", period=2012)
+    assert (r["value"] > 0).all() and r["unit"].iloc[0] == "per 1000"
+    t = I.arrival_typology(a, level="sector", period="2010-2014")
+    assert set(t["value"].dropna()) <= {0.0, 1.0, 2.0, 3.0, 4.0} and t["explanation"].str.len().min() > 10
+
+
+def test_cli_generate(tmp_path):
+    from typer.testing import CliRunner
+
+    from aankomst.cli import make_app
+
+    r = CliRunner().invoke(make_app(), ["register", "generate", "--persons", "2000", "--seed", "3", "--out",
+                                        str(tmp_path / "g"), "--start-year", "2015", "--end-year", "2016"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "g" / "manifest.json").exists() and list((tmp_path / "g" / "persons").glob("*.parquet"))

@@ -43,6 +43,9 @@ def extend(atlas, *, seed: int, workdir: str | Path) -> list[str]:
                         schemes={"origin_vsa", "origin_4crit", "origin_antwerp", "nationality_at_birth"},
                         flows=False, measures={"recent_immigrants", "new_residents_5y", "births", "deaths"})
     n = store_typology(atlas, source_id="aankomst/demo/typology", period=f"{y1 - 4}-{y1}")
+    import shutil
+
+    shutil.rmtree(out, ignore_errors=True)  # only aggregates stay: the person files are not kept
     return [
         f"register: synthetic register of {r.persons:,} persons ({y0}-{y1}) on {len(geo)} sectors; "
         f"{res.rows['population']:,} origin-population rows, {res.rows['measures']:,} measure rows (restricted)",
