@@ -2,16 +2,12 @@
 
 The tiny atlas (built with ``Atlas.load``) has one region, four municipalities laid out as
 2×2 squares of 10 km in Belgian Lambert 72 near Brussels, and four neighbourhoods in
-municipality ``91001``. Population on 1 January 2019 and 2020 (scheme ``nationality``):
+municipality ``91001``. Population on 1 January 2019 and 2020 (total / ETR = foreign nationals):
 
-=========  ======  =====  =====  =====  =====
-code        name    2019 total / ETR   2020 total / ETR
-=========  ======  =====  =====  =====  =====
-91001      Aa       1000 / 200        1100 / 242
-91002      Bé       500 / 3 (small)   520 / 26
-91003      Ce       0 / 0             0 / 0
-91004      Brussel/Bruxelles 2000 / 700  2000 / 760
-=========  ======  =====  =====  =====  =====
+* 91001 Aa: 1000 / 200 (2019), 1100 / 242 (2020)
+* 91002 Bé: 500 / 3 — a small cell — (2019), 520 / 26 (2020)
+* 91003 Ce: 0 / 0 (both years)
+* 91004 Brussel / Bruxelles: 2000 / 700 (2019), 2000 / 760 (2020)
 
 The stand-in engine (:func:`fake_compute`) is independent of the real indicator engine so
 that the API layer is tested against hand-computed values: ``share_foreign`` = ETR / total ×

@@ -282,4 +282,4 @@ def serve(db: str | None, host: str = "127.0.0.1", port: int = 8000, registry_ur
     import uvicorn
 
     app = create_app(db, registry_url=registry_url, warm=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, server_header=False)

@@ -157,7 +157,7 @@ function makeMap() {
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
-  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: 'Statbel · Statistiek Vlaanderen / Provincies in Cijfers · IBSA' }), 'bottom-right');
+  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: 'Aankomst · MapLibre' }), 'bottom-right');
   return map;
 }
 
