@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["catalogue", "compute", "IndicatorResult", "rank", "compare", "OUTPUT_COLUMNS",
-           "parameters", "ids", "entry"]
+           "parameters", "ids", "entry", "available_periods"]
 
 
 def __getattr__(name: str) -> Any:
@@ -25,6 +25,10 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return getattr(importlib.import_module("aankomst.indicators.engine"), name)
+    if name == "available_periods":
+        import importlib
+
+        return importlib.import_module("aankomst.indicators.periods").available_periods
     if name in ("catalogue", "parameters", "ids", "entry"):
         import importlib
 
