@@ -7,7 +7,9 @@ The rule (defaults in the atlas ``settings`` table):
 * a published **rate/share** is suppressed when its numerator or its denominator count is a
   suppressed count (``1 <= n < threshold``);
 * in tables with margins, complementary suppression makes sure no suppressed cell can be
-  recovered by subtraction (:func:`suppress_table`, extended by the register engineer).
+  recovered by subtraction (:func:`suppress_table`, extended by the register engineer);
+* for areas nesting in parent areas, :func:`suppress_hierarchy` (used by
+  ``indicators.compute`` for restricted sources) does the same per parent area.
 
 Suppressed cells have ``value`` (and numerator/denominator) set to missing and
 ``suppressed = True``.
@@ -221,3 +223,81 @@ def protection_report(df: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, v
     """How many cells of a count table the primary rule suppresses (``cells``, ``small``, ``zero``)."""
     c = pd.to_numeric(df[value], errors="coerce")
     return {"cells": len(df), "small": int(is_small(c, threshold).sum()), "zero": int((c == 0).sum())}
+
+
+# ---------------------------------------------------------------------------- area hierarchies
+def suppress_hierarchy(
+    df: pd.DataFrame,
+    *,
+    parent: str = "parent",
+    count: str = "count",
+    code: str = "area_code",
+    keys: tuple[str, ...] | list[str] = (),
+    parent_suppressed: str | None = "parent_suppressed",
+    threshold: int = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """Complementary suppression of sibling areas that nest (whole) in a parent area.
+
+    Rule (``docs/privacy.md``): within each group of rows with the same ``parent`` (and the same
+    ``keys``, e.g. group and period), when exactly one row is suppressed and the parent's own
+    figure is published, the sibling with the smallest positive ``count`` is suppressed too
+    (ties: lowest ``code``), repeated until the group has 0 or at least 2 suppressed rows. Then
+    ``parent total - published siblings`` no longer isolates a suppressed count. When the
+    parent itself is suppressed (e.g. as a complement at its own level) and no row of its group
+    is, the smallest positive row is suppressed, so that the parent is not the sum of published
+    rows.
+
+    Parameters
+    ----------
+    df
+        One row per area: ``code``, ``parent`` (missing: the area nests in no parent and is left
+        alone), ``count`` (the exact, unsuppressed count of persons behind the row), a boolean
+        ``suppressed`` (primary suppression, e.g. from :func:`protect_indicator`) and, optionally,
+        a boolean ``parent_suppressed`` column (default: the parent total, the group sum of
+        ``count``, is suppressed when it lies in ``1 .. threshold-1``).
+    threshold
+        Smallest publishable positive count (default 5).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy (index reset) with ``suppressed`` updated and ``suppression`` set to
+        ``primary`` / ``complementary`` / ``""``. Values are not blanked: pass the rows through
+        :func:`protect_indicator` (which honours a prior ``suppressed`` column) to do that.
+    """
+    out = df.reset_index(drop=True).copy()
+    sup = out["suppressed"].to_numpy(dtype=bool).copy()
+    kind = np.where(sup, "primary", "").astype(object)
+    c = pd.to_numeric(out[count], errors="coerce").to_numpy(dtype=float)
+    codes = out[code].astype(str).to_numpy()
+    gkeys = [parent, *keys]
+    if parent_suppressed and parent_suppressed in out.columns:
+        psup = out[parent_suppressed].fillna(False).to_numpy(dtype=bool)
+    else:
+        total = out.groupby(gkeys, dropna=True, sort=False)[count].transform(
+            lambda x: pd.to_numeric(x, errors="coerce").sum()
+        )
+        psup = is_small(total.reindex(out.index), threshold)
+    for _, idx in sorted(out.groupby(gkeys, dropna=True, sort=True).indices.items(),
+                         key=lambda kv: str(kv[0])):
+        idx = np.asarray(idx)
+        if psup[idx].any():
+            # no published total to subtract from; but a suppressed parent must not be the sum
+            # of its published children either
+            need = 1 if not sup[idx].any() else 0
+        else:
+            need = 1 if int(sup[idx].sum()) == 1 else 0
+        while need:
+            free = idx[~sup[idx] & ~np.isnan(c[idx])]
+            cand = free[c[free] > 0]
+            if not len(cand):
+                cand = free
+            if not len(cand):
+                break
+            pick = cand[np.lexsort((codes[cand], c[cand]))[0]]
+            sup[pick] = True
+            kind[pick] = "complementary"
+            need = 0
+    out["suppressed"] = sup
+    out["suppression"] = kind
+    return out

@@ -10,7 +10,7 @@ import pandas as pd
 
 from aankomst.errors import MissingInputError, UnknownCodeError
 from aankomst.indicators import catalog as cat
-from aankomst.indicators._store import LEVELS, Node, Store, resolve_level
+from aankomst.indicators._store import FINENESS, LEVELS, Node, Store, resolve_level
 from aankomst.store.schema import CURRENT_LAYOUT
 
 OUTPUT_COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
@@ -158,19 +158,39 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
     notes = list(attrs.get("notes", []))
     if fallback_note:
         notes.insert(0, fallback_note)
+    thr, applies = _threshold(atlas)
+    sources = _sources(atlas, attrs.get("load_ids", []))
+    restricted = any(src.get("privacy") == "restricted" for src in sources)
+    value_is_count = str(entry.get("value_is_count")).lower() == "true"
+    comp_keys: set[tuple[str, str, str]] = set()
+    comp_parent: Node | None = None
+    if restricted or applies == "all_complementary" or not sources:
+        # on every area of the level, before 'within'/'min_population' drop any of them
+        comp_keys, comp_parent, comp_note = _complementary(s, df, target, thr, value_is_count)
+        if comp_note:
+            notes.append(comp_note)
     if within not in (None, ""):
         df = _within(s, df, target, str(within))
         notes.append(f"areas inside {within} only")
     if min_population not in (None, "") or rank:
         df = _rank(s, df, target, period, min_population, notes)
-    thr, applies = _threshold(atlas)
-    sources = _sources(atlas, attrs.get("load_ids", []))
-    restricted = any(src.get("privacy") == "restricted" for src in sources)
-    if applies == "all" or restricted or not sources:
+    n_comp = 0
+    if applies in ("all", "all_complementary") or restricted or not sources:
         from aankomst.privacy import protect_indicator
 
-        df = protect_indicator(df.reset_index(drop=True), thr,
-                               value_is_count=str(entry.get("value_is_count")).lower() == "true")
+        df = df.reset_index(drop=True)
+        if comp_keys:
+            comp = pd.Series(list(zip(df["area_code"].astype(str), df["group"].astype(str),
+                                      df["period"].astype(str))), index=df.index).isin(comp_keys)
+            n_comp = int(comp.sum())
+            prior = df["suppressed"].fillna(False).astype(bool) if "suppressed" in df else False
+            df["suppressed"] = comp | prior
+            if n_comp and comp_parent is not None:
+                notes.append(
+                    f"small-cell rule: {n_comp} area(s) also suppressed (complementary "
+                    f"suppression) so that no suppressed count can be recovered by subtracting "
+                    f"published {target[0]} figures from their {comp_parent[0]} total")
+        df = protect_indicator(df, thr, value_is_count=value_is_count)
     else:
         df = df.reset_index(drop=True)
         df["suppressed"] = df["suppressed"].astype(bool) if "suppressed" in df else False
@@ -201,10 +221,91 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
         "class_hint": entry.get("class_hint", ""),
         "small_cell_threshold": thr,
         "suppressed_rows": int(df["suppressed"].sum()) if len(df) else 0,
+        "complementary_suppressed": n_comp,
         "rows": int(len(df)),
         "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
     }
     return IndicatorResult(df, meta)
+
+
+def _parent_node(s: Store, target: Node, codes: set[str]) -> tuple[Node, dict[str, str]] | None:
+    """The next coarser level whose areas contain the result's areas as whole units.
+
+    Levels are tried from the nearest coarser one outwards (current layouts); the first one that
+    a crosswalk chain reaches with at least one unsplit link wins. Returns the parent node and
+    ``code -> parent code`` for the whole (unsplit, weight 1) links only.
+    """
+    fine = FINENESS.get(target[0], -1)
+    cands = sorted((lv for lv in LEVELS if 0 <= FINENESS.get(lv, -1) < fine),
+                   key=lambda lv: -FINENESS[lv])
+    for lv in cands:
+        node = (lv, CURRENT_LAYOUT[lv])
+        if node == target:
+            continue
+        m = s.code_map(target, node)
+        if m is None or m.empty:
+            continue
+        whole = m[~m["split"].astype(bool) & m["code"].astype(str).isin(codes)]
+        if whole.empty:
+            continue
+        return node, dict(zip(whole["code"].astype(str), whole["to_code"].astype(str)))
+    return None
+
+
+def _complementary(s: Store, df: pd.DataFrame, target: Node, thr: int, value_is_count: bool
+                   ) -> tuple[set[tuple[str, str, str]], Node | None, str | None]:
+    """Rows to suppress in complement of the primary rule, per parent area (``docs/privacy.md``).
+
+    Returns ``{(area_code, group, period)}``, the parent node and a note (or ``None``).
+    """
+    from aankomst.privacy import protect_indicator, suppress_hierarchy
+
+    raw = df.reset_index(drop=True)
+    if raw.empty:
+        return set(), None, None
+    prim = protect_indicator(raw, thr, value_is_count=value_is_count)
+    if not prim["suppressed"].any():
+        return set(), None, None
+    found = _parent_node(s, target, set(raw["area_code"].astype(str)))
+    if found is None:
+        return set(), None, (f"small-cell rule: no coarser level contains the {target[0]} areas "
+                             "as whole units, so only primary suppression was applied")
+    pnode, pm = found
+    if value_is_count:
+        count_col = "value"
+    elif "numerator" in raw and raw["numerator"].notna().any():
+        count_col = "numerator"
+    else:
+        count_col = "denominator"
+    keys = ["group", "period"]
+    work = pd.DataFrame({"area_code": raw["area_code"].astype(str),
+                         "group": raw["group"].astype(str), "period": raw["period"].astype(str),
+                         "count": pd.to_numeric(raw[count_col], errors="coerce"),
+                         "suppressed": prim["suppressed"].to_numpy(dtype=bool)})
+    work["parent"] = work["area_code"].map(pm)
+    # the parent's own figure: sums of the children's counts, under the same primary rule
+    cols = [c for c in ("numerator", "denominator") if c in raw]
+    if value_is_count:
+        cols.append("value")
+    sums = raw[cols].apply(pd.to_numeric, errors="coerce").assign(
+        parent=work["parent"], group=work["group"], period=work["period"])
+    tot_raw = sums.groupby(["parent", *keys], dropna=True)[cols].sum(min_count=1).reset_index()
+    tot = protect_indicator(tot_raw, thr, value_is_count=value_is_count)
+    # the parent level's own complementary suppression (one level further up), so that a parent
+    # withheld as a complement is not rebuilt as the sum of published children
+    up = _parent_node(s, pnode, set(tot["parent"].astype(str))) if tot["suppressed"].any() else None
+    if up is not None:
+        tw = pd.DataFrame({"area_code": tot["parent"].astype(str), "group": tot["group"],
+                           "period": tot["period"], "count": tot_raw[count_col],
+                           "suppressed": tot["suppressed"].to_numpy(dtype=bool)})
+        tw["parent"] = tw["area_code"].map(up[1])
+        tot["suppressed"] = suppress_hierarchy(tw, keys=keys, parent_suppressed=None,
+                                               threshold=thr)["suppressed"].to_numpy()
+    work = work.merge(tot[["parent", *keys, "suppressed"]].rename(
+        columns={"suppressed": "parent_suppressed"}), on=["parent", *keys], how="left")
+    res = suppress_hierarchy(work, keys=keys, threshold=thr)
+    comp = res[res["suppression"] == "complementary"]
+    return set(zip(comp["area_code"], comp["group"], comp["period"])), pnode, None
 
 
 def _rank(s: Store, df: pd.DataFrame, target: Node, period: Any, min_population: Any,
