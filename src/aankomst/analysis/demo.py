@@ -54,7 +54,18 @@ def extend(atlas: Any, *, seed: int, workdir: Path) -> list[str]:
                          "-> segregation_neighbourhoods.csv")
 
     def clus() -> None:
-        g = clusters.measure_geometries(atlas, "taxable_income_per_declaration", level="neighbourhood")
+        # Mean income per declaration per neighbourhood through the indicator engine (sums of
+        # income and of declarations over the sectors, never a mean of sector means).
+        from aankomst.errors import MissingInputError
+        from aankomst.indicators import available_periods, compute
+
+        periods = available_periods(atlas, "income_per_declaration", level="neighbourhood")
+        if not periods:
+            raise MissingInputError("clusters", "income per declaration at neighbourhood level")
+        inc = compute(atlas, "income_per_declaration", level="neighbourhood", period=periods[-1]).data
+        g = atlas.areas_gdf("neighbourhood", with_geometry_only=True).rename(columns={"code": "area_code"})
+        g = g.merge(inc[["area_code", "value"]], on="area_code", how="left")
+        g.attrs["period"] = periods[-1]
         res = clusters.local_clusters(g, "value", permutations=499, seed=seed)
         res.to_csv(workdir / "income_clusters.csv", index=False)
         clusters.cluster_map(g, res, str(workdir / "income_hotspots.png"),
