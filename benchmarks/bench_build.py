@@ -64,7 +64,7 @@ def _pandas_aggregate(df, code: str):
                  [code, "CD_NATLTY"], [code, "CD_SEX", "band"], [code, "CD_SEX"], [code, "band"], [code]):
         parts.append(df.groupby(keys, as_index=False)["MS_POPULATION"].sum())
     out = pd.concat(parts, ignore_index=True)
-    return int(out[[c for c in out.columns if c == "MS_POPULATION"]].shape[0]), int(df["MS_POPULATION"].sum())
+    return len(out), int(df["MS_POPULATION"].sum())
 
 
 def aankomst_path(zip_path: Path):

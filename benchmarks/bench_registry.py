@@ -165,24 +165,36 @@ uvicorn.run("aankomst.registry.web:app_from_env", factory=True, host="127.0.0.1"
 """
 
 
-def bench_reads(url: str, clients: int, per_client: int, lonlat: np.ndarray, think_s: float = 0.0) -> dict:
+def _start_server(url: str) -> tuple[subprocess.Popen, str]:
+    """Start the registry server on a free 127.0.0.1 port; return (process, base URL) once it answers."""
     import httpx
 
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-c", SERVER, url, str(port), str(WORKERS)], cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
     try:
-        deadline = time.monotonic() + 60
         while True:
             try:
                 if httpx.get(base + "/api/resources?limit=1", timeout=2).status_code == 200:
-                    break
+                    return proc, base
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError("registry server did not start")
             time.sleep(0.2)
+    except BaseException:
+        proc.terminate()
+        proc.wait(10)
+        raise
+
+
+def bench_reads(url: str, clients: int, per_client: int, lonlat: np.ndarray, think_s: float = 0.0) -> dict:
+    import httpx
+
+    proc, base = _start_server(url)
+    try:
         rng = np.random.default_rng(3)
         endpoints = {
             "search_near": lambda i: f"/api/resources?domain=health&near={lonlat[i, 1]:.5f},{lonlat[i, 0]:.5f}&radius_m=1000",
@@ -290,21 +302,8 @@ def bench_reads_node(url: str, clients: int, per_client: int, lonlat: np.ndarray
     tmp = Path(tempfile.mkdtemp(prefix="bench_registry_js_"))
     (tmp / "load.js").write_text(LOAD_JS)
     (tmp / "paths.txt").write_text("\n".join(paths))
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, url, str(port), str(WORKERS)], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-    base = f"http://127.0.0.1:{port}"
+    proc, base = _start_server(url)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/api/resources?limit=1", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("registry server did not start")
-            time.sleep(0.2)
         with httpx.Client(base_url=base, timeout=30) as c:  # warm-up
             for p in paths[:12]:
                 c.get(p)

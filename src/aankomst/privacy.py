@@ -219,12 +219,6 @@ def recoverable_cells(counts: np.ndarray, suppressed: np.ndarray, equations: lis
     return np.array(out, dtype=int)
 
 
-def protection_report(df: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, value: str = "count") -> dict[str, int]:
-    """How many cells of a count table the primary rule suppresses (``cells``, ``small``, ``zero``)."""
-    c = pd.to_numeric(df[value], errors="coerce")
-    return {"cells": len(df), "small": int(is_small(c, threshold).sum()), "zero": int((c == 0).sum())}
-
-
 # ---------------------------------------------------------------------------- area hierarchies
 def suppress_hierarchy(
     df: pd.DataFrame,

@@ -164,8 +164,8 @@ def _monitor_totals(atlas: Any) -> pd.DataFrame:
         "JOIN areas a ON a.level = m.level AND a.layout = m.layout AND a.code = m.code WHERE m.level = "
         "'brussels_neighbourhood' AND m.measure = 'population_density' AND a.geometry IS NOT NULL")
     if len(dens):
-        km2 = {c: shapely.from_wkb(bytes(g)).area / 1e6 for c, g in zip(dens["area_code"], dens["geometry"])}
-        dens["total"] = (dens["density"] * dens["area_code"].map(km2)).round()
+        km2 = shapely.area(shapely.from_wkb([bytes(g) for g in dens["geometry"]])) / 1e6
+        dens["total"] = (dens["density"] * km2).round()
         have = set(zip(pub["area_code"], pub["period"]))
         extra = dens[[(c, p) not in have for c, p in zip(dens["area_code"], dens["period"])]]
         pub = pd.concat([pub, extra[["area_code", "period", "total"]].assign(estimated=True)], ignore_index=True)

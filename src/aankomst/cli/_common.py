@@ -37,6 +37,20 @@ def fail(exc: AankomstError) -> None:
     raise typer.Exit(2)
 
 
+def open_atlas(db: Path, *, read_only: bool = True) -> Any:
+    """Open the atlas at ``db`` (read-only by default); an :class:`AankomstError` exits with 2.
+
+    Returns the open :class:`aankomst.store.atlas.Atlas`; the caller closes it.
+    """
+    import aankomst
+
+    try:
+        return aankomst.open(str(db), read_only=read_only)
+    except AankomstError as exc:
+        fail(exc)
+        raise  # unreachable: fail() always raises typer.Exit
+
+
 def write_frame(df: Any, fmt: str, out: Path | None, meta: dict[str, Any] | None = None) -> None:
     """Write a DataFrame as csv/json/parquet to ``out`` or stdout.
 

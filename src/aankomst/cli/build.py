@@ -93,15 +93,10 @@ def sql_cmd(
     import duckdb
     from rich.console import Console
 
-    import aankomst
-    from aankomst.cli._common import fail, write_frame
+    from aankomst.cli._common import fail, open_atlas, write_frame
     from aankomst.errors import AankomstError
 
-    try:
-        atlas = aankomst.open(str(db), read_only=True)
-    except AankomstError as exc:
-        fail(exc)
-        return
+    atlas = open_atlas(db)
     try:
         df = atlas.query(query)
     except duckdb.Error as exc:
@@ -124,9 +119,7 @@ def sources_cmd(
     """Show the provenance table of an atlas (source, file, checksum, licence, rows), or the families."""
     from rich.console import Console
 
-    import aankomst
-    from aankomst.cli._common import fail, write_frame
-    from aankomst.errors import AankomstError
+    from aankomst.cli._common import open_atlas, write_frame
 
     if list_families or db is None:
         import pandas as pd
@@ -136,11 +129,7 @@ def sources_cmd(
         df = pd.DataFrame([{"family": r.family, "patterns": " ".join(r.patterns), "description": r.description}
                            for r in recognisers()])
     else:
-        try:
-            atlas = aankomst.open(str(db), read_only=True)
-        except AankomstError as exc:
-            fail(exc)
-            return
+        atlas = open_atlas(db)
         try:
             df = atlas.sources()
         finally:

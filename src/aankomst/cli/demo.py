@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 import typer
@@ -94,9 +93,7 @@ def register(app: typer.Typer) -> None:
             except ImportError as exc:
                 console.print(f"[red]the web atlas is not available ({exc}); install the 'web' extra[/]")
                 raise typer.Exit(2) from None
-            kwargs = {}
             registry = db.parent / f"{db.stem}_files" / "registry.sqlite"
-            if registry.exists() and "registry_url" in inspect.signature(serve_app).parameters:
-                kwargs["registry_url"] = f"sqlite:///{registry.resolve()}"
+            registry_url = f"sqlite:///{registry.resolve()}" if registry.exists() else None
             console.print(f"[bold]Serving[/] http://{host}:{port}/  (Ctrl+C to stop)")
-            serve_app(str(db), host, port, **kwargs)
+            serve_app(str(db), host, port, registry_url=registry_url)

@@ -59,8 +59,7 @@ def register(app: typer.Typer) -> None:
         import aankomst
         from aankomst.cli._common import fail
         from aankomst.errors import AankomstError
-        from aankomst.register.levels import atlas_sector_layout
-        from aankomst.register.load import connect, read_geography
+        from aankomst.register.load import atlas_sectors, connect, read_geography
         from aankomst.register.schema import create_views, locate, validate
 
         try:
@@ -70,10 +69,7 @@ def register(app: typer.Typer) -> None:
             known = None
             if db is not None:
                 atlas = aankomst.open(str(db), read_only=True)
-                sectors = [r[0] for r in con.execute("SELECT DISTINCT sector FROM addresses").fetchall()]
-                lay = atlas_sector_layout(atlas, sectors)
-                if lay:
-                    known = atlas.query("SELECT code FROM areas WHERE level = 'sector' AND layout = ?", [lay])["code"].tolist()
+                known = atlas_sectors(atlas, con)[2]
                 atlas.close()
             if known is None:
                 geo = read_geography(Path(folder))

@@ -261,8 +261,3 @@ def measure_values(
         trace.load_ids |= set(int(x) for x in out["_load"].unique())
         trace.add_period(str(period))
     return out[["code", "value", "unit"]]
-
-
-def measure_periods(s: Store, measure: str) -> list[str]:
-    return [r[0] for r in s.atlas.con.execute(
-        "SELECT DISTINCT period FROM measures WHERE measure = ? ORDER BY 1", [measure]).fetchall()]

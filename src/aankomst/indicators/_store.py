@@ -42,6 +42,24 @@ LEVEL_ALIASES = {"gemeente": "municipality", "wijk": "neighbourhood", "ggw7": "n
 BRUSSELS_REGION = "04000"
 
 
+def threshold(atlas: Any) -> int:
+    """The small-cell threshold of the atlas (``settings.small_cell_threshold``; default 5)."""
+    try:
+        return int(atlas.setting("small_cell_threshold", "5") or 5)
+    except (TypeError, ValueError):
+        return 5
+
+
+def small_cells(df: pd.DataFrame, cols: Iterable[str], thr: int) -> np.ndarray:
+    """Rows where any count in ``cols`` is small (``1 <= c < thr``, :func:`aankomst.privacy.is_small`)."""
+    from aankomst.privacy import is_small
+
+    m = np.zeros(len(df), dtype=bool)
+    for c in cols:
+        m |= is_small(df[c], thr)
+    return m
+
+
 # --------------------------------------------------------------------------- tracking
 @dataclass
 class Trace:

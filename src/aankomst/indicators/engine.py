@@ -10,7 +10,7 @@ import pandas as pd
 
 from aankomst.errors import MissingInputError, UnknownCodeError
 from aankomst.indicators import catalog as cat
-from aankomst.indicators._store import FINENESS, LEVELS, Node, Store, resolve_level
+from aankomst.indicators._store import FINENESS, LEVELS, Node, Store, resolve_level, threshold
 from aankomst.store.schema import CURRENT_LAYOUT
 
 OUTPUT_COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
@@ -42,11 +42,7 @@ class IndicatorResult:
 
 
 def _threshold(atlas: Any) -> tuple[int, str]:
-    try:
-        thr = int(atlas.setting("small_cell_threshold", "5") or 5)
-    except (TypeError, ValueError):
-        thr = 5
-    return thr, str(atlas.setting("small_cell_applies_to", "all") or "all")
+    return threshold(atlas), str(atlas.setting("small_cell_applies_to", "all") or "all")
 
 
 def _sources(atlas: Any, load_ids: list[int]) -> list[dict[str, Any]]:

@@ -26,26 +26,20 @@ from aankomst.errors import MissingInputError, UnknownCodeError
 from aankomst.indicators import _counts as C
 from aankomst.indicators._flows import flow_table
 from aankomst.indicators._store import (
-    BRUSSELS_REGION, Node, Store, Trace, group_key, parse_window, period_label, resolve_level,
-    result_frame, split_group,
+    BRUSSELS_REGION,
+    Node,
+    Store,
+    Trace,
+    group_key,
+    parse_window,
+    period_label,
+    resolve_level,
+    result_frame,
+    small_cells,
+    split_group,
+    threshold,
 )
 from aankomst.store.schema import CURRENT_LAYOUT
-
-
-def _threshold(atlas: Any) -> int:
-    try:
-        return int(atlas.setting("small_cell_threshold", "5") or 5)
-    except (TypeError, ValueError):
-        return 5
-
-
-def _small(df: pd.DataFrame, cols: list[str], thr: int) -> np.ndarray:
-    m = np.zeros(len(df), dtype=bool)
-    for c in cols:
-        v = df[c].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            m |= (v >= 1) & (v < thr)
-    return m
 
 
 def _by_code(out: pd.DataFrame, df: pd.DataFrame, flags: np.ndarray) -> np.ndarray:
@@ -135,7 +129,7 @@ def internal_migration_balance(
     df = df[df["base"] > 0].sort_values("code").reset_index(drop=True)
     df = df.assign(value=1000.0 * (df["inflow"] - df["outflow"]) / n / df["base"],
                    numerator=np.nan, denominator=df["base"])
-    sup = _small(df, ["inflow", "outflow"], _threshold(atlas))
+    sup = small_cells(df, ["inflow", "outflow"], threshold(atlas))
     out = result_frame(s, target, df, period=period_label(y0, y1), group=group_key(scheme, group),
                        unit="per 1,000 inhabitants per year", trace=tr)
     out["suppressed"] = _by_code(out, df, sup)
@@ -199,7 +193,7 @@ def bilateral_balance(
     io["numerator"] = np.nan  # a net balance is not a count of persons
     tr.notes.append(f"reference area {R} ({ref_node[0]}); sign from the area's side")
     io = io.sort_values("code").reset_index(drop=True)
-    sup = _small(io, ["inflow", "outflow"], _threshold(atlas))
+    sup = small_cells(io, ["inflow", "outflow"], threshold(atlas))
     out = result_frame(s, target, io, period=period_label(y0, y1), group=group_key(scheme, group),
                        unit=unit, trace=tr)
     out["suppressed"] = _by_code(out, io, sup)
@@ -252,7 +246,7 @@ def _balance_in_city(kind: str, atlas, level, period, group, scheme, window, bas
     n = y1 - y0 + 1
     df = df.assign(value=1000.0 * (df[a] - df[b]) / n / df["base"], numerator=np.nan,
                    denominator=df["base"])
-    sup = _small(df, [a, b], _threshold(atlas))
+    sup = small_cells(df, [a, b], threshold(atlas))
     out = result_frame(s, target, df, period=period_label(y0, y1), group=group_key(scheme, group),
                        unit="per 1,000 inhabitants per year", trace=tr)
     out["suppressed"] = _by_code(out, df, sup)

@@ -15,16 +15,17 @@ import pandas as pd
 from aankomst.errors import MissingInputError
 from aankomst.indicators import _counts as C
 from aankomst.indicators._store import (
-    Store, Trace, group_key, parse_date, resolve_level, result_frame, split_group,
+    Store,
+    Trace,
+    group_key,
+    parse_date,
+    resolve_level,
+    result_frame,
+    small_cells,
+    split_group,
+    threshold,
 )
 from aankomst.paths import package_data
-
-
-def _threshold(atlas: Any) -> int:
-    try:
-        return int(atlas.setting("small_cell_threshold", "5") or 5)
-    except (TypeError, ValueError):
-        return 5
 
 
 def population(atlas: Any, *, level: str, period: Any, group: str | None = None,
@@ -162,12 +163,7 @@ def group_share_change(atlas: Any, *, level: str, period: Any, group: str | None
     a = _share(s, target, base_year, scheme, group, tr, "group_share_change")
     b = _share(s, target, period, scheme, group, tr, "group_share_change")
     df = b.merge(a, on="code", suffixes=("", "_0"))
-    thr = _threshold(s.atlas)
-    small0 = np.zeros(len(df), dtype=bool)
-    for c in ("numerator_0", "denominator_0"):
-        v = df[c].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            small0 |= (v >= 1) & (v < thr)
+    small0 = small_cells(df, ("numerator_0", "denominator_0"), threshold(s.atlas))
     df["value"] = df["value"] - df["value_0"]
     out = result_frame(s, target, df, period=f"{parse_date(base_year).isoformat()}/"
                        f"{parse_date(period).isoformat()}", group=group_key(scheme, group),

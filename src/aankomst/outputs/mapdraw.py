@@ -29,6 +29,7 @@ import pandas as pd
 from aankomst.classification import Classification, classify
 from aankomst.classification.core import format_number
 from aankomst.classification.schemes import special_colours
+from aankomst.privacy import is_small
 
 RC = {
     "svg.hashsalt": "aankomst",
@@ -88,11 +89,6 @@ def _explode(geoms: Any) -> tuple[Any, np.ndarray]:
     parts, idx = shapely.get_parts(np.asarray(geoms), return_index=True)
     keep = shapely.get_type_id(parts) == 3  # polygons only
     return parts[keep], idx[keep]
-
-
-def n_polygon_parts(geoms: Any) -> int:
-    """Number of polygon parts (= ``<path>`` elements a map draws for these geometries)."""
-    return len(_explode(geoms)[0])
 
 
 def _poly_collection(geoms: Any, **kw: Any) -> Any:
@@ -316,7 +312,7 @@ def draw_choropleth(
 
             counts = pd.to_numeric(df[circles], errors="coerce") if circles in df.columns else pd.Series(dtype=float)
             counts = counts.where(~df["suppressed"])
-            counts = counts.where(~((counts >= 1) & (counts < threshold)))
+            counts = counts.where(~is_small(counts, threshold))
             counts = counts.reindex(codes)
             ok = counts.notna().to_numpy() & (counts.fillna(0).to_numpy() > 0)
             if ok.any():

@@ -78,22 +78,11 @@ def _open(atlas: Any) -> tuple[Any, bool]:
     return atlas, False
 
 
-def load_geometry(atlas: Any, level: str, layout: str, codes: list[str] | None = None) -> Any:
-    """Geometries of the areas of ``level``/``layout`` as a GeoSeries indexed by code (EPSG:31370).
-
-    Only areas with a geometry are returned (``codes`` restricts them).
-    """
-    import geopandas as gpd
-
-    df = atlas.con.execute(
-        "SELECT code, geometry FROM areas WHERE level = ? AND layout = ? AND geometry IS NOT NULL "
-        "ORDER BY code",
-        [level, layout],
-    ).df()
-    if codes is not None:
-        df = df[df["code"].astype(str).isin(set(map(str, codes)))]
-    geo = gpd.GeoSeries.from_wkb(df["geometry"].map(bytes).to_numpy(), crs="EPSG:31370")
-    return geo.set_axis(df["code"].astype(str).to_numpy())
+def load_geometry(atlas: Any, level: str, layout: str) -> Any:
+    """Geometries of the areas of ``level``/``layout`` with a geometry, as a GeoSeries indexed by
+    code (EPSG:31370; from :meth:`aankomst.store.atlas.Atlas.areas_gdf`)."""
+    g = atlas.areas_gdf(level, layout, with_geometry_only=True)
+    return g.geometry.rename(None).set_axis(g["code"].astype(str).to_numpy())
 
 
 def _map_geometry(atlas: Any, level: str, layout: str, data: pd.DataFrame, *,

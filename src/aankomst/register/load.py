@@ -75,6 +75,17 @@ def read_geography(root: Path) -> pd.DataFrame | None:
     return pd.read_parquet(p) if p.exists() else None
 
 
+def atlas_sectors(atlas, con) -> tuple[list[str], str | None, list[str] | None]:
+    """The extract's address sectors (views of ``con``), the atlas sector layout holding them
+    (:func:`~aankomst.register.levels.atlas_sector_layout`, or ``None``) and that layout's codes."""
+    sectors = [r[0] for r in con.execute("SELECT DISTINCT sector FROM addresses").fetchall()]
+    layout = L.atlas_sector_layout(atlas, sectors)
+    if layout is None:
+        return sectors, None, None
+    known = atlas.query("SELECT code FROM areas WHERE level = 'sector' AND layout = ?", [layout])["code"].tolist()
+    return sectors, layout, known
+
+
 def aggregate_extract(root: str | Path, atlas=None, *, con=None, validate_input: bool = True,
                       years: tuple[int, int] | None = None) -> tuple:
     """Validate and aggregate an extract. Returns ``(con, levelmap, info)``; the aggregate temp
@@ -89,17 +100,14 @@ def aggregate_extract(root: str | Path, atlas=None, *, con=None, validate_input:
     create_views(con, files)
     geo = read_geography(root)
     manifest = json.loads((root / "manifest.json").read_text()) if (root / "manifest.json").exists() else {}
-    sectors = [r[0] for r in con.execute("SELECT DISTINCT sector FROM addresses").fetchall()]
-    layout = L.atlas_sector_layout(atlas, sectors)
+    sectors, layout, known = atlas_sectors(atlas, con)
     warnings: list[str] = []
     if layout is not None:
-        known = atlas.query("SELECT code FROM areas WHERE level = 'sector' AND layout = ?", [layout])["code"].tolist()
         levelmap, warnings = L.from_atlas(atlas, sectors, layout)
     elif geo is not None:
         known = geo["sector"].astype(str).tolist()
         layout = str(manifest.get("sector_layout") or "register")
-        levelmap = L.from_geography(geo[geo["sector"].isin(set(sectors)) | True],
-                                    L.default_layouts(layout, manifest.get("mode") == "calibrated"))
+        levelmap = L.from_geography(geo, L.default_layouts(layout, manifest.get("mode") == "calibrated"))
     else:
         raise AankomstError(
             f"cannot place the sectors of {root}: the atlas has no sector layout with these codes and the "

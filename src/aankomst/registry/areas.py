@@ -20,7 +20,7 @@ Centres (EPSG:31370, metres)
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class AreaSet:
     geoms: np.ndarray
     centres: np.ndarray
     basis: np.ndarray
+    _tree: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -53,8 +54,9 @@ class AreaSet:
         import shapely
 
         pts = shapely.points(np.asarray(x, float), np.asarray(y, float))
-        tree = shapely.STRtree(self.geoms)
-        ip, ia = tree.query(pts, predicate="intersects")
+        if self._tree is None:  # built once per cached AreaSet, not per call
+            self._tree = shapely.STRtree(self.geoms)
+        ip, ia = self._tree.query(pts, predicate="intersects")
         out = np.full(len(pts), None, dtype=object)
         out[ip] = self.codes[ia]
         return out
@@ -146,17 +148,11 @@ def area_set(atlas: Any, level: str = "neighbourhood", layout: str | None = None
 
 
 def _read_polys(a: Any, level: str, layout: str) -> pd.DataFrame:
-    import shapely
-
-    df = a.query(
-        "SELECT code, coalesce(name_nl, name_fr, name_en, code) AS name, geometry FROM areas "
-        "WHERE level = ? AND layout = ? AND geometry IS NOT NULL ORDER BY code",
-        [level, layout],
-    )
-    if df.empty:
-        return df
-    df["geom"] = shapely.from_wkb(df["geometry"].map(bytes).to_numpy())
-    return df.drop(columns="geometry")
+    """``code, name, geom`` of the areas with geometry (via :meth:`Atlas.areas_gdf`)."""
+    g = a.areas_gdf(level, layout, with_geometry_only=True)
+    name = g["name_nl"].fillna(g["name_fr"]).fillna(g["name_en"]).fillna(g["code"])
+    return pd.DataFrame({"code": g["code"].to_numpy(), "name": name.to_numpy(),
+                         "geom": g.geometry.to_numpy()})
 
 
 def neighbourhood_population(a: Any, layout: str = "2025", scheme: str = "total",
@@ -178,17 +174,9 @@ def neighbourhood_population(a: Any, layout: str = "2025", scheme: str = "total"
     sectors = a.query(
         f"SELECT layout, max(ref_date) AS d FROM population WHERE level = 'sector' AND {base} "
         "GROUP BY layout ORDER BY d DESC", {"scheme": scheme, "grp": grp})
-    for lay, d in sectors.itertuples(index=False):
-        pop = a.query(
-            f"SELECT code, sum(count) AS n FROM population WHERE level = 'sector' AND layout = $slay "
-            f"AND ref_date = $d AND {base} GROUP BY code",
-            {"slay": lay, "d": d, "scheme": scheme, "grp": grp})
-        links = _sector_links(a, lay, layout)
-        if links is None or links.empty or pop.empty:
-            continue
-        j = pop.merge(links, on="code")
-        if not j.empty:
-            return (j["n"] * j["weight"]).groupby(j["to_code"]).sum().astype(float)
+    direct = neighbourhood_population_direct(a, layout, scheme, grp, sectors, base)
+    if direct is not None:
+        return direct
     # No chain to this layout: take another neighbourhood layout the sectors reach (e.g. the
     # 2024 neighbourhoods for 2019 sectors) and hand each old neighbourhood's population to the
     # new neighbourhood containing its representative point (spatial fallback).

@@ -187,6 +187,11 @@ def token_user(s: Session, secret: str | None) -> User | None:
     return u if u is not None and u.active else None
 
 
+def user_tokens(s: Session, user_id: int) -> list[ApiToken]:
+    """The API tokens of one user (revoked ones included), oldest first."""
+    return list(s.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)).all())
+
+
 def revoke_token(s: Session, user: User, token_id: int) -> None:
     """Revoke one of the user's tokens (admins: any token)."""
     from aankomst.registry.service import NotFound

@@ -168,44 +168,33 @@ def count_within(atlas: Any, *, level: str, period: Any, group: str | None = Non
     return _frame(s, level, as_of, vals, "resources", d or "all")
 
 
-class _Stored(Exception):
-    """Carries stored values out of :func:`_summary`."""
-
-    def __init__(self, df: pd.DataFrame) -> None:
-        self.df = df
-
-
 def _summary(atlas: Any, level: str, period: Any, registry_url: str | None, layout: str | None,
-             local_radius_m: float, ind: str) -> tuple[pd.DataFrame, Any, date]:
+             local_radius_m: float, ind: str, column: str, unit: str) -> pd.DataFrame:
+    """One column of the per-area completeness summary (or the values stored in the atlas)."""
     from aankomst.registry.analysis import domain_codes, profile_summary
 
     st = _fallback(atlas, registry_url, ind, level, layout, "total")
     if st is not None:
-        raise _Stored(st)
+        return st
     t, s, as_of = _table(atlas, level, period, registry_url, ind, layout, local_radius_m, ())
-    return profile_summary(t, len(domain_codes())).set_index("area_code"), s, as_of
+    p = profile_summary(t, len(domain_codes())).set_index("area_code")
+    return _frame(s, level, as_of, p[column], unit, "total")
 
 
 def domains_local(atlas: Any, *, level: str, period: Any, group: str | None = None,
                   scheme: str | None = None, registry_url: str | None = None,
                   layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
     """Institutional completeness: number of the 11 domains covered locally (0–11)."""
-    try:
-        p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_domains_local")
-    except _Stored as st:
-        return st.df
-    return _frame(s, level, a, p["local"], "domains", "total")
+    return _summary(atlas, level, period, registry_url, layout, local_radius_m,
+                    "registry_domains_local", "local", "domains")
 
 
 def completeness_pct(atlas: Any, *, level: str, period: Any, group: str | None = None,
                      scheme: str | None = None, registry_url: str | None = None,
                      layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
     """Institutional completeness as % of the 11 domains covered locally."""
-    try:
-        p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_completeness_pct")
-    except _Stored as st:
-        return st.df
-    return _frame(s, level, a, p["completeness_pct"], "%", "total")
+    return _summary(atlas, level, period, registry_url, layout, local_radius_m,
+                    "registry_completeness_pct", "completeness_pct", "%")
 
 
 def domains_supralocal_only(atlas: Any, *, level: str, period: Any, group: str | None = None,
@@ -213,23 +202,16 @@ def domains_supralocal_only(atlas: Any, *, level: str, period: Any, group: str |
                             layout: str | None = None, local_radius_m: float = 1000.0,
                             **_: Any) -> pd.DataFrame:
     """Number of domains reachable only supra-locally (a resource's scale reaches the area)."""
-    try:
-        p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m,
-                       "registry_domains_supralocal_only")
-    except _Stored as st:
-        return st.df
-    return _frame(s, level, a, p["supra_local_only"], "domains", "total")
+    return _summary(atlas, level, period, registry_url, layout, local_radius_m,
+                    "registry_domains_supralocal_only", "supra_local_only", "domains")
 
 
 def domains_missing(atlas: Any, *, level: str, period: Any, group: str | None = None,
                     scheme: str | None = None, registry_url: str | None = None,
                     layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
     """Number of domains not covered at all (neither locally nor by any resource's reach)."""
-    try:
-        p, s, a = _summary(atlas, level, period, registry_url, layout, local_radius_m, "registry_domains_missing")
-    except _Stored as st:
-        return st.df
-    return _frame(s, level, a, p["missing"], "domains", "total")
+    return _summary(atlas, level, period, registry_url, layout, local_radius_m,
+                    "registry_domains_missing", "missing", "domains")
 
 
 def coverage(atlas: Any, *, level: str, period: Any, group: str | None = None,

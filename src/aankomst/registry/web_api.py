@@ -197,16 +197,12 @@ def add_routes(r: APIRouter, ctx: Any, bind: Callable[[Request], None]) -> None:
 
     @r.get("/api/registry/tokens")
     def tokens(request: Request) -> Response:
-        from sqlalchemy import select
-
-        from aankomst.registry.models import ApiToken
-
         bind(request)
         with ctx.read() as s:
             who = ctx.identify(request, s)
             if who is None:
                 raise svc.Unauthorized("log in to list your tokens")
-            rows = s.scalars(select(ApiToken).where(ApiToken.user_id == who[0].id).order_by(ApiToken.id)).all()
+            rows = auth.user_tokens(s, who[0].id)
             return _json({"tokens": [{"id": t.id, "name": t.name, "prefix": t.prefix,
                                       "created_at": t.created_at.isoformat(),
                                       "revoked": t.revoked_at is not None} for t in rows]})

@@ -84,6 +84,7 @@ def _NA() -> Any:
 
 def areas_geojson(ctx: Any, municipality: str | None = None, bbox: str | None = None) -> dict[str, Any]:
     """Neighbourhood polygons (WGS84, simplified to 25 m) for the pages' map."""
+    import numpy as np
     import shapely
 
     from aankomst.registry.areas import area_set, to_4326
@@ -99,7 +100,7 @@ def areas_geojson(ctx: Any, municipality: str | None = None, bbox: str | None = 
             if str(municipality) in codes:
                 poly = m.geoms[codes.index(str(municipality))]
                 pts = shapely.points(s.centres[:, 0], s.centres[:, 1])
-                sel = [i for i in sel if poly.contains(pts[i])]
+                sel = [int(i) for i in np.flatnonzero(shapely.contains(poly, pts))]
             else:
                 sel = []
         except Exception:  # noqa: BLE001 - no municipality geometry: fall back to code prefix
@@ -115,13 +116,12 @@ def areas_geojson(ctx: Any, municipality: str | None = None, bbox: str | None = 
         sel = [i for i in sel if ax <= s.centres[i, 0] <= bx and ay <= s.centres[i, 1] <= by][:600]
     elif len(s) > 400:
         sel = []
-    feats = []
-    for i in sel:
-        g = shapely.simplify(s.geoms[i], 25.0)
-        g = shapely.transform(g, lambda xy: _proj(xy, to_4326))
-        feats.append({"type": "Feature", "id": s.codes[i],
-                      "properties": {"code": s.codes[i], "name": s.names[i]},
-                      "geometry": shapely.geometry.mapping(g)})
+    # one vectorised simplify + projection for all selected polygons (not one call per polygon)
+    geoms = shapely.transform(shapely.simplify(s.geoms[np.asarray(sel, dtype=int)], 25.0),
+                              lambda xy: _proj(xy, to_4326))
+    feats = [{"type": "Feature", "id": s.codes[i],
+              "properties": {"code": s.codes[i], "name": s.names[i]},
+              "geometry": shapely.geometry.mapping(g)} for i, g in zip(sel, geoms, strict=True)]
     return {"type": "FeatureCollection", "features": feats}
 
 
@@ -307,30 +307,22 @@ def add_routes(r: APIRouter, ctx: Any, bind: Callable[[Request], None]) -> None:
 
     @r.get("/resources/account", include_in_schema=False)
     def account(request: Request) -> Response:
-        from sqlalchemy import select
-
-        from aankomst.registry.models import ApiToken
-
         bind(request)
         with ctx.read() as s:
             user = ctx.viewer(request, s)
             if user is None:
                 return redirect("/resources/login?next=/resources/account")
-            toks = s.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all()
+            toks = auth.user_tokens(s, user.id)
         return ctx.page(request, "account.html", {"tokens": toks, "new_token": None})
 
     @r.post("/resources/account/tokens", include_in_schema=False)
     async def account_token(request: Request) -> Response:
-        from sqlalchemy import select
-
-        from aankomst.registry.models import ApiToken
-
         bind(request)
         form = await request.form()
         with ctx.write() as s, s.begin():
             user = ctx.writer(request, s, form.get("csrf_token") or "")
             _, secret = auth.create_token(s, user, str(form.get("name") or "token"))
-            toks = s.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all()
+            toks = auth.user_tokens(s, user.id)
         return ctx.page(request, "account.html", {"tokens": toks, "new_token": secret})
 
     @r.get("/resources/areas/{code}", include_in_schema=False)
@@ -419,14 +411,14 @@ def add_routes(r: APIRouter, ctx: Any, bind: Callable[[Request], None]) -> None:
 
     @r.get("/resources/{rid:int}/history", include_in_schema=False)
     def history_page(request: Request, rid: int) -> Response:
+        from aankomst.registry.models import Resource
+
         bind(request)
         with ctx.read() as s:
             ctx.viewer(request, s)
             entries = svc.history(s, rid)
-            try:
-                name = s.get(__import__("aankomst.registry.models", fromlist=["Resource"]).Resource, rid).name
-            except AttributeError:
-                name = str(rid)
+            res = s.get(Resource, rid)
+            name = res.name if res is not None else str(rid)
         return ctx.page(request, "history.html", {"entries": entries, "rid": rid, "name": name})
 
 

@@ -61,11 +61,6 @@ def norm_code(value: object) -> str | None:
     return text
 
 
-def norm_codes(series: pd.Series) -> pd.Series:
-    """Vectorised :func:`norm_code`."""
-    return pd.Series([norm_code(v) for v in series.tolist()], index=series.index, dtype=object)
-
-
 def nis5(value: object) -> str | None:
     """Return a NIS/REFNIS code zero-padded to 5 digits (``2000`` -> ``"02000"``)."""
     c = norm_code(value)
@@ -89,7 +84,7 @@ def level_code(token: str, value: object) -> str | None:
     return c
 
 
-def norm_codes_fast(series: pd.Series) -> pd.Series:
+def norm_codes(series: pd.Series) -> pd.Series:
     """Vectorised :func:`norm_code` (text, ``.0`` of numbers stripped, blanks -> missing)."""
     s = pd.Series(series, copy=False)
     if s.dtype == object:
@@ -103,7 +98,7 @@ def norm_codes_fast(series: pd.Series) -> pd.Series:
 
 def level_codes(token: str, series: pd.Series) -> pd.Series:
     """Vectorised :func:`level_code` for a whole column."""
-    t = norm_codes_fast(series)
+    t = norm_codes(series)
     level = LEVEL_TOKENS[token][0]
     ok = t.notna()
     if level in ("municipality", "arrondissement", "province", "region"):
@@ -305,15 +300,6 @@ def first_line(path: Path, n: int = 4096) -> str:
     except Exception:
         return ""
     return raw.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[0] if raw else ""
-
-
-def is_zip(path: Path) -> bool:
-    """True when the file starts like a zip archive (xlsx files are zips too)."""
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(4) == b"PK\x03\x04"
-    except OSError:
-        return False
 
 
 def xlsx_header(path: Path) -> list[str]:

@@ -27,9 +27,15 @@ from aankomst.sources._util import (
 )
 from aankomst.sources.base import LoadBatch, sha256_file
 from aankomst.sources.meta import provenance
-from aankomst.sources.statbel import SECTOR_RE, municipality_layout, sector_layout
+from aankomst.sources.statbel import (
+    SECTOR_RE,
+    check_sector_codes,
+    municipality_layout,
+    sector_layout,
+)
 
 MONITOR = ("brussels_neighbourhood", "monitor")
+_SECTOR_EXPECTED = "9 characters such as 21001A00-"
 #: Cell markers IBSA uses for values that are not available (ND) or confidential (VS).
 MISSING_MARKERS = ("VS", "ND", "-", "N.A.", "NA", "X")
 
@@ -281,11 +287,7 @@ def read_nationalities_2007(path: Path) -> list[LoadBatch]:
         pre_warn.append(f"{int(mangled.sum())} row(s) whose sector code was turned into a number by a spreadsheet "
                         f"(rows {df.loc[mangled, 'source_row'].tolist()}, e.g. {df.loc[mangled, 'sscod'].iloc[0]!r}): left out")
         df = df[~mangled]
-        bad = bad[~mangled]
-    if bad.any():
-        i = df.index[bad.to_numpy()][0]
-        raise InputError(str(path), f"sector code {df.loc[i, 'sscod']!r} is not a statistical-sector code", row=int(df.loc[i, "source_row"]),
-                         column="sscod", expected="9 characters such as 21001A00-")
+    check_sector_codes(str(path), df, "code", raw="sscod", expected=_SECTOR_EXPECTED)
     check_unique(str(path), df, ["code"], "sector")
     parts, unknown = [], []
     cols = [c for c in df.columns if c not in ("sscod", "code", "source_row")]
@@ -341,11 +343,7 @@ def read_sectors_neighbourhoods(path: Path) -> list[LoadBatch]:
     df = read_csv_text(path, sep=";", required=["id", "cd_sector"])
     df["code"] = df["cd_sector"].map(norm_code)
     df["nb"] = df["id"].map(norm_code)
-    bad = ~df["code"].fillna("").str.match(SECTOR_RE)
-    if bad.any():
-        i = df.index[bad.to_numpy()][0]
-        raise InputError(str(path), f"sector code {df.loc[i, 'cd_sector']!r} is not a statistical-sector code", row=int(df.loc[i, "source_row"]),
-                         column="cd_sector", expected="9 characters such as 21001A00-")
+    check_sector_codes(str(path), df, "code", raw="cd_sector", expected=_SECTOR_EXPECTED)
     check_unique(str(path), df, ["code"], "sector")
     sl = sector_layout(2023)
     cw = frame("crosswalks", {"from_level": "sector", "from_layout": sl, "from_code": df["code"], "to_level": MONITOR[0],
@@ -362,11 +360,7 @@ def read_sector_income_csv(path: Path) -> list[LoadBatch]:
     path = Path(path)
     df = read_csv_text(path, sep=",", required=["id", "value"])
     df["code"] = df["id"].map(norm_code)
-    bad = ~df["code"].fillna("").str.match(SECTOR_RE)
-    if bad.any():
-        i = df.index[bad.to_numpy()][0]
-        raise InputError(str(path), f"sector code {df.loc[i, 'id']!r} is not a statistical-sector code", row=int(df.loc[i, "source_row"]),
-                         column="id", expected="9 characters such as 21001A00-")
+    check_sector_codes(str(path), df, "code", raw="id", expected=_SECTOR_EXPECTED)
     check_unique(str(path), df, ["code"], "sector")
     v = numeric(str(path), df, "value")
     ok = v.notna()

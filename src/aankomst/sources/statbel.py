@@ -64,12 +64,16 @@ def _year_from_name(path: Path) -> int:
     return int(m.group(0))
 
 
-def _check_sector_codes(path: str, df: pd.DataFrame, col: str) -> None:
+def check_sector_codes(path: str, df: pd.DataFrame, col: str, *, raw: str | None = None,
+                       expected: str = "9 characters: NIS code + 3 letters/digits + digit or '-', e.g. 11002A00-") -> None:
+    """Raise :class:`InputError` at the first row whose normalised code in ``col`` is not a
+    statistical-sector code; the error names (and quotes the value of) column ``raw`` (default ``col``)."""
     bad = ~df[col].fillna("").str.match(SECTOR_RE)
     if bad.any():
+        shown = raw or col
         i = df.index[bad.to_numpy()][0]
-        raise InputError(path, f"sector code {df.loc[i, col]!r} is not a statistical-sector code", row=int(df.loc[i, "source_row"]),
-                         column=col, expected="9 characters: NIS code + 3 letters/digits + digit or '-', e.g. 11002A00-")
+        raise InputError(path, f"sector code {df.loc[i, shown]!r} is not a statistical-sector code", row=int(df.loc[i, "source_row"]),
+                         column=shown, expected=expected)
 
 
 def read_open_data_sectors(path: Path) -> list[LoadBatch]:
@@ -88,7 +92,7 @@ def read_open_data_sectors(path: Path) -> list[LoadBatch]:
     df["source_row"] = np.arange(2, len(df) + 2)
     df["CD_SECTOR"] = df["CD_SECTOR"].map(norm_code)
     df["CD_REFNIS"] = df["CD_REFNIS"].map(nis5)
-    _check_sector_codes(str(path), df, "CD_SECTOR")
+    check_sector_codes(str(path), df, "CD_SECTOR")
     check_unique(str(path), df, ["CD_SECTOR"], "sector")
     pop = numeric(str(path), df, "POPULATION", count=True, allow_missing=False)
     sl, ml = sector_layout(year), municipality_layout(year)
@@ -147,7 +151,7 @@ def read_fisc_sectors(path: Path) -> list[LoadBatch]:
                          expected="columns cd_sector, " + ", ".join(FISC_MEASURES))
     df["source_row"] = np.arange(2, len(df) + 2)
     df["cd_sector"] = df["cd_sector"].map(norm_code)
-    _check_sector_codes(str(path), df, "cd_sector")
+    check_sector_codes(str(path), df, "cd_sector")
     check_unique(str(path), df, ["cd_sector"], "sector")
     sl = sector_layout(year)
     parts = []
@@ -179,7 +183,31 @@ _POP_COLUMNS = {
 _POP_REQUIRED = ("CD_SEX", "CD_NATLTY", "CD_AGE", "MS_POPULATION")
 
 
-def _read_pipe_zip(path: Path, code_cols: list[str]):
+def _header_columns(where: str, header: str) -> list[str]:
+    """Column names of a pipe-separated header line; an :class:`InputError` when it has no ``|``."""
+    if "|" not in header:
+        found = max((",", ";", "\t"), key=header.count)
+        raise InputError(where, "the header line has no '|' delimiter"
+                         + (f" (it looks {found!r}-separated)" if header.count(found) else ""),
+                         row=1, expected="pipe-separated text as published by Statbel")
+    return [c.strip() for c in header.split("|")]
+
+
+def _pipe_header(where: str, head: bytes) -> list[str]:
+    """Header columns of the first block ``head`` of a Statbel text (must be UTF-8; a character
+    cut at the end of the block is tolerated)."""
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the block boundary
+            line = head[: exc.start].count(b"\n") + 1
+            raise InputError(where, f"byte {head[exc.start:exc.start + 1]!r} is not valid UTF-8 text", row=line,
+                             expected="UTF-8 encoded text as published by Statbel (re-save the file as UTF-8)") from exc
+        text = head[: exc.start].decode("utf-8")
+    return _header_columns(where, text.lstrip("\ufeff").splitlines()[0] if text else "")
+
+
+def _read_pipe_zip(path: Path):
     """Read the pipe-separated text inside a Statbel zip with pyarrow (streaming from the archive)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -188,13 +216,7 @@ def _read_pipe_zip(path: Path, code_cols: list[str]):
     try:
         with zf.open(member) as fh:
             head = fh.read(65536).decode("utf-8", "replace").lstrip("\ufeff")
-        header = head.splitlines()[0] if head else ""
-        if "|" not in header:
-            found = max((",", ";", "\t"), key=header.count)
-            raise InputError(f"{path}!{member}", "the header line has no '|' delimiter"
-                             + (f" (it looks {found!r}-separated)" if header.count(found) else ""),
-                             row=1, expected="pipe-separated text as published by Statbel")
-        cols = [c.strip() for c in header.split("|")]
+        cols = _header_columns(f"{path}!{member}", head.splitlines()[0] if head else "")
         types = {c: pa.string() for c in cols if c.startswith(("CD_", "TX_"))}
         with zf.open(member) as fh:
             table = pcsv.read_csv(
@@ -211,16 +233,6 @@ def _read_pipe_zip(path: Path, code_cols: list[str]):
         raise InputError(f"{path}!{member}", f"{kind}: {type(exc).__name__}: {text}",
                          expected="pipe-separated UTF-8 text in an intact zip archive (download it again)") from exc
     return table, member, cols
-
-
-def _bad_numeric(con, path: str, col: str, count: bool = True) -> None:
-    """Raise for the first non-numeric (or negative) value of ``col`` in the registered table ``t``."""
-    expr = f'TRY_CAST("{col}" AS DOUBLE)'
-    cond = f'{expr} IS NULL' + (f' OR {expr} < 0 OR {expr} <> round({expr})' if count else "")
-    rows = con.execute(f'SELECT rn, "{col}" FROM t WHERE {cond} ORDER BY rn LIMIT 5').fetchall()
-    if rows:
-        what = "a count of persons (0, 1, 2, …)" if count else "a number"
-        raise InputError(path, f"value {rows[0][1]!r} is not {what}", row=int(rows[0][0]), column=col, expected=what)
 
 
 def read_pop_struct(path: Path) -> list[LoadBatch]:
@@ -271,22 +283,7 @@ def _member_bytes(path: Path) -> tuple[bytes, str, list[str]]:
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
         raise InputError(where, f"the zip archive is truncated or corrupt ({type(exc).__name__}: {exc})",
                          expected="an intact zip archive as downloaded from the publisher (download it again)") from exc
-    head = data[: 1 << 20]
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:
-            line = head[: exc.start].count(b"\n") + 1
-            raise InputError(where, f"byte {head[exc.start:exc.start + 1]!r} is not valid UTF-8 text", row=line,
-                             expected="UTF-8 encoded text as published by Statbel (re-save the file as UTF-8)") from exc
-        text = head[: exc.start].decode("utf-8")
-    header = text.lstrip("\ufeff").splitlines()[0] if text else ""
-    if "|" not in header:
-        found = max((",", ";", "\t"), key=header.count)
-        raise InputError(where, "the header line has no '|' delimiter"
-                         + (f" (it looks {found!r}-separated)" if header.count(found) else ""),
-                         row=1, expected="pipe-separated text as published by Statbel")
-    return data, member, [c.strip() for c in header.split("|")]
+    return data, member, _pipe_header(where, data[: 1 << 20])
 
 
 def _arrow_strings(where: str, data: bytes, columns: list[str], ints: tuple[str, ...] = ()):
@@ -334,21 +331,7 @@ def _extract_text(path: Path, tmpdir: Path) -> tuple[Path, str, list[str]]:
                          expected="an intact zip archive as downloaded from the publisher (download it again)") from exc
     with open(out, "rb") as fh:
         head = fh.read(1 << 20)
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the 1 MiB boundary
-            line = head[: exc.start].count(b"\n") + 1
-            raise InputError(f"{path}!{member}", f"byte {head[exc.start:exc.start + 1]!r} is not valid UTF-8 text", row=line,
-                             expected="UTF-8 encoded text as published by Statbel (re-save the file as UTF-8)") from exc
-        text = head[: exc.start].decode("utf-8")
-    header = text.lstrip("\ufeff").splitlines()[0] if text else ""
-    if "|" not in header:
-        found = max((",", ";", "\t"), key=header.count)
-        raise InputError(f"{path}!{member}", "the header line has no '|' delimiter"
-                         + (f" (it looks {found!r}-separated)" if header.count(found) else ""),
-                         row=1, expected="pipe-separated text as published by Statbel")
-    return out, member, [c.strip() for c in header.split("|")]
+    return out, member, _pipe_header(f"{path}!{member}", head)
 
 
 def _csv_error(where: str, exc: Exception) -> InputError:
@@ -364,14 +347,6 @@ def _csv_error(where: str, exc: Exception) -> InputError:
     first = text.splitlines()[0][:300]
     return InputError(where, f"cannot parse the text: {first}", row=int(line.group(1)) if line else None,
                       expected="pipe-separated UTF-8 text with the same number of fields on every line")
-
-
-def _row_of(con, src: str, cond: str, cols: str, n: int = 1):
-    """Slow path (errors only): the first line(s) (header = 1) of the CSV matching ``cond``."""
-    rows = con.execute(f"SELECT rn, {cols} FROM (SELECT *, row_number() OVER () + 1 AS rn FROM {src}) WHERE {cond} ORDER BY rn LIMIT {n}").fetchall()
-    if n > 1:
-        return rows
-    return rows[0] if rows else None
 
 
 def _pop_struct_batches(con, path: Path, where: str, table, cols: list[str], pick: dict, year: int) -> list[LoadBatch]:

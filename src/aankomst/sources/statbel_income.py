@@ -39,7 +39,7 @@ def read_income_munty(path: Path) -> list[LoadBatch]:
     ``measures`` (period = income year; municipal layout of the year: ``2018`` up to 2018)."""
 
     path = Path(path)
-    table, member, cols = _read_pipe_zip(path, [])
+    table, member, cols = _read_pipe_zip(path)
     where = f"{path}!{member}"
     code = next((c for c in ("CD_MUNTY_REFNIS", "CD_REFNIS") if c in cols), None)
     missing = [c for c in ("CD_YEAR", "MS_TOT_NET_TAXABLE_INC", "MS_TOT_RESIDENTS") if c not in cols]

@@ -266,8 +266,7 @@ class Atlas:
                         collist_i = ", ".join(f'i."{c}"' for c in (*cols, "load_id"))
                         self.con.execute(f"INSERT INTO {name} ({collist}) SELECT {collist_i} FROM _incoming{where}")
                 if not where and name in _UPSERT:
-                    self._pending_warnings = batch.warnings
-                    self._upsert(name, cols)
+                    self._upsert(name, cols, batch.warnings)
                 elif not where:
                     self.con.execute(f"INSERT INTO {name} ({collist}) SELECT {collist} FROM _incoming")
             except duckdb.Error as exc:
@@ -300,10 +299,11 @@ class Atlas:
         year_text = "" if not yrs else (yrs[0] if len(yrs) == 1 else f"{yrs[0]}–{yrs[-1]}")
         return LoadSummary(batch.source_id, batch.family, batch.rows_loaded, n_areas, year_text, batch.warnings)
 
-    def _upsert(self, name: str, cols: tuple[str, ...]) -> None:
+    def _upsert(self, name: str, cols: tuple[str, ...], warnings: list[str]) -> None:
         """Insert ``_incoming`` into a keyed table shared by several sources (see :data:`_UPSERT`),
         with plain UPDATE + anti-join INSERT (DuckDB's ON CONFLICT DO UPDATE is avoided: it
-        corrupted string segments in long transactions in DuckDB 2.0)."""
+        corrupted string segments in long transactions in DuckDB 2.0). Rows not loaded are
+        reported by appending to ``warnings`` (the batch's warning list)."""
         keys, fill, overwrite = _UPSERT[name]
         on = " AND ".join(f't."{k}" = i."{k}"' for k in keys)
         sets = [f'"{c}" = coalesce(t."{c}", i."{c}")' for c in fill] + [f'"{c}" = i."{c}"' for c in overwrite]
@@ -325,7 +325,7 @@ class Atlas:
             if rows:
                 n = self.con.execute(f"SELECT count(*) FROM _incoming i WHERE {clash}").fetchall()[0][0]
                 ex = "; ".join(f"{r[0]} {r[1]} {r[2]} -> {r[3]} {r[4]}" for r in rows[:3])
-                self._pending_warnings.append(
+                warnings.append(
                     f"{n} link(s) contradict a link of an earlier source and were not loaded (the earlier source wins), e.g. {ex}")
                 extra = f" AND NOT {clash}"
         self.con.execute(

@@ -231,7 +231,7 @@ def derive_links(batches: list[LoadBatch]) -> LoadBatch | None:
         out = pd.concat(parts, ignore_index=True)
         tables["crosswalks"] = out
         warnings.append(f"{len(out)} Brussels 2024/2025 sectors linked to monitoring neighbourhoods through an unchanged 2019 sector code")
-    dissolved = _dissolve_parents(batches, cw)
+    dissolved = _dissolve_parents(areas, cw)
     if dissolved is not None:
         tables["areas"] = dissolved
         warnings.append(f"geometry of {len(dissolved)} arrondissements/provinces (2025 layout) dissolved from the 2025 municipalities")
@@ -242,16 +242,16 @@ def derive_links(batches: list[LoadBatch]) -> LoadBatch | None:
                      publisher="Aankomst", rows_read=sum(len(t) for t in tables.values()), warnings=warnings)
 
 
-def _dissolve_parents(batches: list[LoadBatch], cw: pd.DataFrame) -> pd.DataFrame | None:
+def _dissolve_parents(areas: list[pd.DataFrame], cw: pd.DataFrame) -> pd.DataFrame | None:
     """Geometry of arrondissements and provinces of the 2025 layout as the union of their 2025
-    municipalities (no 2025 boundary file exists for them in the mirror)."""
+    municipalities (no 2025 boundary file exists for them in the mirror); ``areas`` are the
+    non-empty ``areas`` tables of the batches."""
     import shapely
 
     from aankomst.sources._util import frame
 
-    geo = [b.tables["areas"] for b in batches if "areas" in b.tables and len(b.tables["areas"])]
     g = pd.concat([a[(a["level"] == "municipality") & (a["layout"] == "2025") & a["geometry"].notna()][["code", "geometry"]]
-                   for a in geo]).drop_duplicates("code")
+                   for a in areas]).drop_duplicates("code")
     if g.empty:
         return None
     rows = []

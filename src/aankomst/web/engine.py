@@ -3,8 +3,9 @@
 The web atlas codes against the contracts of ``docs/architecture.md``:
 ``aankomst.indicators.catalogue()``, ``aankomst.indicators.compute(atlas, id, level=,
 period=, group=, scheme=, **params) -> IndicatorResult(data, meta)`` and
-``aankomst.classification.classify(values, scheme, k)``. Where an optional helper is absent
-(e.g. a list of available periods) a documented fallback is used. Every table that leaves
+``aankomst.classification.classify(values, scheme, k)``. Where the engine cannot tell the
+periods of an indicator (``available_periods`` returns ``None``), :func:`candidate_periods`
+lists those of its input tables. Every table that leaves
 the server passes :func:`protect` (the small-cell rule), whatever the engine did before.
 """
 
@@ -24,34 +25,15 @@ CONTRACT_COLUMNS = ("area_code", "area_name", "level", "layout", "period", "grou
 COUNT_UNITS = {"persons", "person", "count", "personen", "inhabitants", "inwoners", "households"}
 """Units whose value is itself a count of persons (small-cell rule on the value)."""
 
-FALLBACK_SCHEMES: list[dict[str, Any]] = [
-    {"id": "jenks", "arg": "k", "label_nl": "Natuurlijke grenzen (Jenks)", "label_en": "Natural breaks (Jenks)",
-     "default_k": 5, "min_k": 2, "max_k": 9, "default_palette": "seq_ylorrd", "diverging": False},
-    {"id": "quantiles", "arg": "k", "label_nl": "Kwantielen", "label_en": "Quantiles",
-     "default_k": 5, "min_k": 2, "max_k": 9, "default_palette": "seq_ylorrd", "diverging": False},
-    {"id": "equal", "arg": "k", "label_nl": "Gelijke intervallen", "label_en": "Equal intervals",
-     "default_k": 5, "min_k": 2, "max_k": 9, "default_palette": "seq_ylorrd", "diverging": False},
-    {"id": "diverging", "arg": "band", "label_nl": "Verandering met neutrale band", "label_en": "Change with neutral band",
-     "default_k": 7, "min_k": 3, "max_k": 15, "default_palette": "div_change_cb", "diverging": True},
-]
-"""Schemes offered when :mod:`aankomst.classification` publishes no list of its own."""
-
-
-
 class EngineUnavailable(AankomstError):
     """A subsystem the web atlas needs (e.g. the indicator engine) is not installed (HTTP 503)."""
 
 
 # --------------------------------------------------------------------------- catalogue
 def catalogue() -> pd.DataFrame:
-    """The indicator catalogue (one row per indicator), or a clear error if the engine is absent."""
-    try:
-        from aankomst.indicators import catalogue as _cat
-    except ImportError as exc:  # engine not installed / not built yet
-        raise EngineUnavailable(
-            "the indicator engine (aankomst.indicators.catalogue) is not available in this "
-            "installation"
-        ) from exc
+    """The indicator catalogue (one row per indicator), missing cells as empty text."""
+    from aankomst.indicators import catalogue as _cat
+
     cat = _cat()
     if not isinstance(cat, pd.DataFrame):
         cat = pd.DataFrame(cat)
@@ -91,10 +73,8 @@ def compute(atlas: Any, ind: str, *, level: str, period: str, group: str | None 
     (data, meta)
         ``data`` with the contract columns plus ``suppressed``; ``meta`` as a plain dict.
     """
-    try:
-        from aankomst.indicators import compute as _compute
-    except ImportError as exc:
-        raise EngineUnavailable("the indicator engine (aankomst.indicators.compute) is not available") from exc
+    from aankomst.indicators import compute as _compute
+
     kwargs: dict[str, Any] = dict(params or {})
     if group:
         kwargs["group"] = group
@@ -165,15 +145,10 @@ def protect(atlas: Any, df: pd.DataFrame, *, unit: str = "") -> pd.DataFrame:
 
 def available_periods(atlas: Any, ind: str, level: str) -> list[str] | None:
     """Periods the engine says an indicator has at a level, or ``None`` if it cannot tell."""
+    import aankomst.indicators as mod  # looked up per call (tests stand in their own engine)
+
     try:
-        import aankomst.indicators as mod
-    except ImportError:
-        return None
-    fn = getattr(mod, "available_periods", None) or getattr(mod, "periods", None)
-    if fn is None:
-        return None
-    try:
-        res = fn(atlas, ind, level=level)
+        res = mod.available_periods(atlas, ind, level=level)
     except (AankomstError, TypeError):
         return None
     return [str(p) for p in res] if res is not None else None
@@ -211,25 +186,12 @@ def candidate_periods(atlas: Any, inputs: str = "") -> list[str]:
 
 
 # --------------------------------------------------------------------------- classification
-_FALLBACK_PALETTES: dict[str, dict[str, Any]] = {
-    "seq_ylorrd": {"kind": "sequential", "cb_safe": True, "label_nl": "Geel-oranje-rood", "label_en": "Yellow-orange-red",
-                   "colours": "#ffffcc;#ffeda0;#fed976;#feb24c;#fd8d3c;#fc4e2a;#e31a1c;#bd0026;#800026"},
-    "div_change_cb": {"kind": "diverging", "cb_safe": True, "label_nl": "Groen - geel - rood (kleurenblindveilig)",
-                      "label_en": "Green - yellow - red (colour-blind safe)",
-                      "colours": "#01665e;#35978f;#80cdc1;#c7eae5|#ffffbf|#fddbc7;#f4a582;#d6604d;#b2182b"},
-}
-
-
 def schemes() -> list[dict[str, Any]]:
     """Classification schemes offered in the map (``data/class_schemes.csv`` of the engine)."""
-    try:
-        from aankomst.classification.schemes import class_schemes
+    from aankomst.classification.schemes import class_schemes
 
-        rows = class_schemes()
-    except (ImportError, OSError):
-        return FALLBACK_SCHEMES
     out = []
-    for sid, row in rows.items():
+    for sid, row in class_schemes().items():
         out.append({
             "id": sid, "arg": row.get("arg", "k"), "label_nl": row.get("label_nl", sid),
             "label_en": row.get("label_en", sid), "default_k": _int(row.get("default_k"), 5),
@@ -243,37 +205,11 @@ def schemes() -> list[dict[str, Any]]:
 
 def palettes() -> dict[str, dict[str, Any]]:
     """Palettes (id -> kind, cb_safe, labels, colours) from the engine's ``data/palettes.csv``."""
-    try:
-        from aankomst.classification.schemes import palettes as _pal
+    from aankomst.classification.schemes import palettes as _pal
 
-        rows = _pal()
-    except (ImportError, OSError):
-        rows = _FALLBACK_PALETTES
+    rows = _pal()
     return {k: {**v, "cb_safe": str(v.get("cb_safe", "")).lower() in ("true", "1")} for k, v in rows.items()
             if v.get("kind") != "special"}
-
-
-def palette_colours(palette: str, k: int, neutral: int | None = None) -> list[str]:
-    """``k`` colours of a palette (diverging palettes centred on class ``neutral``)."""
-    try:
-        from aankomst.classification.schemes import palette_colours as _pc
-
-        return list(_pc(palette, k, neutral=neutral))
-    except ImportError:
-        pass
-    row = _FALLBACK_PALETTES.get(palette) or _FALLBACK_PALETTES["seq_ylorrd"]
-    if row["kind"] == "diverging":
-        low, mid, high = (p.split(";") for p in row["colours"].split("|"))
-        neutral = k // 2 if neutral is None else neutral
-        return [*_ramp(low, neutral), mid[0], *_ramp(high, k - neutral - 1)]
-    return _ramp(row["colours"].split(";"), k)
-
-
-def _ramp(anchors: list[str], n: int) -> list[str]:
-    if n <= 0:
-        return []
-    idx = np.linspace(0, len(anchors) - 1, n).round().astype(int)
-    return [anchors[i] for i in idx]
 
 
 def _int(v: Any, default: int) -> int:
@@ -288,7 +224,7 @@ def classify(values: pd.Series, scheme: str, k: int, *, band: float = 0.5, palet
     """Class limits, counts, labels and colours for ``values`` (missing/suppressed values are left out).
 
     Uses :func:`aankomst.classification.classify` (exact natural breaks, quantiles, equal
-    intervals, manual limits, diverging change classes); without it, mapclassify.
+    intervals, manual limits, diverging change classes).
 
     Parameters
     ----------
@@ -319,68 +255,31 @@ def classify(values: pd.Series, scheme: str, k: int, *, band: float = 0.5, palet
              "labels_en": [], "method_nl": "", "method_en": "", "neutral": None, "palette": palette}
     if v.size == 0:
         return empty
-    try:
-        from aankomst.classification import classify as _classify
-    except ImportError:
-        _classify = None
-    if _classify is not None:
-        opts: dict[str, Any] = {}
-        if palette:
-            opts["palette"] = palette
-        if diverging:
-            opts["band"] = band
-            text = f"diverging:{band}"
-        elif scheme == "manual":
-            if not limits:
-                raise AankomstError("manual classes need limits, e.g. limits=5,10,20")
-            text = "manual:" + ",".join(repr(float(x)) for x in limits)
-        else:
-            text = f"{scheme}:{k}"
-        c = _classify(v, text, None, **opts)
-        return {
-            "scheme": c.scheme, "k": int(c.k), "edges": [_finite(x) for x in c.edges],
-            "counts": [int(x) for x in c.counts], "colours": list(c.palette),
-            "labels_nl": list(c.labels_nl), "labels_en": list(c.labels_en),
-            "method_nl": c.method_nl, "method_en": c.method_en,
-            "neutral": None if c.neutral_class is None else int(c.neutral_class),
-            "palette": c.palette_id, "notes": list(getattr(c, "notes", []) or []),
-        }
-    edges = _fallback_breaks(v, scheme, k, band)
-    inner = np.asarray(edges[1:-1])
-    counts = np.bincount(np.searchsorted(inner, v, side="left"), minlength=len(edges) - 1).tolist()
-    neutral = None
+    from aankomst.classification import classify as _classify
+
+    opts: dict[str, Any] = {}
+    if palette:
+        opts["palette"] = palette
     if diverging:
-        neutral = next((i for i in range(len(edges) - 1) if edges[i] < 0 <= edges[i + 1]), None)
-    kk = len(edges) - 1
-    pal = palette or ("div_change_cb" if diverging else "seq_ylorrd")
-    labels = [f"{edges[i]:.4g} – {edges[i + 1]:.4g}" for i in range(kk)]
-    return {"scheme": scheme, "k": kk, "edges": [_finite(x) for x in edges], "counts": counts,
-            "colours": palette_colours(pal, kk, neutral=neutral), "labels_nl": labels, "labels_en": labels,
-            "method_nl": scheme, "method_en": scheme, "neutral": neutral, "palette": pal}
+        opts["band"] = band
+        text = f"diverging:{band}"
+    elif scheme == "manual":
+        if not limits:
+            raise AankomstError("manual classes need limits, e.g. limits=5,10,20")
+        text = "manual:" + ",".join(repr(float(x)) for x in limits)
+    else:
+        text = f"{scheme}:{k}"
+    c = _classify(v, text, None, **opts)
+    return {
+        "scheme": c.scheme, "k": int(c.k), "edges": [_finite(x) for x in c.edges],
+        "counts": [int(x) for x in c.counts], "colours": list(c.palette),
+        "labels_nl": list(c.labels_nl), "labels_en": list(c.labels_en),
+        "method_nl": c.method_nl, "method_en": c.method_en,
+        "neutral": None if c.neutral_class is None else int(c.neutral_class),
+        "palette": c.palette_id, "notes": list(getattr(c, "notes", []) or []),
+    }
 
 
 def _finite(x: Any) -> float | None:
     x = float(x)
     return x if np.isfinite(x) else None
-
-
-def _fallback_breaks(v: np.ndarray, scheme: str, k: int, band: float) -> list[float]:
-    lo, hi = float(v.min()), float(v.max())
-    if scheme in ("diverging", "change", "div", "change_pp"):
-        inner = [-10 * band, -4 * band, -band, band, 4 * band, 10 * band]
-        return [min(lo, inner[0] - 1e-9)] + inner + [max(hi, inner[-1] + 1e-9)]
-    uniq = np.unique(v)
-    k = max(1, min(k, uniq.size))
-    if k == 1 or lo == hi:
-        return [lo, hi]
-    import mapclassify
-
-    if scheme in ("quantiles", "quantile"):
-        b = mapclassify.Quantiles(v, k=k).bins
-    elif scheme in ("equal", "equal_interval"):
-        b = mapclassify.EqualInterval(v, k=k).bins
-    elif scheme == "manual":
-        b = np.linspace(lo, hi, k + 1)[1:]
-    else:
-        b = mapclassify.FisherJenks(v, k=k).bins
-    return [lo] + sorted({float(x) for x in b})
