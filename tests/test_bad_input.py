@@ -100,22 +100,102 @@ def test_wrong_delimiter_statbel(case):
 def test_wrong_delimiter_own_csv(case):
     d, db, snap = case
     p = d / "population.csv"
-    p.write_text(p.read_text().replace(",", ";"), encoding="utf-8")
-    # with ';' the header is one column: the file is no longer recognised as population, and the
-    # explicit reader names the delimiter
+    p.write_text(p.read_text().replace(",", "\t"), encoding="utf-8")
+    # ',' and ';' are accepted; a tab-separated file is recognised by no format: the build names
+    # the file and the delimiter, and so does the reader called directly
+    _fails(d, db, snap, file="population.csv", row=1, text="'\\t'-separated", expected="',' or ';'-separated")
     from aankomst.sources.own_formats import read_population_csv
 
     with pytest.raises(InputError) as ei:
         read_population_csv(p)
-    assert ei.value.row == 1 and "';'-separated" in str(ei.value) and "comma" in ei.value.expected
+    assert ei.value.row == 1 and "'\\t'-separated" in str(ei.value) and "comma or semicolon" in ei.value.expected
 
 
 def test_wrong_encoding(case):
     d, db, snap = case
     p = d / "areas.csv"
-    text = p.read_text(encoding="utf-8").replace("Vlaams Gewest", "Vlaams Gewest (Région flamande, é)")
-    p.write_bytes(text.encode("latin-1"))
-    _fails(d, db, snap, file="areas.csv", row=2, text="not valid", expected="UTF-8")
+    # 0x81 is neither UTF-8 nor Windows-1252 (the two encodings accepted)
+    p.write_bytes(p.read_bytes().replace(b"Vlaams Gewest", b"Vlaams Gewest \x81"))
+    _fails(d, db, snap, file="areas.csv", row=2, text="not valid UTF-8 or Windows-1252 text", expected="UTF-8")
+
+
+def test_utf16_text_is_refused(case):
+    d, db, snap = case
+    p = d / "population.csv"
+    p.write_bytes(p.read_text(encoding="utf-8").encode("utf-16"))
+    _fails(d, db, snap, file="population.csv", row=1, text="UTF-16", expected="UTF-8")
+
+
+def test_unquoted_delimiter_in_a_value_shifts_columns(case):
+    d, db, snap = case
+    p = d / "areas.csv"
+    p.write_text(p.read_text(encoding="utf-8").replace("Vlaams Gewest,", "Vlaams Gewest, Région flamande,", 1),
+                 encoding="utf-8")
+    _fails(d, db, snap, file="areas.csv", row=2, text="line 2 has 9 fields, the header 8", expected="double quotes")
+
+
+def test_unknown_file_is_an_error(case):
+    d, db, snap = case
+    (d / "mystery.bin").write_bytes(b"\x00\x01")
+    _fails(d, db, snap, file="mystery.bin", row=None, column=None, text="no reader recognises this file (it is binary data)",
+           expected="--skip-unknown")
+
+
+def test_html_page_saved_as_an_official_workbook(case):
+    d, db, snap = case
+    # what a failed portal download looks like: an error page under the expected name
+    (d / "OPEN DATA_SECTOREN_2019.xlsx").write_text(
+        "<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head><body></body></html>\n")
+    _fails(d, db, snap, file="OPEN DATA_SECTOREN_2019.xlsx",
+           text="the name matches statbel_sectors (Statbel population per statistical sector) but the content does not: "
+                "it is an HTML page", expected="CD_SECTOR, POPULATION")
+
+
+def test_official_name_with_other_columns_is_an_error(case):
+    import pandas as pd
+
+    d, db, snap = case
+    pd.DataFrame({"code": ["11001"], "naam": ["Aartselaar"]}).to_excel(d / "def_gemeente.xlsx", index=False)
+    _fails(d, db, snap, file="def_gemeente.xlsx", text="a workbook whose first row is ['code', 'naam']",
+           expected="'geoitem code'")
+
+
+def test_csv_of_no_known_format_names_the_missing_columns(case):
+    d, db, snap = case
+    (d / "counts.csv").write_text("level;layout;code;date;scheme;grp;count\nmunicipality;2025;11001;2024-01-01;total;total;3\n",
+                                  encoding="utf-8")
+    _fails(d, db, snap, file="counts.csv", row=1, text="population lacks column(s) ['ref_date']", expected="ref_date")
+
+
+def test_shapefile_part_without_its_shp(case):
+    d, db, snap = case
+    (d / "gemeente2018.dbf").write_bytes(b"\x03" + b"\x00" * 31)
+    _fails(d, db, snap, file="gemeente2018.dbf", text="part of the shapefile gemeente2018.shp, which is not there",
+           expected="gemeente2018.shp next to it")
+
+
+def test_every_file_problem_is_listed_before_reading(case):
+    d, db, snap = case
+    (d / "mystery.bin").write_bytes(b"\x00")
+    (d / "OPEN DATA_SECTOREN_2019.xlsx").write_text("<html></html>")
+    with pytest.raises(InputError) as ei:
+        build_atlas(d, db, progress=False)
+    assert {Path(p.file).name for p in ei.value.problems} == {"mystery.bin", "OPEN DATA_SECTOREN_2019.xlsx"}
+    assert all(p.expected for p in ei.value.problems)
+    assert snapshot(db) == snap
+
+
+def test_skip_unknown_lists_them_and_builds_the_rest(case):
+    d, db, snap = case
+    (d / "mystery.bin").write_bytes(b"\x00")
+    (d / "OPEN DATA_SECTOREN_2019.xlsx").write_text("<html></html>")
+    report = build_atlas(d, db, progress=False, skip_unknown=True)
+    assert report.unknown == ["mystery.bin"]
+    assert [f for f, _ in report.mismatched] == ["OPEN DATA_SECTOREN_2019.xlsx"]
+    assert "an HTML page" in report.mismatched[0][1]
+    assert "user/population.csv" in set(report.sources["source_id"])
+    drop = lambda s: {k: v for k, v in s.items() if k != "provenance"}
+    assert drop(snapshot(db)) == drop(snap)  # same files loaded as before
 
 
 def test_wrong_encoding_statbel(case):
@@ -130,8 +210,9 @@ def test_missing_column(case):
     lines = p.read_text().splitlines()
     lines[0] = lines[0].replace(",age_band,count", ",age_band,number")
     p.write_text("\n".join(lines) + "\n")
-    # without 'count' the header no longer matches any family: the file is listed as unknown, and
-    # reading it explicitly names the missing column
+    # without 'count' the header matches no format: the build stops on the file and names the
+    # missing column; so does the reader called directly
+    _fails(d, db, snap, file="population.csv", row=1, text="population lacks column(s) ['count']", expected="count")
     from aankomst.sources.own_formats import read_population_csv
 
     with pytest.raises(InputError) as ei:
@@ -255,7 +336,7 @@ def test_load_rolls_back_on_a_later_bad_batch(built, tmp_path: Path):
     import pandas as pd
 
     import aankomst
-    from aankomst.sources.base import LoadBatch
+    from aankomst.store.batch import LoadBatch
 
     _, db, snap = built
     db2 = tmp_path / "a.duckdb"

@@ -19,8 +19,26 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     data = good_dir(root / "data")
     (data / "mystery.bin").write_bytes(b"\x00")
     db = root / "atlas.duckdb"
-    res = runner.invoke(make_app(), ["build", "--data", str(data), "--db", str(db), "--quiet"])
+    res = runner.invoke(make_app(), ["build", "--data", str(data), "--db", str(db), "--quiet",
+                                     "--skip-unknown"])
     return data, db, res
+
+
+def test_unknown_file_is_an_error_without_skip_unknown(tmp_path):
+    data = good_dir(tmp_path / "data")
+    (data / "mystery.bin").write_bytes(b"\x00")
+    db = tmp_path / "atlas.duckdb"
+    res = runner.invoke(make_app(), ["build", "--data", str(data), "--db", str(db), "--quiet"])
+    assert res.exit_code != 0
+    assert "mystery.bin" in res.output
+    if db.exists():  # nothing was loaded
+        import duckdb
+
+        con = duckdb.connect(str(db), read_only=True)
+        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        assert "population" not in tables or con.execute(
+            "SELECT count(*) FROM population").fetchall()[0][0] == 0
+        con.close()
 
 
 def test_build_prints_summary(built):

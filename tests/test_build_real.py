@@ -130,14 +130,98 @@ def test_brussels_migration_flows_and_balance(real_atlas):
 
 
 def test_every_mirror_file_is_accounted_for(mirror):
+    """Every file of the mirror is read, documentation, a shapefile part or a known family without
+    a reader yet: nothing unknown, nothing mismatched (so the mirror builds without --skip-unknown)."""
     from aankomst.sources.catalogue import scan
 
     sc = scan(mirror)
     files = [p for p in mirror.rglob("*") if p.is_file()]
-    listed = len(sc.data) + len(sc.documentation) + len(sc.parts) + len(sc.unknown) + len(sc.mismatched)
+    listed = len(sc.data) + len(sc.documentation) + len(sc.parts) + len(sc.deferred) + len(sc.unknown) + len(sc.mismatched)
     assert listed == len(files)
-    assert not sc.mismatched
-    assert {p.name for p in sc.documentation} >= {"Statbel_open_data_licence_nl.pdf", "README.md"}
+    assert not sc.mismatched and not sc.unknown and not sc.problems
+    assert {p.name for p in sc.documentation} >= {"Statbel_open_data_licence_nl.pdf", "README.md", "census2011_README.xlsx",
+                                                   "TF_SOC_POP_STRUCT_columns_description.xlsx"}
+    assert [p.name for p, _ in sc.deferred] == ["leefloon_ocmw_2010.csv"]
+    assert {p.suffix for p in sc.parts} == {".dbf", ".shx", ".prj", ".cpg"}
+    assert "Bevolking_per_gemeente.xlsx" in {p.name for p, _ in sc.data}
+
+
+def _bevolking_sheets(mirror):
+    """The regional rows (and Antwerpen) of every year sheet, read here straight from the workbook."""
+    import pandas as pd
+
+    sheets = pd.read_excel(mirror / "statbel" / "Bevolking_per_gemeente.xlsx", sheet_name=None, header=None, dtype=object,
+                           engine="calamine")
+    out = {}
+    for name, raw in sheets.items():
+        if not name.startswith("Bevolking in "):
+            continue
+        rows = {str(r[0]).zfill(5): (int(r[2]), int(r[3]), int(r[4])) for r in raw.itertuples(index=False)
+                if str(r[0]).strip().isdigit()}
+        out[int(name[-4:])] = rows
+    return out
+
+
+def test_bevolking_per_gemeente_municipalities_add_up_to_the_sheets_regions(real_atlas, mirror):
+    """For every year 1992–2021, the municipal counts in the atlas (men, women, total), summed along the
+    municipality -> region links, equal the regional rows of the sheet; 2009–2015 come from the
+    TF_SOC_POP_STRUCT files (loaded first), which Statbel's own sheet confirms at regional level."""
+    sheets = _bevolking_sheets(mirror)
+    assert sorted(sheets) == list(range(1992, 2022))
+    assert sheets[2021]["11002"][2] == 529_417 and sheets[2021]["02000"][2] == 6_653_062
+    got = real_atlas.query("""
+        SELECT year(p.ref_date) AS year, r.to_code AS region, p.sex, sum(p.count) AS n, count(*) AS m
+        FROM population p JOIN crosswalks r ON r.from_level = 'municipality' AND r.from_layout = p.layout
+             AND r.from_code = p.code AND r.to_level = 'region' AND r.to_layout = '2025'
+        WHERE p.level = 'municipality' AND p.layout IN ('2018', '2024') AND p.scheme = 'total' AND p.age_band = 'total'
+              AND year(p.ref_date) BETWEEN 1992 AND 2021 AND month(p.ref_date) = 1 AND day(p.ref_date) = 1
+        GROUP BY ALL""")
+    by = {(int(y), reg, sex): (int(n), int(m)) for y, reg, sex, n, m in got.itertuples(index=False)}
+    for year, rows in sheets.items():
+        n_mun = 589 if year <= 2018 else 581
+        assert sum(by[(year, reg, "T")][1] for reg in ("02000", "03000", "04000")) == n_mun, year  # each municipality once
+        for reg in ("02000", "03000", "04000"):
+            m, f, t = rows[reg]
+            assert (by[(year, reg, "M")][0], by[(year, reg, "F")][0], by[(year, reg, "T")][0]) == (m, f, t), (year, reg)
+    ant = real_atlas.query("""SELECT count FROM population WHERE level = 'municipality' AND layout = '2024' AND code = '11002'
+                              AND ref_date = DATE '2021-01-01' AND scheme = 'total' AND sex = 'T' AND age_band = 'total'""")
+    assert ant["count"].tolist() == [529_417]
+
+
+def test_bevolking_per_gemeente_does_not_double_count(real_atlas):
+    """One figure per key: for 2009–2015 the TF_SOC_POP_STRUCT files were loaded first and keep their
+    rows (the workbook's provenance says how many it left out); the Brussels communes' totals stay
+    those of the IBSA series."""
+    dup = real_atlas.query("""
+        SELECT level, layout, code, ref_date, scheme, grp, sex, age_band, count(*) AS n FROM population
+        WHERE level = 'municipality' GROUP BY ALL HAVING count(*) > 1""")
+    assert dup.empty, dup.head()
+    src = real_atlas.query("""
+        SELECT year(p.ref_date) AS year, v.family, count(*) AS n FROM population p JOIN provenance v USING (load_id)
+        WHERE p.level = 'municipality' AND p.layout = '2018' AND p.scheme = 'total' AND p.sex = 'T' AND p.age_band = 'total'
+        GROUP BY ALL""")
+    fam = {(int(y), f): int(n) for y, f, n in src.itertuples(index=False)}
+    for year in range(2009, 2016):
+        assert fam[(year, "statbel_pop_struct")] == 589 and (year, "statbel_population_municipality") not in fam
+    assert fam[(2016, "brussels_migration")] == 19 and fam[(2016, "statbel_population_municipality")] == 570
+    warnings = real_atlas.query("SELECT warnings FROM provenance WHERE source_id = 'statbel/Bevolking_per_gemeente'")
+    assert "already supplied by an earlier source" in warnings["warnings"][0]
+
+
+def test_population_indicator_uses_one_file_per_area(real_atlas):
+    """The engine's totals: 2015 as before the workbook was added (TF_SOC_POP_STRUCT_2015; Antwerpen
+    on the 2025 layout includes Borsbeek), 2019 as the sector file, 2021 now for every municipality."""
+    from aankomst.indicators import compute
+
+    def total(year: int, level: str = "municipality") -> dict[str, float]:
+        d = compute(real_atlas, "population", level=level, period=year).data
+        return dict(zip(d["area_code"], d["value"]))
+
+    assert total(2015)["11002"] == 524_035
+    assert total(2019)["11002"] == 525_935 + 10_854  # Antwerpen + Borsbeek, 1 January 2019
+    t21 = total(2021)
+    assert len(t21) == 304 and t21["11002"] == 529_417 + 11_077
+    assert total(2021, "region") == {"02000": 6_653_062, "03000": 3_648_206, "04000": 1_219_970}
 
 
 def test_census_2011_hc46(real_atlas):

@@ -11,7 +11,7 @@ import pytest
 
 import aankomst
 from aankomst.errors import AankomstError, InputError
-from aankomst.sources.base import LoadBatch
+from aankomst.store.batch import LoadBatch
 from aankomst.store.schema import SCHEMA_VERSION
 
 

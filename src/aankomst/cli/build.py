@@ -1,13 +1,19 @@
+# mypy: disable-error-code="import-untyped"
 """CLI: ``aankomst build``, ``fetch``, ``sql``, ``sources`` (foundation)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from rich.table import Table
 
-def _table(title: str, df, columns: list[str] | None = None, max_rows: int = 200):
+
+def _table(title: str, df: pd.DataFrame, columns: list[str] | None = None, max_rows: int = 200) -> Table:
     from rich.table import Table
 
     t = Table(title=title, show_lines=False)
@@ -23,8 +29,16 @@ def build_cmd(
     data: Path = typer.Option(..., "--data", help="Directory with official files and/or Aankomst CSV files."),
     db: Path = typer.Option(..., "--db", help="Atlas database file (created when absent)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
+    skip_unknown: bool = typer.Option(False, "--skip-unknown",
+                                      help="List files no reader recognises (or whose content does not match their "
+                                           "name) and build without them, instead of stopping."),
+    wait: float = typer.Option(0.0, "--wait", min=0.0,
+                               help="Seconds to wait when another process is writing the same atlas (default: stop at once)."),
 ) -> None:
-    """Ingest every recognised file in DIR into the atlas (one transaction; re-running is idempotent)."""
+    """Ingest every file in DIR into the atlas (one transaction; re-running is idempotent).
+
+    Every file is loaded, listed as documentation, or an error that names it; one build at a time
+    writes an atlas."""
     from rich.console import Console
 
     from aankomst.cli._common import fail
@@ -33,7 +47,7 @@ def build_cmd(
 
     console = Console()
     try:
-        report = build_atlas(data, db, progress=not quiet)
+        report = build_atlas(data, db, progress=not quiet, skip_unknown=skip_unknown, wait=wait)
     except AankomstError as exc:
         fail(exc)
         return
@@ -42,10 +56,14 @@ def build_cmd(
     console.print(_table("Loaded sources", src, ["source_id", "family", "rows", "areas", "years", "warnings"]))
     if report.documentation:
         console.print(f"[dim]documentation (not loaded): {', '.join(report.documentation)}[/]")
+    if report.parts:
+        console.print(f"[dim]{len(report.parts)} shapefile part(s) (.dbf, .shx, .prj, …) read with their .shp[/]")
+    for f, note in report.deferred:
+        console.print(f"[dim]{f}: {note}[/]")
     for f, note in report.mismatched:
-        console.print(f"[yellow]not loaded:[/] {f}: {note}")
+        console.print(f"[yellow]skipped (--skip-unknown):[/] {f}: {note}")
     if report.unknown:
-        console.print(f"[yellow]unknown files (no reader; not loaded):[/] {', '.join(report.unknown)}")
+        console.print(f"[yellow]skipped (--skip-unknown), no reader recognises:[/] {', '.join(report.unknown)}")
     c = report.checks
     if c:
         s = c.get("sector2025_neighbourhood", {})
@@ -124,10 +142,12 @@ def sources_cmd(
     if list_families or db is None:
         import pandas as pd
 
-        from aankomst.sources.catalogue import recognisers
+        from aankomst.sources.catalogue import KNOWN_NOT_LOADED, recognisers
 
         df = pd.DataFrame([{"family": r.family, "patterns": " ".join(r.patterns), "description": r.description}
-                           for r in recognisers()])
+                           for r in recognisers()]
+                          + [{"family": k.family, "patterns": " ".join(k.patterns), "description": k.note}
+                             for k in KNOWN_NOT_LOADED])
     else:
         atlas = open_atlas(db)
         try:

@@ -1,9 +1,13 @@
+# mypy: disable-error-code="import-untyped"
 """Helpers shared by the readers: code normalisation, spreadsheet and text reading with clear
 errors, and constructors for the atlas tables."""
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -112,72 +116,189 @@ def level_codes(token: str, series: pd.Series) -> pd.Series:
 
 
 def read_excel(path: Path, *, header: int | None = 0, sheet: int | str = 0, dtype: object = object) -> pd.DataFrame:
-    """Read a spreadsheet (xlsx or old xls) quickly, or raise :class:`InputError`.
+    """Read one sheet of a spreadsheet (xlsx or old xls) with the calamine engine, or raise
+    :class:`InputError` naming the file and what the content is instead (e.g. an HTML page
+    saved under a workbook's name by a failed download)."""
+    try:
+        return pd.read_excel(path, sheet_name=sheet, header=header, dtype=dtype, engine="calamine")
+    except Exception as exc:  # corrupt workbook, wrong format …
+        raise _workbook_error(path, exc) from exc
 
-    Uses the calamine engine when installed (about 10x faster than openpyxl), else openpyxl/xlrd.
+
+def read_workbook(path: Path, *, header: int | None = None, dtype: object = object) -> dict[str, pd.DataFrame]:
+    """Read every sheet of a spreadsheet (name -> DataFrame, in workbook order) with the calamine
+    engine, or raise :class:`InputError`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "w.xlsx"
+    >>> with pd.ExcelWriter(p) as w:
+    ...     pd.DataFrame({"a": [1]}).to_excel(w, sheet_name="one", index=False)
+    ...     pd.DataFrame({"b": [2]}).to_excel(w, sheet_name="two", index=False)
+    >>> list(read_workbook(p))
+    ['one', 'two']
     """
     try:
-        import python_calamine  # noqa: F401
+        sheets = pd.read_excel(path, sheet_name=None, header=header, dtype=dtype, engine="calamine")
+    except Exception as exc:
+        raise _workbook_error(path, exc) from exc
+    return {str(k): v for k, v in sheets.items()}
 
-        engine = "calamine"
-    except ImportError:  # pragma: no cover - fallback
-        engine = "xlrd" if str(path).lower().endswith(".xls") else "openpyxl"
+
+def _workbook_error(path: Path, exc: Exception) -> InputError:
+    return InputError(
+        str(path),
+        f"cannot read the workbook ({describe_content(path)}): {type(exc).__name__}: {str(exc)[:200]}",
+        expected="an intact Excel workbook (.xlsx or .xls) as published (download it again)",
+    )
+
+
+def describe_content(path: Path) -> str:
+    """Say what a file's first bytes show it to be (for errors about a file whose name and content
+    disagree), e.g. ``"an HTML page (a failed or redirected download?)"``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.xlsx"
+    >>> _ = p.write_text("<!DOCTYPE html><html><body>404</body></html>")
+    >>> describe_content(p)
+    'an HTML page (a failed or redirected download?)'
+    """
     try:
-        return pd.read_excel(path, sheet_name=sheet, header=header, dtype=dtype, engine=engine)
-    except Exception as exc:  # corrupt workbook, wrong format …
-        raise InputError(
-            str(path),
-            f"cannot read the workbook: {type(exc).__name__}: {exc}",
-            expected="an intact Excel workbook (.xlsx or .xls) as published",
-        ) from exc
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+    if not head:
+        return "an empty file (0 bytes)"
+    low = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if low.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in low[:200]:
+        return "an HTML page (a failed or redirected download?)"
+    if low.startswith((b"<?xml", b"<")):
+        return "an XML/HTML document"
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "a zip archive (an .xlsx workbook is one too)"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an old-style Office document (.xls/.doc)"
+    if head.startswith(b"\x1f\x8b"):
+        return "a gzip-compressed file"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16 text"
+    if low.startswith((b"{", b"[")):
+        return "JSON text"
+    if b"\x00" in head:
+        return "binary data"
+    line = head.splitlines()[0][:80].decode("utf-8", "replace") if head.splitlines() else ""
+    return f"text starting with {line!r}"
 
 
-def read_text(path: Path, *, encodings: Iterable[str] = ("utf-8-sig",)) -> str:
-    """Read a text file, trying ``encodings`` in turn; the error names the byte and line."""
+#: Encodings accepted for the Aankomst CSV formats, tried in turn: UTF-8 (with or without a byte
+#: order mark), then Windows-1252, the encoding Dutch/French Excel on Windows uses for
+#: "CSV (gescheiden door lijstscheidingsteken)" / "CSV (séparateur : point-virgule)".
+CSV_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp1252")
+
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252"}
+
+
+def decode_text(path: Path, *, encodings: Iterable[str] = ("utf-8-sig",)) -> tuple[str, str]:
+    """Decode a text file, trying ``encodings`` in turn; returns ``(text, encoding used)``.
+
+    A byte order mark of UTF-8 is dropped; UTF-16 text and binary data (NUL bytes) are refused.
+    The error names the file, the line of the first undecodable byte and the encodings expected.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("naam\\nLiège\\n".encode("cp1252"))
+    >>> decode_text(p, encodings=CSV_ENCODINGS)
+    ('naam\\nLiège\\n', 'cp1252')
+    """
+    encodings = tuple(encodings)
+    names = " or ".join(dict.fromkeys(_ENCODING_NAMES.get(e, e) for e in encodings))
+    expected = f"{names} text" + (" (in Excel: save as 'CSV UTF-8')" if "utf-8-sig" in encodings else "")
     data = Path(path).read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(str(path), "the file is UTF-16 text (e.g. Excel's 'Unicode text')", row=1, expected=expected)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise InputError(str(path), f"the file holds binary data (a NUL byte at position {nul}), not text",
+                         row=data[:nul].count(b"\n") + 1, expected=expected)
     last: UnicodeDecodeError | None = None
     for enc in encodings:
         try:
-            return data.decode(enc)
+            return data.decode(enc), enc
         except UnicodeDecodeError as exc:
-            last = exc
+            last = exc if last is None else last
     assert last is not None
     line = data[: last.start].count(b"\n") + 1
     raise InputError(
         str(path),
-        f"byte {data[last.start:last.start + 1]!r} at position {last.start} is not valid "
-        f"{'/'.join(encodings)} text",
+        f"byte {data[last.start:last.start + 1]!r} at position {last.start} is not valid {names} text",
         row=line,
-        expected="a UTF-8 encoded text file (re-save it as UTF-8)",
+        expected=expected,
     )
+
+
+def read_text(path: Path, *, encodings: Iterable[str] = ("utf-8-sig",)) -> str:
+    """Read a text file, trying ``encodings`` in turn; the error names the byte and line
+    (see :func:`decode_text`)."""
+    return decode_text(path, encodings=encodings)[0]
+
+
+def detect_delimiter(header: str, candidates: Iterable[str]) -> str | None:
+    """The delimiter of a header line among ``candidates`` (the most frequent one outside double
+    quotes), or None when it has none of them.
+
+    Examples
+    --------
+    >>> detect_delimiter("level;layout;code", (",", ";"))
+    ';'
+    >>> detect_delimiter('level,"a;b",code', (",", ";"))
+    ','
+    """
+    bare = re.sub(r'"[^"]*"', "", header)
+    counts = {c: bare.count(c) for c in candidates}
+    best = max(counts, key=lambda c: counts[c]) if counts else None
+    return best if best is not None and counts[best] else None
 
 
 def read_csv_text(
     path: Path,
     *,
-    sep: str,
+    sep: str | tuple[str, ...],
     required: list[str],
     dtype: object = str,
     encodings: Iterable[str] = ("utf-8-sig",),
 ) -> pd.DataFrame:
     """Read a delimited text file with a header; check delimiter and required columns.
 
-    Adds ``source_row``: the 1-based line number (header = line 1).
+    ``sep`` is one delimiter or a tuple of accepted ones (the header line decides). Adds
+    ``source_row``: the 1-based line number (header = line 1); ``df.attrs`` records ``sep`` and
+    ``encoding`` (the one that decoded the file).
     """
-    text = read_text(path, encodings=encodings)
+    text, encoding = decode_text(path, encodings=encodings)
     first = text.splitlines()[0] if text else ""
-    if sep not in first:
-        found = max((",", ";", "\t", "|"), key=first.count)
+    seps = (sep,) if isinstance(sep, str) else tuple(sep)
+    found = detect_delimiter(first, seps)
+    if found is None:
+        other = detect_delimiter(first, [c for c in (",", ";", "\t", "|") if c not in seps])
         raise InputError(
             str(path),
-            f"the header line has no {sep!r} delimiter" + (f" (it looks {found!r}-separated)" if first.count(found) else ""),
+            f"the header line has no {' or '.join(repr(s) for s in seps)} delimiter"
+            + (f" (it looks {other!r}-separated)" if other else ""),
             row=1,
-            expected=f"{_sep_name(sep)}-separated columns {', '.join(required)}",
+            expected=f"{' or '.join(_sep_name(s) for s in seps)}-separated columns {', '.join(required)}",
         )
+    _check_field_counts(str(path), text, found)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=dtype, keep_default_na=False, na_values=[""])
+        df = pd.read_csv(io.StringIO(text), sep=found, dtype=dtype, keep_default_na=False, na_values=[""], index_col=False)
     except pd.errors.ParserError as exc:
-        raise InputError(str(path), f"cannot parse the file: {exc}", expected=f"{_sep_name(sep)}-separated text") from exc
+        raise InputError(str(path), f"cannot parse the file: {exc}", expected=f"{_sep_name(found)}-separated text") from exc
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -189,7 +310,23 @@ def read_csv_text(
             expected=f"columns {', '.join(required)}",
         )
     df["source_row"] = np.arange(2, len(df) + 2)
+    df.attrs.update(sep=found, encoding=encoding)
     return df
+
+
+def _check_field_counts(path: str, text: str, sep: str) -> None:
+    """No line may have more fields than the header: an unquoted delimiter inside a value would
+    shift the columns. (Excel writes the same number of fields on every line, header included.)
+    The error names the line."""
+    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    header = next(rows, [])
+    n = len(header)
+    for row in rows:
+        if len(row) > n:
+            line = rows.line_num
+            raise InputError(path, f"line {line} has {len(row)} fields, the header {n}", row=line,
+                             expected=f"{n} {_sep_name(sep)}-separated fields per line; quote a value that contains "
+                                      f"{sep!r} with double quotes (\"…\")")
 
 
 def _sep_name(sep: str) -> str:
@@ -302,10 +439,20 @@ def first_line(path: Path, n: int = 4096) -> str:
     return raw.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[0] if raw else ""
 
 
-def xlsx_header(path: Path) -> list[str]:
-    """Return the first row of the first sheet of a workbook as text (for sniffing), or [].
+def xlsx_rows(path: Path, n: int = 1) -> list[list[str]]:
+    """Return the first ``n`` rows of the first sheet of a workbook as text (for sniffing), or []
+    when the file is not a readable workbook.
 
-    Streams only the first row (openpyxl read-only for .xlsx, xlrd on demand for .xls)."""
+    Streams only those rows (openpyxl read-only for .xlsx, xlrd on demand for .xls).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "w.xlsx"
+    >>> pd.DataFrame({"a": [1], "b": [None]}).to_excel(p, index=False)
+    >>> xlsx_rows(p, 2)
+    [['a', 'b'], ['1', '']]
+    """
     try:
         if str(path).lower().endswith(".xls"):
             import xlrd
@@ -313,17 +460,26 @@ def xlsx_header(path: Path) -> list[str]:
             wb = xlrd.open_workbook(str(path), on_demand=True)
             try:
                 sh = wb.sheet_by_index(0)
-                return [str(v) for v in sh.row_values(0)] if sh.nrows else []
+                return [["" if v is None else _cell_text(v) for v in sh.row_values(i)] for i in range(min(n, sh.nrows))]
             finally:
                 wb.release_resources()
         import openpyxl
 
         wb = openpyxl.load_workbook(str(path), read_only=True)
         try:
-            for row in wb.worksheets[0].iter_rows(values_only=True, max_row=1):
-                return ["" if v is None else str(v) for v in row]
-            return []
+            return [["" if v is None else _cell_text(v) for v in row]
+                    for row in wb.worksheets[0].iter_rows(values_only=True, max_row=n)]
         finally:
             wb.close()
     except Exception:
         return []
+
+
+def _cell_text(v: object) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
+def xlsx_header(path: Path) -> list[str]:
+    """Return the first row of the first sheet of a workbook as text (for sniffing), or []."""
+    rows = xlsx_rows(path, 1)
+    return rows[0] if rows else []

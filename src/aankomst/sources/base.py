@@ -1,63 +1,17 @@
-"""The unit of loading: a :class:`LoadBatch` (tables + provenance) produced by a reader."""
+"""What readers share: the :class:`Recogniser` of a file family, the :data:`Reader` signature and
+:func:`sha256_file`. The unit of loading, :class:`~aankomst.store.batch.LoadBatch`, is defined by
+the store (``aankomst.store.batch``) and re-exported here for the readers."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-import pandas as pd
+from aankomst.store.batch import LoadBatch
 
-
-@dataclass
-class LoadBatch:
-    """Rows for the atlas tables read from one source file, with their provenance.
-
-    Attributes
-    ----------
-    source_id
-        Stable identifier; loading a batch with the same id again replaces the earlier rows
-        (this is what makes ``aankomst build`` idempotent), e.g.
-        ``"statbel/TF_SOC_POP_STRUCT_2012"``.
-    family
-        Reader family, e.g. ``"statbel_pop_struct"``.
-    path
-        File read (as given by the user).
-    sha256
-        Checksum of the file's bytes.
-    tables
-        Mapping of table name (see :data:`aankomst.store.schema.TABLE_COLUMNS`) to a DataFrame
-        with exactly those columns.
-    title, publisher, url, reference_date, licence
-        Provenance shown with every figure derived from this source.
-    privacy
-        ``"open"`` for published statistics, ``"restricted"`` for aggregates of person-level
-        data (the small-cell rule always applies to those).
-    rows_read
-        Data rows read from the file (before filtering).
-    warnings
-        Non-fatal remarks (e.g. units that are split by a crosswalk).
-    """
-
-    source_id: str
-    family: str
-    path: str
-    sha256: str
-    tables: dict[str, pd.DataFrame]
-    title: str = ""
-    publisher: str = ""
-    url: str = ""
-    reference_date: str = ""
-    licence: str = ""
-    privacy: str = "open"
-    rows_read: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def rows_loaded(self) -> int:
-        """Total rows over all tables."""
-        return int(sum(len(df) for df in self.tables.values()))
+__all__ = ["LoadBatch", "Reader", "Recogniser", "sha256_file"]
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -88,11 +42,16 @@ class Recogniser:
         The reader for a matching file.
     sniff
         Optional content check (e.g. the header line), ``True`` when the file really is of this
-        family. A file that matches a pattern but fails its sniff is reported, not skipped.
+        family. A file whose name matches a pattern but whose content fails the sniff is an error
+        of the build (``aankomst build --skip-unknown`` lists it instead).
     description
         One line for ``aankomst sources``.
     order
         Load order (lower first): area definitions 10, crosswalks 20, counts 50, measures 60.
+        Where two sources supply the same figure, the one loaded first is kept.
+    expected
+        What the content must look like, for the error when the sniff fails (e.g. ``"an Excel
+        workbook with columns CD_REFNIS, CD_SECTOR, POPULATION"``); defaults to the description.
     """
 
     family: str
@@ -101,3 +60,4 @@ class Recogniser:
     sniff: Callable[[Path], bool] | None = None
     description: str = ""
     order: int = 50
+    expected: str = ""

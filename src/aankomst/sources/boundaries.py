@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """Readers of area boundaries: the Provincies-in-Cijfers shapefiles (EPSG:31370) and the
 Brussels monitoring-neighbourhood GeoJSON (EPSG:4326, reprojected to EPSG:31370).
 
@@ -15,8 +16,9 @@ import pandas as pd
 
 from aankomst.errors import InputError
 from aankomst.sources._util import LEVEL_TOKENS, TYPE_PREFIX, frame, level_code, norm_code
-from aankomst.sources.base import LoadBatch, sha256_file
+from aankomst.sources.base import sha256_file
 from aankomst.sources.meta import provenance
+from aankomst.store.batch import LoadBatch
 
 #: Belgium in EPSG:31370 (metres), with a margin: x 10 000–310 000, y 10 000–260 000.
 BELGIUM_31370 = (10_000.0, 10_000.0, 310_000.0, 260_000.0)

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """Readers of the Brussels files: the IBSA neighbourhood-monitoring export (xlsx, three header
 rows), its JSON twin (recognised as a duplicate), the communes migration JSON, the 2007
 nationality-by-sector table, the sector -> monitoring-neighbourhood table and the median-income
@@ -25,7 +26,7 @@ from aankomst.sources._util import (
     read_excel,
     read_text,
 )
-from aankomst.sources.base import LoadBatch, sha256_file
+from aankomst.sources.base import sha256_file
 from aankomst.sources.meta import provenance
 from aankomst.sources.statbel import (
     SECTOR_RE,
@@ -33,6 +34,7 @@ from aankomst.sources.statbel import (
     municipality_layout,
     sector_layout,
 )
+from aankomst.store.batch import LoadBatch
 
 MONITOR = ("brussels_neighbourhood", "monitor")
 _SECTOR_EXPECTED = "9 characters such as 21001A00-"
@@ -245,11 +247,11 @@ def read_communes_migration(path: Path) -> list[LoadBatch]:
         "flows": frame("flows", {
             "year": f["year"].astype(int),
             "origin_kind": np.where(f["inbound"], "belgium", "area"),
-            "origin_level": np.where(f["inbound"], None, "municipality"),
+            "origin_level": np.where(f["inbound"], np.array(None), "municipality"),
             "origin_layout": np.where(f["inbound"], None, f["layout"]),
             "origin_code": np.where(f["inbound"], None, f["code"]),
             "dest_kind": np.where(f["inbound"], "area", "belgium"),
-            "dest_level": np.where(f["inbound"], "municipality", None),
+            "dest_level": np.where(f["inbound"], "municipality", np.array(None)),
             "dest_layout": np.where(f["inbound"], f["layout"], None),
             "dest_code": np.where(f["inbound"], f["code"], None),
             "scheme": "total", "grp": "total", "count": f["count"]}),

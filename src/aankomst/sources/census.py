@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """Reader of the 2011 census cube HC46 (``TF_CENSUS_2011_HC46_L.zip``): residents on 1 January
 2011 by arrondissement (NUTS 3) × sex × age × country of citizenship × place of birth ×
 residence one year before.
@@ -26,8 +27,10 @@ import pandas as pd
 from aankomst.errors import InputError
 from aankomst.paths import package_data
 from aankomst.sources._util import frame
-from aankomst.sources.base import LoadBatch, Recogniser, sha256_file
+from aankomst.sources.base import Recogniser, sha256_file
 from aankomst.sources.meta import provenance
+from aankomst.sources.sniff import zip_header_any
+from aankomst.store.batch import LoadBatch
 
 _REQUIRED = ("CD_GEO_LVL_3", "CD_SEX_LVL_1", "CD_ROY_LVL_3", "CD_POB_LVL_1", "CD_POB_LVL_2", "CD_COC_LVL_1",
              "CD_COC_LVL_2", "CD_AGE_LVL_2", "OBS_VALUE")
@@ -120,13 +123,7 @@ def read_census_hc46(path: Path) -> list[LoadBatch]:
     )]
 
 
-def _sniff(path: Path) -> bool:
-    from aankomst.sources.catalogue import _zip_header_any
-
-    return _zip_header_any("CD_COC_LVL_1")(path)
-
-
 RECOGNISERS = [
-    Recogniser("census_hc46", ("TF_CENSUS_2011_HC46*.zip",), read_census_hc46, _sniff,
+    Recogniser("census_hc46", ("TF_CENSUS_2011_HC46*.zip",), read_census_hc46, zip_header_any("CD_COC_LVL_1"),
                "Census 2011 cube HC46: citizenship, birthplace, residence a year before, by arrondissement", order=61),
 ]

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """Readers of the Provincies-in-Cijfers area tables: ``def_<level>.xlsx`` (codes and names),
 ``agg_<A>_<B>.xlsx`` (aggregation A -> B) and ``statsec[YYYY]_als_basis.xlsx`` (every sector with
 all the units it lies in).
@@ -16,8 +17,9 @@ import pandas as pd
 
 from aankomst.errors import InputError
 from aankomst.sources._util import LEVEL_TOKENS, frame, level_codes, read_excel
-from aankomst.sources.base import LoadBatch, sha256_file
+from aankomst.sources.base import sha256_file
 from aankomst.sources.meta import provenance
+from aankomst.store.batch import LoadBatch
 
 _DUMMY = re.compile(r"^9999\d")
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """Readers for deprivation indices: the BIMD 2001/2011 and the Atlas 2010 synthetic index.
 
 Files read (``/work/shared/data/deprivation/**`` in the mirror, official formats):
@@ -39,12 +40,15 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from aankomst.errors import InputError, InputProblem
-from aankomst.sources.base import LoadBatch, Recogniser, sha256_file
+from aankomst.sources.base import Recogniser, sha256_file
+from aankomst.sources.sniff import header_has
+from aankomst.store.batch import LoadBatch
 
 PUBLISHER_BIMD = "UCLouvain / UHasselt (Otavova et al. 2023, doi:10.1016/j.sste.2023.100587)"
 URL_BIMD = "https://github.com/bimd-project/bimd"
@@ -291,7 +295,7 @@ def read_bimd_municipalities(path: Path) -> list[LoadBatch]:
     parts = []
     for d, fd in _MUN_DOMAIN.items():
         mid = "bimd_mun" if d == "bimd" else f"bimd_mun_{d}"
-        trio = [(f"average_score_{fd}_{ed}", "score", {}), (f"rank_average_score_{fd}_{ed}", "rank", {"integer": True, "lo": 1}),
+        trio: list[tuple[str, str, dict[str, Any]]] = [(f"average_score_{fd}_{ed}", "score", {}), (f"rank_average_score_{fd}_{ed}", "rank", {"integer": True, "lo": 1}),
                 (f"decile_{fd}_{ed}", "decile", {"integer": True, "lo": 1, "hi": 10})]
         for col, kind, kw in trio:
             if col not in df.columns:
@@ -408,36 +412,25 @@ def read_atlas_index(path: Path) -> list[LoadBatch]:
 
 
 # ----------------------------------------------------------------------------- recognisers
-def _header_has(*needles: str):
-    def sniff(path: Path) -> bool:
-        try:
-            with open(path, "rb") as fh:
-                head = fh.readline().decode("utf-8", errors="replace")
-        except OSError:
-            return False
-        return all(n in head for n in needles)
-    return sniff
-
-
 RECOGNISERS: list[Recogniser] = [
     Recogniser("bimd_names", ("names_sectors_municipalities_*.csv",), read_bimd_names,
-               _header_has("COMMUNE"), "BIMD sector names (areas of the 2001/2011 sector layouts)", order=12),
+               header_has("COMMUNE"), "BIMD sector names (areas of the 2001/2011 sector layouts)", order=12),
     Recogniser("bimd_population", ("population_2001", "population_2011"), read_bimd_population,
-               _header_has("CD_RES_SECTOR", "POPULATION"), "BIMD sector populations (tab-separated)", order=50),
+               header_has("CD_RES_SECTOR", "POPULATION"), "BIMD sector populations (tab-separated)", order=50),
     Recogniser("bimd_sector", ("BIMD20??_DOMAINS_STATISTICAL_SECTOR_*.csv",), read_bimd_sector,
-               _header_has("CD_RES_SECTOR", "exp_score_income_domain"), "BIMD domains and index per sector", order=60),
+               header_has("CD_RES_SECTOR", "exp_score_income_domain"), "BIMD domains and index per sector", order=60),
     Recogniser("bimd_without_health", ("BIMD_20??_WITHOUT_HEALTH_*.csv",), read_bimd_without_health,
-               _header_has("CD_RES_SECTOR", "score"), "BIMD without health per sector", order=60),
+               header_has("CD_RES_SECTOR", "score"), "BIMD without health per sector", order=60),
     Recogniser("bimd_municipalities", ("DOMAINS_BIMD_20??_MUNICIPALITIES_*WIDE*.csv",), read_bimd_municipalities,
-               _header_has("code", "municipality_name"), "BIMD municipal average scores (wide)", order=60),
+               header_has("code", "municipality_name"), "BIMD municipal average scores (wide)", order=60),
     Recogniser("bimd_municipalities_long", ("DOMAINS_BIMD_20??_MUNICIPALITIES_*LONG*.csv",), read_bimd_municipalities,
-               _header_has("code", "municipality_name", "INDICATOR"),
+               header_has("code", "municipality_name", "INDICATOR"),
                "BIMD municipal average scores (long; same numbers as wide, loaded after it as a cross-check)",
                order=61),
     Recogniser("bimd_extent_weights", ("extent_weights.csv",), read_extent_weights_batch,
-               _header_has("percentile", "WEIGHT"), "BIMD extent weights (method parameter)", order=60),
+               header_has("percentile", "WEIGHT"), "BIMD extent weights (method parameter)", order=60),
     Recogniser("atlas_difficulty_index", ("atlas_indice_synthetique_*.csv",), read_atlas_index,
-               _header_has("Secteur"), "Atlas of Neighbourhoods in Difficulty: synthetic index", order=60),
+               header_has("Secteur"), "Atlas of Neighbourhoods in Difficulty: synthetic index", order=60),
 ]
 """Recognisers of the deprivation file families (included by the foundation's build)."""
 

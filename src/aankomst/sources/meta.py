@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """Provenance metadata per file family and measure definitions, read from the package's data
 tables (``data/sources.csv``, ``data/measures.csv``)."""
 
@@ -6,10 +7,21 @@ from __future__ import annotations
 import fnmatch
 from functools import lru_cache
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 
 from aankomst.paths import package_data
+
+
+class Provenance(TypedDict):
+    """Provenance fields of a :class:`~aankomst.store.batch.LoadBatch` from ``data/sources.csv``."""
+
+    title: str
+    publisher: str
+    url: str
+    licence: str
+    reference_date: str
 
 
 @lru_cache(maxsize=1)
@@ -23,7 +35,7 @@ def sources_table() -> pd.DataFrame:
     return pd.read_csv(package_data("sources.csv"), dtype=str, keep_default_na=False)
 
 
-def provenance(path: Path, family: str) -> dict[str, str]:
+def provenance(path: Path, family: str) -> Provenance:
     """Title, publisher, URL, licence and reference date for a file (by name, else by family)."""
     t = sources_table()
     name = Path(path).name.lower()

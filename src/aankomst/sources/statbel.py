@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """Readers of Statbel open data: population per statistical sector (``OPEN DATA_SECTOREN_*``),
 fiscal income per sector (``fisc*``), population by municipality × sex × nationality × age
 (``TF_SOC_POP_STRUCT_*``, both column namings), taxable income per municipality
@@ -29,8 +30,9 @@ from aankomst.sources._util import (
     open_zip_member,
     read_excel,
 )
-from aankomst.sources.base import LoadBatch, sha256_file
+from aankomst.sources.base import sha256_file
 from aankomst.sources.meta import provenance
+from aankomst.store.batch import LoadBatch
 
 SECTOR_RE = re.compile(r"^\d{5}[A-Z0-9]{3}[A-Z0-9-]$")
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """Readers of Statbel's municipal taxable income (``TF_PSNL_INC_TAX_MUNTY``) and of the 2011
 census housing table per sector (``census_2011_logements.xls``, best effort)."""
 
@@ -10,9 +11,10 @@ import pandas as pd
 
 from aankomst.errors import InputError
 from aankomst.sources._util import check_unique, frame, nis5, norm_code, numeric, read_excel
-from aankomst.sources.base import LoadBatch, sha256_file
+from aankomst.sources.base import sha256_file
 from aankomst.sources.meta import provenance
 from aankomst.sources.statbel import _read_pipe_zip, municipality_layout, sector_layout
+from aankomst.store.batch import LoadBatch
 
 #: Named measures of TF_PSNL_INC_TAX_MUNTY; every other MS_ column becomes
 #: ``statbel_<column lower-case without MS_>``.

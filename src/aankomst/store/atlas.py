@@ -1,24 +1,24 @@
+# mypy: disable-error-code="import-untyped"
 """The :class:`Atlas`: an embedded DuckDB database holding areas, crosswalks, counts, measures,
 flows and the provenance of every loaded file."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from aankomst.errors import AankomstError, InputError, InputProblem
-from aankomst.sources.base import LoadBatch
+from aankomst.store.batch import ROW_COLUMN, LoadBatch
+from aankomst.store.lock import AtlasBusyError
 from aankomst.store.schema import DATA_TABLES, MIGRATIONS, SCHEMA_VERSION, TABLE_COLUMNS
-
-ROW_COLUMN = "source_row"
-"""Optional column a reader may add to any table: the 1-based row in the source file, used to
-name the row in errors. It is not stored."""
 
 #: Which code columns of a table must name a known area (level, layout, code column triples).
 _AREA_REFS: dict[str, list[tuple[str, str, str]]] = {
@@ -41,6 +41,33 @@ class LoadSummary:
     warnings: list[str]
 
 
+def connect(path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file of an atlas; a file locked by another process raises
+    :class:`~aankomst.store.lock.AtlasBusyError` (one clear message, no traceback).
+
+    DuckDB allows one process that writes, or several that only read, per file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> con = connect(str(pathlib.Path(tempfile.mkdtemp()) / "a.duckdb"))
+    >>> con.execute("SELECT 42").fetchall()
+    [(42,)]
+    """
+    try:
+        return duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" not in text.lower():
+            raise AankomstError(f"cannot open atlas {path!r}: {text.splitlines()[0]}") from exc
+        pid = re.search(r"\(PID (\d+)\)", text)
+        by = f" (PID {pid.group(1)})" if pid else ""
+        raise AtlasBusyError(
+            f"atlas {path!r}: another process{by} is writing this atlas, or has it open while this command "
+            f"wants to {'read' if read_only else 'write'} it. Nothing was changed; try again when it has finished "
+            "(a running 'aankomst serve' keeps the atlas open: stop it before a build)") from exc
+
+
 class Atlas:
     """An atlas database (DuckDB file).
 
@@ -60,7 +87,7 @@ class Atlas:
                 f"atlas database {self.path!r} does not exist; create it with "
                 "'aankomst build --data DIR --db FILE' or 'aankomst demo'"
             )
-        self.con = duckdb.connect(self.path, read_only=read_only)
+        self.con = connect(self.path, read_only=read_only)
         if not read_only:
             self.migrate()
         else:
@@ -76,7 +103,7 @@ class Atlas:
         """Close the connection."""
         self.con.close()
 
-    def __enter__(self) -> "Atlas":
+    def __enter__(self) -> Atlas:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -112,7 +139,7 @@ class Atlas:
                 self.con.execute(sql)
                 self.con.execute(
                     "INSERT INTO schema_version VALUES (?, ?, ?)",
-                    [version, description, datetime.now(timezone.utc).replace(tzinfo=None)],
+                    [version, description, datetime.now(UTC).replace(tzinfo=None)],
                 )
                 self.con.execute("COMMIT")
             except Exception:
@@ -217,7 +244,7 @@ class Atlas:
             [
                 load_id, batch.source_id, batch.family, batch.title, batch.publisher,
                 batch.path, batch.url, batch.sha256, batch.reference_date, batch.licence,
-                batch.privacy, datetime.now(timezone.utc).replace(tzinfo=None),
+                batch.privacy, datetime.now(UTC).replace(tzinfo=None),
                 int(batch.rows_read), int(batch.rows_loaded), json.dumps(batch.warnings),
             ],
         )
