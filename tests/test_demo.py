@@ -362,36 +362,31 @@ def test_bad_parameter_table_names_file_row_and_column(tmp_path):
         load_params(tmp_path)
 
 
-def test_extension_hooks_run_in_order_and_missing_ones_are_skipped(tmp_path, monkeypatch):
-    from aankomst.demo.build import DemoReport, run_extensions
+def test_extension_hooks_run_in_order_and_errors_name_them(tmp_path):
+    from aankomst.demo.build import DemoReport, extensions, run_extensions
     from aankomst.errors import AankomstError
 
     calls = []
-    ok = types.ModuleType("_demo_ext_ok")
-    ok.extend = lambda atlas, *, seed, workdir: calls.append((atlas, seed, workdir)) or ["line one"]
-    bad = types.ModuleType("_demo_ext_bad")
+
+    def ok(atlas, *, seed, workdir):
+        calls.append((atlas, seed, workdir))
+        return ["line one"]
 
     def boom(atlas, *, seed, workdir):
         raise ValueError("broken")
 
-    bad.extend = boom
-    noext = types.ModuleType("_demo_ext_none")
-    monkeypatch.setitem(sys.modules, "_demo_ext_ok", ok)
-    monkeypatch.setitem(sys.modules, "_demo_ext_bad", bad)
-    monkeypatch.setitem(sys.modules, "_demo_ext_none", noext)
     rep = DemoReport(tmp_path / "x.duckdb", 5, [], {}, {})
-    run_extensions("ATLAS", seed=5, workdir=tmp_path / "w", report=rep,
-                   modules=("_demo_ext_missing_module", "_demo_ext_none", "_demo_ext_ok"))
+    run_extensions("ATLAS", seed=5, workdir=tmp_path / "w", report=rep, extend=(("ok", ok),))
     assert calls == [("ATLAS", 5, tmp_path / "w")]
     assert rep.lines == ["line one"]
-    assert rep.extensions["_demo_ext_ok"] == "ran"
-    assert rep.extensions["_demo_ext_missing_module"].startswith("skipped")
-    assert rep.extensions["_demo_ext_none"] == "skipped: no extend() function"
-    with pytest.raises(AankomstError, match="_demo_ext_bad.*broken"):
-        run_extensions("ATLAS", seed=5, workdir=tmp_path / "w", report=rep, modules=("_demo_ext_bad",))
+    assert rep.extensions["ok"] == "ran"
+    with pytest.raises(AankomstError, match="bad.*broken"):
+        run_extensions("ATLAS", seed=5, workdir=tmp_path / "w", report=rep, extend=(("bad", boom),))
+    assert [n for n, _ in extensions()] == ["aankomst.register.demo", "aankomst.analysis.demo",
+                                            "aankomst.registry.demo"]
 
 
-def test_extension_needing_an_uninstalled_extra_is_skipped_not_fatal(tmp_path, monkeypatch):
+def test_extension_needing_an_uninstalled_extra_is_skipped_not_fatal(tmp_path):
     from aankomst.demo.build import DemoReport, run_extensions
     from aankomst.errors import AankomstError
 
@@ -401,19 +396,11 @@ def test_extension_needing_an_uninstalled_extra_is_skipped_not_fatal(tmp_path, m
     def own_bug(atlas, *, seed, workdir):
         raise ModuleNotFoundError("No module named 'aankomst.nothere'", name="aankomst.nothere")
 
-    extra = types.ModuleType("_demo_ext_extra")
-    extra.extend = needs_extra
-    bug = types.ModuleType("_demo_ext_ownbug")
-    bug.extend = own_bug
-    monkeypatch.setitem(sys.modules, "_demo_ext_extra", extra)
-    monkeypatch.setitem(sys.modules, "_demo_ext_ownbug", bug)
     rep = DemoReport(tmp_path / "x.duckdb", 5, [], {}, {})
-    run_extensions("ATLAS", seed=5, workdir=tmp_path / "w", report=rep, modules=("_demo_ext_extra",))
-    assert rep.extensions["_demo_ext_extra"].startswith("skipped") and "sqlalchemy_not_here" in rep.extensions["_demo_ext_extra"]
-    with pytest.raises(AankomstError, match="_demo_ext_ownbug"):  # a missing module of our own is a bug
-        run_extensions("ATLAS", seed=5, workdir=tmp_path / "w", report=rep, modules=("_demo_ext_ownbug",))
-
-
+    run_extensions("ATLAS", seed=5, workdir=tmp_path / "w", report=rep, extend=(("extra", needs_extra),))
+    assert rep.extensions["extra"].startswith("skipped") and "sqlalchemy_not_here" in rep.extensions["extra"]
+    with pytest.raises(AankomstError, match="ownbug"):  # a missing module of our own is a bug
+        run_extensions("ATLAS", seed=5, workdir=tmp_path / "w", report=rep, extend=(("ownbug", own_bug),))
 
 
 def test_demo_refuses_an_atlas_holding_other_data(tmp_path):

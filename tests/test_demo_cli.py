@@ -85,7 +85,7 @@ def test_serve_option_starts_the_web_server_with_the_atlas(tmp_path, monkeypatch
     def fake_serve(db, host, port, **kw):
         calls.append((db, host, port))
 
-    web_app = pytest.importorskip("aankomst.web.app")
+    import aankomst.web.app as web_app
     monkeypatch.setattr(aankomst.demo, "build_demo", fake_build)
     monkeypatch.setattr(web_app, "serve", fake_serve)
     db = tmp_path / "d.duckdb"

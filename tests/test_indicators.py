@@ -187,11 +187,14 @@ def test_bilateral_balance_sign_from_area_side(atlas):
 
 
 def test_first_entry_share(atlas):
-    # Liedekerke ETR arrivals 2010-2012: from Brussel 24, from abroad 5 -> 17.24 % / 82.76 %
-    a = compute(atlas, "first_entry_share", level="municipality", period="2010-2012")
-    b = compute(atlas, "first_entry_share", level="municipality", period="2010-2012", origin="brussels")
+    # Liedekerke ETR arrivals 2010-2012 (pooled over the window): from Brussel 24, from
+    # abroad 5 -> 17.24 % / 82.76 %
+    a = compute(atlas, "first_entry_share", level="municipality", period="2010-2012",
+                average="pooled")
+    b = compute(atlas, "first_entry_share", level="municipality", period="2010-2012",
+                origin="brussels", average="pooled")
     o = compute(atlas, "first_entry_share", level="municipality", period="2010-2012",
-                origin="other_belgium")
+                origin="other_belgium", average="pooled")
     assert values(a)["23044"] == pytest.approx(100 * 5 / 29)
     assert values(b)["23044"] == pytest.approx(100 * 24 / 29)
     assert values(o)["23044"] == pytest.approx(0.0)
@@ -291,8 +294,8 @@ def test_within_filter(atlas):
          r"migration flows reaching level neighbourhood.* for \[2011\]"),
         (dict(indicator_id="residential_mobility", level="neighbourhood", period=2013,
               base="2012"), r"population counts for the base population.*2012-01-01"),
-        (dict(indicator_id="group_share_change", level="municipality", period=2015,
-              group="nationality:ETR"), r"base year"),
+        (dict(indicator_id="group_share_change", level="municipality", period=2012,
+              group="nationality:ETR", base_year=2015), r"end date after the base year"),
     ],
 )
 def test_missing_inputs_are_named(atlas, kwargs, match):
@@ -487,3 +490,19 @@ def test_one_file_per_area_and_arrivals_only_files(tmp_path: Path):
         assert values(two) == {"M1": pytest.approx(20.0)}
         fe = compute(a, "first_entry_share", level="municipality", period=2010, group="total")
         assert values(fe) == {"M1": 0.0, "M2": pytest.approx(50.0)}
+
+
+def test_change_without_base_year_starts_at_the_first_share_year(atlas):
+    """The default base year is the first year with the share at the level — the same rule
+    as the periods offered by ``available_periods``."""
+    from aankomst.indicators import available_periods
+
+    first = available_periods(atlas, "group_share", level="municipality", group="nationality:ETR")[0]
+    a = compute(atlas, "group_share_change", level="municipality", period=2015,
+                group="nationality:ETR")
+    b = compute(atlas, "group_share_change", level="municipality", period=2015,
+                group="nationality:ETR", base_year=first)
+    assert any(f"base year {first}" in n for n in a.meta["notes"])
+    assert values(a) == pytest.approx(values(b), nan_ok=True)
+    assert first not in available_periods(atlas, "group_share_change", level="municipality",
+                                          group="nationality:ETR")

@@ -98,7 +98,7 @@ def test_indicator_min_population_param_and_compare(app, db):
     df = pd.read_csv(io.StringIO(r.stdout), dtype={"area_code": str})
     assert list(df["area_code"]) == ["21004", "11002", "23044"] and list(df["rank"]) == [1, 2, 3]
     r = run(app, ["indicator", "first_entry_share", "--db", str(db), "--level", "municipality",
-                  "--year", "2010-2012", "--param", "origin=brussels"])
+                  "--year", "2010-2012", "--param", "origin=brussels", "--param", "average=pooled"])
     df = pd.read_csv(io.StringIO(r.stdout), dtype={"area_code": str})
     assert dict(zip(df["area_code"], df["value"]))["23044"] == pytest.approx(100 * 24 / 29)
     r = run(app, ["indicator", "foreign_nationality_share", "--db", str(db), "--level",

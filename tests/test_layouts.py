@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 import aankomst
 from aankomst.errors import AankomstError
 from aankomst.sources.base import LoadBatch
-from aankomst.store.layouts import derive_links, hierarchy_report, reexpress
+from aankomst.sources.derived import derive_links
+from aankomst.store.layouts import hierarchy_report, reexpress
 
 
 def _cw(rows, fl="municipality", fy="2018", tl="municipality", ty="2025"):

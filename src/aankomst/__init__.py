@@ -34,6 +34,8 @@ def open(path: str, *, read_only: bool = False) -> "Atlas":  # noqa: A001 - mirr
     Atlas
         The store, with ``query()``, ``table()`` and the indicator API.
     """
+    from aankomst.plugins import install
     from aankomst.store.atlas import Atlas
 
+    install()
     return Atlas(path, read_only=read_only)

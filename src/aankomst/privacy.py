@@ -17,10 +17,37 @@ Suppressed cells have ``value`` (and numerator/denominator) set to missing and
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 DEFAULT_THRESHOLD = 5
+
+
+def threshold(atlas: Any) -> int:
+    """The small-cell threshold of an atlas (``settings.small_cell_threshold``; default 5).
+
+    The one place the setting is read: counts ``1 … threshold-1`` are suppressed.
+
+    Examples
+    --------
+    >>> class Demo:
+    ...     def setting(self, key, default=None):
+    ...         return {"small_cell_threshold": "10"}.get(key, default)
+    >>> threshold(Demo())
+    10
+    """
+    value = atlas.setting("small_cell_threshold", str(DEFAULT_THRESHOLD))
+    try:
+        out = int(value or DEFAULT_THRESHOLD)
+    except (TypeError, ValueError):
+        raise ValueError(f"atlas setting small_cell_threshold = {value!r} is not a whole number; "
+                         "set it with: aankomst sql --db FILE \"UPDATE settings SET value = '5' "
+                         "WHERE key = 'small_cell_threshold'\"") from None
+    if out < 1:
+        raise ValueError(f"atlas setting small_cell_threshold = {out} must be at least 1")
+    return out
 
 
 def is_small(counts: pd.Series | np.ndarray, threshold: int = DEFAULT_THRESHOLD) -> np.ndarray:

@@ -22,6 +22,7 @@ from aankomst.analysis._store import sector_municipality
 from aankomst.analysis.difficulty import rule as get_rule
 from aankomst.analysis.difficulty import sectors_in_difficulty
 from aankomst.errors import MissingInputError
+from aankomst.privacy import threshold as small_cell_threshold
 
 
 def share_in_difficulty(flows: pd.DataFrame, in_difficulty: pd.DataFrame) -> pd.DataFrame:
@@ -61,7 +62,7 @@ def arrival_in_difficulty(atlas: Any, rule_id: str, *, level: str | None = None)
     mun = sector_municipality(atlas, lay, flows["dest_code"].drop_duplicates())
     flows = flows.merge(mun.rename(columns={"area_code": "dest_code", "municipality": "city"}), on="dest_code", how="left")
     out = share_in_difficulty(flows, sec)
-    threshold = int(atlas.setting("small_cell_threshold", "5") or 5)
+    threshold = small_cell_threshold(atlas)
     prot = protect_indicator(out.assign(value=out["share"] * 100, numerator=out["arrivals_in_difficulty"],
                                         denominator=out["arrivals"]), threshold)
     prot["rule"] = rule_id

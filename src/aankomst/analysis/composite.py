@@ -150,12 +150,9 @@ def component_values(atlas: Any, spec: pd.DataFrame, *, level: str, layout: str,
     if meas:
         out = measure_wide(atlas, meas, level=level, layout=layout, period=period, what="composite")
     for ind in spec.loc[spec["source"] == "indicator", "indicator"]:
-        try:
-            from aankomst.indicators import compute  # indicator engine (other engineer)
-        except ImportError as exc:  # pragma: no cover - depends on the indicator engine
-            raise UnknownCodeError("indicator", ind, hint="the indicator engine is not installed") from exc
-        res = compute(atlas, ind, level=level, period=period)
-        data = getattr(res, "data", res)
+        from aankomst.indicators import compute
+
+        data = compute(atlas, ind, level=level, period=period).data
         col = data[["area_code", "value"]].rename(columns={"value": ind})
         out = col if out is None else out.merge(col, on="area_code", how="outer")
     assert out is not None

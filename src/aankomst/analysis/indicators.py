@@ -1,8 +1,8 @@
 """Catalogue implementations of the deprivation indicators (``data/indicators/deprivation.csv``).
 
-Signature (docs/architecture.md): ``fn(atlas, *, level, period, group=None, scheme=None,
-**params) -> DataFrame`` with ``area_code, area_name, level, layout, period, group, value,
-unit, numerator, denominator``.
+Each returns a :class:`~aankomst.indicators.result.Computed` with the load ids of the BIMD /
+Atlas files it read and the edition as reference period; the specs are in
+:mod:`aankomst.analysis.specs`.
 
 Levels: ``sector`` (layout = the edition: BIMD 2001/2011, Atlas 2010 on 2001 sectors; no
 geometry), ``neighbourhood`` (ggw7 of the 2024 version: every Flemish/Brussels BIMD sector code
@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aankomst.errors import UnknownCodeError
+from aankomst.errors import MissingInputError, UnknownCodeError
+from aankomst.indicators.result import VALUE_COLUMNS, Computed
 
-OUT = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit", "numerator", "denominator"]
 DEFAULT_RULE = {"2001": "bimd2001_d1", "2011": "bimd2011_d1", "2010": "atlas2010_gt05"}
 
 
@@ -30,13 +30,23 @@ def _split(level: str, layout: str | None) -> tuple[str, str | None]:
     return str(level), layout
 
 
-def _frame(df: pd.DataFrame, level: str, layout: str, period: str, unit: str) -> pd.DataFrame:
+def _frame(atlas: Any, df: pd.DataFrame, level: str, layout: str, period: str, unit: str,
+           measures: tuple[str, ...]) -> Computed:
+    """Rows in the result columns, with the load ids of the ``measures`` (LIKE patterns) of the
+    edition ``period`` and of the sector populations used as weights."""
     out = df.copy()
     out["level"], out["layout"], out["period"], out["group"], out["unit"] = level, layout, period, "total", unit
-    for c in ("numerator", "denominator", "area_name"):
+    for c in ("numerator", "denominator", "area_name", "area_name_fr"):
         if c not in out.columns:
             out[c] = np.nan
-    return out[OUT].reset_index(drop=True)
+    ids = atlas.con.execute(
+        "SELECT DISTINCT load_id FROM measures WHERE measure LIKE ANY (?) AND period = ?",
+        [list(measures), period]).fetchall()
+    pop = atlas.con.execute(
+        "SELECT DISTINCT load_id FROM population WHERE level = 'sector' AND layout = ? "
+        "AND year(ref_date) = ?", [period, int(period)]).fetchall() if level != "sector" else []
+    return Computed(out[VALUE_COLUMNS].reset_index(drop=True),
+                    load_ids={int(r[0]) for r in [*ids, *pop]}, periods=[period])
 
 
 def _names(atlas: Any, level: str, layout: str) -> pd.DataFrame:
@@ -60,54 +70,55 @@ def _to_neighbourhoods(atlas: Any, sec: pd.DataFrame, value: str) -> pd.DataFram
 def _edition(period: Any) -> str:
     ed = str(period)[:4]
     if ed not in ("2001", "2011"):
-        raise UnknownCodeError("BIMD edition (period)", period, known=["2001", "2011"])
+        raise MissingInputError("bimd", "a BIMD edition for this period", years=period,
+                                fix="the BIMD editions are 2001 and 2011")
     return ed
 
 
 def _bimd(atlas: Any, column: str, unit: str, *, level: str, period: Any, layout: str | None,
-          without_health: bool) -> pd.DataFrame:
+          without_health: bool) -> Computed:
     from aankomst.analysis._store import sector_population
     from aankomst.analysis.deprivation import bimd_municipalities, bimd_sectors
 
     lv, _ = _split(level, layout)
     ed = _edition(period)
     if lv == "sector":
-        return _frame(bimd_sectors(atlas, ed, without_health=without_health).rename(columns={column: "value"}),
-                      "sector", ed, ed, unit)
+        return _frame(atlas, bimd_sectors(atlas, ed, without_health=without_health).rename(columns={column: "value"}),
+                      "sector", ed, ed, unit, ("bimd_%",))
     if lv == "municipality":
-        return _frame(bimd_municipalities(atlas, ed, without_health=without_health).rename(columns={column: "value"}),
-                      "municipality", "2018", ed, unit)
+        return _frame(atlas, bimd_municipalities(atlas, ed, without_health=without_health).rename(columns={column: "value"}),
+                      "municipality", "2018", ed, unit, ("bimd_%",))
     if lv == "neighbourhood" and column == "score":
         sec = bimd_sectors(atlas, ed, without_health=without_health).merge(
             sector_population(atlas, ed, ref_date=f"{ed}-01-01"), on="area_code")
         g = _to_neighbourhoods(atlas, sec, "score").rename(columns={"score": "value"})
         g = g.merge(_names(atlas, "neighbourhood", "2024"), on="area_code", how="left")
-        return _frame(g, "neighbourhood", "2024", ed, unit)
+        return _frame(atlas, g, "neighbourhood", "2024", ed, unit, ("bimd_%",))
     raise UnknownCodeError("level for this BIMD indicator", level,
                            known=["sector", "municipality"] + (["neighbourhood"] if column == "score" else []))
 
 
 def bimd_score(atlas: Any, *, level: str, period: Any, group: str | None = None, scheme: str | None = None,
-               layout: str | None = None, without_health: bool = False, **_: Any) -> pd.DataFrame:
+               layout: str | None = None, without_health: bool = False, **_: Any) -> Computed:
     """BIMD score (0–100, higher = more deprived): sector, population-weighted average for
     municipalities (2018) and neighbourhoods (ggw7 2024)."""
     return _bimd(atlas, "score", "score", level=level, period=period, layout=layout, without_health=without_health)
 
 
 def bimd_rank(atlas: Any, *, level: str, period: Any, group: str | None = None, scheme: str | None = None,
-              layout: str | None = None, without_health: bool = False, **_: Any) -> pd.DataFrame:
+              layout: str | None = None, without_health: bool = False, **_: Any) -> Computed:
     """National rank (1 = most deprived) of the sector score / of the municipal average score."""
     return _bimd(atlas, "rank", "rank", level=level, period=period, layout=layout, without_health=without_health)
 
 
 def bimd_decile(atlas: Any, *, level: str, period: Any, group: str | None = None, scheme: str | None = None,
-                layout: str | None = None, without_health: bool = False, **_: Any) -> pd.DataFrame:
+                layout: str | None = None, without_health: bool = False, **_: Any) -> Computed:
     """National decile (1 = most deprived 10 %) of the sector / municipal rank."""
     return _bimd(atlas, "decile", "decile", level=level, period=period, layout=layout, without_health=without_health)
 
 
 def bimd_extent(atlas: Any, *, level: str, period: Any, group: str | None = None, scheme: str | None = None,
-                layout: str | None = None, **_: Any) -> pd.DataFrame:
+                layout: str | None = None, **_: Any) -> Computed:
     """Extent (0–100 %): population share in the most deprived national sectors, weighted by the
     extent weights (1 up to the 10th percentile, tapering to 0 at the 30th); municipalities."""
     from aankomst.analysis.deprivation import bimd_municipalities
@@ -118,11 +129,11 @@ def bimd_extent(atlas: Any, *, level: str, period: Any, group: str | None = None
     ed = _edition(period)
     m = bimd_municipalities(atlas, ed)
     m["value"] = m["extent"] * 100
-    return _frame(m, "municipality", "2018", ed, "%")
+    return _frame(atlas, m, "municipality", "2018", ed, "%", ("bimd_%",))
 
 
 def atlas_difficulty_index(atlas: Any, *, level: str, period: Any = "2010", group: str | None = None,
-                           scheme: str | None = None, layout: str | None = None, **_: Any) -> pd.DataFrame:
+                           scheme: str | None = None, layout: str | None = None, **_: Any) -> Computed:
     """Atlas 2010 synthetic difficulty index per sector (2001 layout) or population-weighted per
     neighbourhood (ggw7 2024; sector populations of the BIMD 2011)."""
     from aankomst.analysis._store import measure_wide, sector_population
@@ -133,16 +144,16 @@ def atlas_difficulty_index(atlas: Any, *, level: str, period: Any = "2010", grou
                      what="atlas_difficulty_index").rename(columns={"atlas_difficulty_index": "value"})
     if lv == "sector":
         w = w.merge(_names(atlas, "sector", "2001"), on="area_code", how="left")
-        return _frame(w, "sector", "2001", per, "index")
+        return _frame(atlas, w, "sector", "2001", per, "index", ("atlas_difficulty_index",))
     if lv == "neighbourhood":
         w = w.merge(sector_population(atlas, "2011", ref_date="2011-01-01"), on="area_code")
         g = _to_neighbourhoods(atlas, w, "value").merge(_names(atlas, "neighbourhood", "2024"), on="area_code", how="left")
-        return _frame(g, "neighbourhood", "2024", per, "index")
+        return _frame(atlas, g, "neighbourhood", "2024", per, "index", ("atlas_difficulty_index",))
     raise UnknownCodeError("level for atlas_difficulty_index", level, known=["sector", "neighbourhood"])
 
 
 def in_difficulty(atlas: Any, *, level: str, period: Any, group: str | None = None, scheme: str | None = None,
-                  layout: str | None = None, rule: str | None = None, **_: Any) -> pd.DataFrame:
+                  layout: str | None = None, rule: str | None = None, **_: Any) -> Computed:
     """Share (%) of residents living in sectors in difficulty under ``rule`` (default: BIMD
     decile 1 of the period's edition; Atlas index > 0.5 for 2010). Numerator = residents of
     sectors in difficulty, denominator = all residents of the classified sectors."""
@@ -178,4 +189,4 @@ def in_difficulty(atlas: Any, *, level: str, period: Any, group: str | None = No
     else:
         raise UnknownCodeError("level for in_difficulty", level, known=["sector", "neighbourhood", "municipality"])
     out["value"] = 100 * out["numerator"] / out["denominator"].replace(0, np.nan)
-    return _frame(out, lv, lay, str(r["period"]), "%")
+    return _frame(atlas, out, lv, lay, str(r["period"]), "%", (str(r["measure"]),))

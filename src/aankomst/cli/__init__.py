@@ -6,20 +6,8 @@ happen inside the command functions so that ``aankomst --help`` is instant.
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
-_MODULES = (
-    "aankomst.cli.build",        # build, fetch, sql, sources  (issue: foundation)
-    "aankomst.cli.demo",         # demo                        (foundation, extended by all)
-    "aankomst.cli.indicators",   # indicators, indicator       (indicator engine)
-    "aankomst.cli.maps",         # map                         (classification + static maps)
-    "aankomst.cli.register",     # register …, typology        (register microdata)
-    "aankomst.cli.deprivation",  # deprivation …, difficulty, segregation, clusters
-    "aankomst.cli.web",          # serve
-    "aankomst.cli.registry",     # registry …                  (arrival infrastructure)
-)
 
 
 def make_app() -> typer.Typer:
@@ -40,8 +28,12 @@ def make_app() -> typer.Typer:
 
         typer.echo(f"aankomst {__version__} (atlas schema {SCHEMA_VERSION})")
 
-    for name in _MODULES:
-        importlib.import_module(name).register(app)
+    from aankomst.cli import build, deprivation, indicators, maps, registry, web
+    from aankomst.cli import demo as demo_cmd
+    from aankomst.cli import register as register_cmd
+
+    for module in (build, demo_cmd, indicators, maps, register_cmd, deprivation, web, registry):
+        module.register(app)
     return app
 
 

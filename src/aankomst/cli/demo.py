@@ -88,11 +88,8 @@ def register(app: typer.Typer) -> None:
         for line in _next_steps(str(db)):
             console.print(f"  {line}", highlight=False, soft_wrap=True)
         if serve:
-            try:
-                from aankomst.web.app import serve as serve_app
-            except ImportError as exc:
-                console.print(f"[red]the web atlas is not available ({exc}); install the 'web' extra[/]")
-                raise typer.Exit(2) from None
+            from aankomst.web.app import serve as serve_app
+
             registry = db.parent / f"{db.stem}_files" / "registry.sqlite"
             registry_url = f"sqlite:///{registry.resolve()}" if registry.exists() else None
             console.print(f"[bold]Serving[/] http://{host}:{port}/  (Ctrl+C to stop)")

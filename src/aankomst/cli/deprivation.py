@@ -24,6 +24,7 @@ from typing import Any
 import typer
 
 from aankomst.errors import AankomstError
+from aankomst.privacy import threshold as small_cell_threshold
 
 DB = typer.Option(..., "--db", help="Atlas database (DuckDB file).")
 FMT = typer.Option("csv", "--format", "-f", help="csv, json or parquet.")
@@ -81,7 +82,7 @@ def _protect(df: Any, atlas: Any) -> Any:
 
     from aankomst.privacy import is_small
 
-    threshold = int(atlas.setting("small_cell_threshold", "5") or 5)
+    threshold = small_cell_threshold(atlas)
     cols = [c for c in COUNT_COLUMNS if c in df.columns]
     if not cols:
         return df
@@ -216,7 +217,11 @@ def register(app: typer.Typer) -> None:
                    db: Path = DB, fmt: str = FMT, out: Path | None = OUT) -> None:
         """Sectors that entered, left, stayed in or were never in difficulty between two editions."""
         def go() -> None:
-            from aankomst.analysis.change import neighbourhood_transitions, transition_summary, transitions
+            from aankomst.analysis.change import (
+                neighbourhood_transitions,
+                transition_summary,
+                transitions,
+            )
 
             with _open(db) as a:
                 if level == "neighbourhood":

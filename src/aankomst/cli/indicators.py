@@ -19,9 +19,7 @@ from typing import List, Optional
 import typer
 
 from aankomst.errors import AankomstError
-
-CSV_COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
-               "suppressed", "numerator", "denominator"]
+from aankomst.indicators.result import OUTPUT_COLUMNS
 
 
 def _parse_params(items: list[str] | None) -> dict[str, str]:
@@ -35,9 +33,9 @@ def _parse_params(items: list[str] | None) -> dict[str, str]:
 
 
 def _meta_lines(meta: dict) -> list[str]:
-    keys = ["id", "label_nl", "label_en", "definition_en", "definition_nl", "unit", "numerator",
+    keys = ["id", "kind", "label_nl", "label_en", "definition_en", "definition_nl", "unit", "numerator",
             "denominator", "level", "layout", "period", "reference_periods", "group",
-            "parameters", "source_text", "notes", "small_cell_threshold", "suppressed_rows",
+            "parameters", "source_text", "restricted", "notes", "small_cell_threshold", "suppressed_rows",
             "generated_at"]
     lines = []
     for k in keys:
@@ -58,9 +56,11 @@ def write_result(df, meta: dict, fmt: str, out: Path | None, csv_meta: str = "si
 
     fmt = fmt.lower()
     if fmt == "csv":
-        cols = [c for c in ["role", *CSV_COLUMNS] if c in df.columns]
+        from aankomst.csvsafe import to_csv
+
+        cols = [c for c in ["role", *OUTPUT_COLUMNS] if c in df.columns]
         cols += [c for c in df.columns if c not in cols]
-        text = df[cols].to_csv(index=False)
+        text = to_csv(df[cols], lineterminator="\n") or ""
         if csv_meta == "header":
             text = "\n".join(_meta_lines(meta)) + "\n" + text
         if out:
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option("table", "--format", "-f", help="table, json or markdown"),
         out: Optional[Path] = typer.Option(None, "--out", "-o", help="write to this file"),
     ) -> None:
-        """List the indicator catalogue (ids, labels, units, parameters)."""
+        """List the declared indicators (ids, labels, kinds, units, levels, parameters)."""
         from aankomst.indicators import catalog
 
         fmt = fmt.lower()
@@ -101,11 +101,11 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         t = Table(title="Aankomst indicators")
-        for c in ("id", "label (en)", "unit", "parameters"):
+        for c in ("id", "label (en)", "kind", "unit", "parameters"):
             t.add_column(c)
         for r in catalog.listing("table"):
             params = [p["name"] for p in r["parameters"] if p["name"] not in ("level", "period")]
-            t.add_row(r["id"], r["label_en"], r["unit"], ", ".join(params))
+            t.add_row(r["id"], r["label_en"], r["kind"], r["unit"], ", ".join(params))
         Console(width=160).print(t)
 
     @app.command("indicator")
@@ -126,7 +126,9 @@ def register(app: typer.Typer) -> None:
         layout: Optional[str] = typer.Option(None, "--layout", help="layout of the level"),
         within: Optional[str] = typer.Option(None, "--within", help="only areas inside this code"),
         reference: Optional[str] = typer.Option(None, "--reference", help="reference area code"),
-        param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="KEY=VALUE"),
+        param: Optional[List[str]] = typer.Option(
+            None, "--param", "-p", help="KEY=VALUE, any parameter of the indicator (checked "
+            "against its declaration: 'aankomst indicators --format json' lists them)"),
         compare_code: Optional[str] = typer.Option(None, "--compare", help="compare this area "
                                                    "with its municipality, province, region and "
                                                    "area types"),

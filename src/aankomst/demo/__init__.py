@@ -32,7 +32,7 @@ def generate(seed: int = 42) -> dict[str, Any]:
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("DemoReport", "KEY_AREAS", "EXTENSIONS"):
+    if name in ("DemoReport", "KEY_AREAS", "extensions"):
         from aankomst.demo import build
 
         return getattr(build, name)

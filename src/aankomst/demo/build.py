@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -22,12 +21,20 @@ GENERATOR_VERSION = "1"
 SOURCE_PREFIX = "aankomst/demo"
 """``source_id`` prefix of the demo batches (``aankomst/demo/areas`` …)."""
 
-EXTENSIONS: tuple[str, ...] = (
-    "aankomst.register.demo",
-    "aankomst.analysis.demo",
-    "aankomst.registry.demo",
-)
-"""Modules whose ``extend(atlas, *, seed, workdir) -> list[str]`` runs after the base atlas, in order."""
+Extension = tuple[str, Callable[..., Any]]
+"""A demo extension: its name and ``extend(atlas, *, seed, workdir) -> list[str]``."""
+
+
+def extensions() -> tuple[Extension, ...]:
+    """The extensions that run after the base atlas, in order: the synthetic register, the
+    deprivation outputs and the inventory of local resources (registered here, explicitly)."""
+    from aankomst.analysis.demo import extend as analysis_extend
+    from aankomst.register.demo import extend as register_extend
+    from aankomst.registry.demo import extend as registry_extend
+
+    return (("aankomst.register.demo", register_extend),
+            ("aankomst.analysis.demo", analysis_extend),
+            ("aankomst.registry.demo", registry_extend))
 
 KEY_AREAS: dict[str, tuple[str, str]] = {
     "country": ("country", "XD"),
@@ -155,25 +162,16 @@ def _batches(tables: dict[str, pd.DataFrame], seed: int, years: list[int]) -> li
 
 
 def run_extensions(atlas: Any, *, seed: int, workdir: Path, report: DemoReport,
-                   modules: tuple[str, ...] = EXTENSIONS) -> None:
-    """Call ``extend(atlas, seed=…, workdir=…)`` of each module in ``modules``, in order.
+                   extend: tuple[Extension, ...] | None = None) -> None:
+    """Call each extension's ``extend(atlas, seed=…, workdir=…)``, in order.
 
-    A module that cannot be imported (not written yet) or has no ``extend`` is skipped and noted
-    in ``report.extensions``, and so is an extension that needs a third-party package of an
-    optional extra that is not installed (``ModuleNotFoundError`` for a non-``aankomst``
-    module, e.g. ``sqlalchemy`` without ``aankomst[registry]``); any other error raised *by* an
-    extension is re-raised as :class:`~aankomst.errors.AankomstError` naming the module.
+    ``extend`` defaults to :func:`extensions`. An extension that needs a third-party package of
+    an optional extra that is not installed (``ModuleNotFoundError`` for a non-``aankomst``
+    module, e.g. ``sqlalchemy`` without ``aankomst[registry]``) is skipped and noted in
+    ``report.extensions``; any other error raised *by* an extension is re-raised as
+    :class:`~aankomst.errors.AankomstError` naming it.
     """
-    for name in modules:
-        try:
-            mod = importlib.import_module(name)
-        except ImportError as exc:
-            report.extensions[name] = f"skipped: {exc}"
-            continue
-        fn = getattr(mod, "extend", None)
-        if fn is None:
-            report.extensions[name] = "skipped: no extend() function"
-            continue
+    for name, fn in (extensions() if extend is None else extend):
         workdir.mkdir(parents=True, exist_ok=True)
         try:
             lines = fn(atlas, seed=seed, workdir=workdir)
@@ -227,7 +225,7 @@ def build_demo(db_path: str | Path, *, seed: int = 42, progress: bool = False,
     progress
         Show a Rich progress display.
     extensions
-        Run the extension hooks (:data:`EXTENSIONS`) after the base atlas.
+        Run the extension hooks (:func:`extensions`) after the base atlas.
 
     Returns
     -------

@@ -1,36 +1,29 @@
-"""Indicator engine: catalogue (data), group schemes, pure indicator functions, ``compute``.
+"""Indicator engine: declared indicators (specs), availability, ``compute``.
 
-Public API (imported lazily; nothing is computed at import time)::
+Public API (nothing is computed at import time)::
 
-    from aankomst.indicators import catalogue, compute, IndicatorResult, rank, compare
+    from aankomst.indicators import compute, available_periods, available_groups, get, specs
     res = compute(atlas, "group_share", level="municipality", period=2015,
                   scheme="nationality", group="ETR")
-    res.data   # area_code, area_name, level, layout, period, group, value, unit,
-               # numerator, denominator, suppressed (+ area_name_fr, rank, population)
-    res.meta   # id, labels, definition, unit, reference periods, sources, notes …
+    res.data   # OUTPUT_COLUMNS: area_code, area_name, level, layout, period, group, value,
+               # unit, numerator, denominator, suppressed (+ area_name_fr, rank, population)
+    res.meta   # id, kind, labels, definition, unit, reference periods, sources, restricted …
 
-See ``docs/indicators.md`` (generated from the catalogue) and ``docs/architecture.md``.
+Every indicator is declared once (:class:`~aankomst.indicators.spec.IndicatorSpec`, registered
+in :mod:`aankomst.indicators.registry`; the plug-ins of the register, deprivation and registry
+subsystems by :func:`aankomst.plugins.install`). See ``docs/indicators.md`` (generated) and
+``docs/architecture.md``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from aankomst.indicators.availability import available_groups, available_periods
+from aankomst.indicators.catalog import catalogue, entry, listing, parameters
+from aankomst.indicators.engine import compare, compute, rank
+from aankomst.indicators.registry import get, ids, specs
+from aankomst.indicators.result import OUTPUT_COLUMNS, Computed, IndicatorResult
+from aankomst.indicators.spec import IndicatorSpec, Param, ParameterError
 
-__all__ = ["catalogue", "compute", "IndicatorResult", "rank", "compare", "OUTPUT_COLUMNS",
-           "parameters", "ids", "entry", "available_periods"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("compute", "IndicatorResult", "rank", "compare", "OUTPUT_COLUMNS"):
-        import importlib
-
-        return getattr(importlib.import_module("aankomst.indicators.engine"), name)
-    if name == "available_periods":
-        import importlib
-
-        return importlib.import_module("aankomst.indicators.periods").available_periods
-    if name in ("catalogue", "parameters", "ids", "entry"):
-        import importlib
-
-        return getattr(importlib.import_module("aankomst.indicators.catalog"), name)
-    raise AttributeError(f"module 'aankomst.indicators' has no attribute {name!r}")
+__all__ = ["compute", "compare", "rank", "available_periods", "available_groups", "catalogue",
+           "entry", "listing", "parameters", "get", "ids", "specs", "OUTPUT_COLUMNS", "Computed",
+           "IndicatorResult", "IndicatorSpec", "Param", "ParameterError"]

@@ -7,6 +7,15 @@ area outside every target unit, e.g. a Walloon municipality when the target is F
 neighbourhoods) and, optionally, to further levels (e.g. the city of a neighbourhood, the
 reference area of a bilateral balance) as ``o_<name>``/``d_<name>``.
 
+Overlapping target units (area types: a municipality can belong to several, e.g. Antwerpen to
+the big cities and to the 13 centre cities) are handled **per unit**: for each target unit a
+move is an arrival (destination inside, origin outside), a departure (origin inside,
+destination outside) or a move within the unit (both ends inside), and it is counted once per
+unit. A move between two municipalities of the same area type is internal to that type. (The
+cross product of the origin's and the destination's units, right for a partition, would count
+such a move two or three times.) Rows then carry only the unit's own end: the other end's code
+is ``None`` ("outside this unit"), its kind and raw code are kept.
+
 Group schemes of flows: stored scheme first; else derived from flows by country of
 nationality (EU membership on 1 July of the flow's year); the total is stored ``total`` or the
 sum of the nationality or country breakdown.
@@ -73,7 +82,7 @@ def _raw_flows(s: Store, y0: int, y1: int, scheme: str | None, grp: str | None,
                 df["grp"] = "total"
                 return df
         return pd.DataFrame(columns=_COLS)
-    df = _fetch(s, y0, y1, scheme, target)
+    df = _fetch(s, y0, y1, str(scheme), target)
     if df.empty and scheme in G.DERIVED_SCHEMES:
         df = _fetch(s, y0, y1, "country", target)
         if not df.empty:
@@ -130,6 +139,93 @@ def _map_side(s: Store, df: pd.DataFrame, side: str, node: Node, out: str, weigh
     res = pd.concat(pieces, ignore_index=True)
     res[out] = res[out].astype(object).where(res[out].notna(), None)
     return res
+
+
+_OVERLAP_TOL = 1e-6
+
+
+def _overlapping(s: Store, df: pd.DataFrame, target: Node) -> bool:
+    """Whether some flow end belongs to several ``target`` units at once (its crosswalk weights
+    to the target sum to more than 1, as for a municipality in two area types)."""
+    for side in ("origin", "dest"):
+        area = df[df[f"{side}_kind"] == "area"]
+        nodes = area[[f"{side}_level", f"{side}_layout"]].drop_duplicates()
+        for level, layout in nodes.itertuples(index=False):
+            src = (str(level), str(layout))
+            if src == target:
+                continue
+            m = s.code_map(src, target)
+            if m is None or m.empty:
+                continue
+            if bool((m.groupby("code")["weight"].sum() > 1 + _OVERLAP_TOL).any()):
+                return True
+    return False
+
+
+def _memberships(s: Store, df: pd.DataFrame, side: str, target: Node,
+                 trace: Trace | None) -> pd.DataFrame:
+    """``_row, unit, w``: the target units the ``side`` end of each area flow lies in, with the
+    share ``w`` (0–1, crosswalk weight) of the end in the unit."""
+    kind, lv, ly, code = (f"{side}_kind", f"{side}_level", f"{side}_layout", f"{side}_code")
+    pieces = []
+    for (level, layout), part in df[df[kind] == "area"].groupby([lv, ly], dropna=False):
+        src = (str(level), str(layout))
+        if src == target:
+            pieces.append(pd.DataFrame({"_row": part["_row"].to_numpy(),
+                                        "unit": part[code].to_numpy(), "w": 1.0}))
+            continue
+        m = s.code_map(src, target)
+        if m is None or len(m) == 0:
+            continue
+        j = part[["_row", code]].merge(m.rename(columns={"code": code}), on=code, how="inner")
+        if trace is not None and bool(j["split"].fillna(False).any()):
+            trace.split = True
+            trace.notes.append(f"flows of split {src[0]} units (layout {src[1]}) were shared "
+                               "out by crosswalk weight")
+        pieces.append(pd.DataFrame({"_row": j["_row"].to_numpy(), "unit": j["to_code"].to_numpy(),
+                                    "w": j["weight"].astype(float).to_numpy()}))
+    if not pieces:
+        return pd.DataFrame({"_row": pd.Series(dtype="int64"), "unit": pd.Series(dtype=object),
+                             "w": pd.Series(dtype=float)})
+    return pd.concat(pieces, ignore_index=True).groupby(["_row", "unit"], as_index=False)["w"].sum()
+
+
+def _per_unit(s: Store, df: pd.DataFrame, target: Node, trace: Trace | None) -> pd.DataFrame:
+    """Flows re-expressed on overlapping target units, each move counted once per unit.
+
+    For each flow row and each unit ``T`` it touches (``w_o``, ``w_d``: shares of the origin
+    and the destination in ``T``) up to three rows are made: within ``T`` (``o_code = d_code =
+    T``, count × w_o × w_d), departure from ``T`` (``o_code = T``, ``d_code = None``, count ×
+    w_o × (1 − w_d)) and arrival in ``T`` (``o_code = None``, ``d_code = T``, count × (1 − w_o)
+    × w_d). Rows touching no unit are kept once with both codes ``None``.
+    """
+    df = df.reset_index(drop=True)
+    df["_row"] = np.arange(len(df))
+    o = _memberships(s, df, "origin", target, trace).rename(columns={"w": "w_o"})
+    d = _memberships(s, df, "dest", target, trace).rename(columns={"w": "w_d"})
+    j = o.merge(d, on=["_row", "unit"], how="outer").fillna({"w_o": 0.0, "w_d": 0.0})
+    w_o, w_d = j["w_o"].clip(0.0, 1.0), j["w_d"].clip(0.0, 1.0)
+    none = pd.Series([None] * len(j), index=j.index, dtype=object)
+    parts = pd.concat([
+        pd.DataFrame({"_row": j["_row"], "o_code": j["unit"], "d_code": j["unit"],
+                      "_f": w_o * w_d}),
+        pd.DataFrame({"_row": j["_row"], "o_code": j["unit"], "d_code": none,
+                      "_f": w_o * (1.0 - w_d)}),
+        pd.DataFrame({"_row": j["_row"], "o_code": none, "d_code": j["unit"],
+                      "_f": (1.0 - w_o) * w_d}),
+    ], ignore_index=True)
+    parts = parts[parts["_f"] > 1e-12]
+    rest = df[~df["_row"].isin(set(j["_row"]))][["_row"]].assign(o_code=None, d_code=None, _f=1.0)
+    parts = pd.concat([parts, rest], ignore_index=True)
+    res = df.merge(parts, on="_row", how="inner")
+    res["count"] = res["count"] * res["_f"]
+    for c in ("o_code", "d_code"):
+        res[c] = res[c].astype(object).where(res[c].notna(), None)
+    if trace is not None:
+        trace.notes.append(f"{target[0]} units overlap (a municipality can belong to several): "
+                           "flows are counted per unit, each move once; a move between two "
+                           "members of the same unit is a move within it")
+    return res.drop(columns=["_row", "_f"]).reset_index(drop=True)
 
 
 def _one_file_per_area(df: pd.DataFrame, trace: Trace | None, need: str = "both") -> pd.DataFrame:
@@ -204,8 +300,32 @@ def flow_table(
 ) -> pd.DataFrame:
     """Flows of years ``y0..y1`` with origin/destination codes on ``target`` (and ``extra``).
 
-    Columns: ``year, o_kind, d_kind, o_code, d_code, o_raw, d_raw, o_country, count`` plus
-    ``o_<name>, d_<name>`` for each extra node.
+    Parameters
+    ----------
+    s, target
+        Store and target ``(level, layout)``.
+    y0, y1
+        First and last calendar year of the flows.
+    scheme, grp
+        Group of the movers (both ``None``: all persons).
+    indicator
+        Indicator id (for errors).
+    trace
+        The computation's trace (files, periods, notes, areas to leave out).
+    extra
+        Further nodes to map both ends to, as columns ``o_<name>`` / ``d_<name>`` (e.g. the
+        region of the origin, the city of an area).
+    need_area_origins
+        Require origin-destination flows (both ends areas).
+    need
+        ``both``: an area needs arrivals and departures from its file; ``arrivals``: arrivals
+        are enough.
+
+    Columns: ``year, o_kind, d_kind, o_code, d_code, o_raw, d_raw, o_country, count`` (persons,
+    shared out by crosswalk weight) plus ``o_<name>, d_<name>`` for each extra node (mapped from
+    the raw codes, largest weight wins). ``o_code``/``d_code`` is ``None`` for an end outside
+    every target unit; on overlapping target units (area types) each row carries one unit's
+    view of a move (see the module docstring), so a move is counted once per unit.
 
     Raises
     ------
@@ -213,7 +333,7 @@ def flow_table(
         When no flows of the group exist for some year of the window, naming the years.
     """
     df = _raw_flows(s, y0, y1, scheme, grp, target)
-    years_have = set(int(y) for y in df["year"].unique()) if not df.empty else set()
+    years_have = {int(y) for y in df["year"].unique()} if not df.empty else set()
     missing = [y for y in range(y0, y1 + 1) if y not in years_have]
     what = "migration flows" + ("" if scheme in (None, "total") else f" of group {scheme}/{grp}")
     what += f" reaching level {target[0]} (layout {target[1]})"
@@ -227,13 +347,16 @@ def flow_table(
                 indicator, what + " with both origin and destination areas (origin-destination "
                 "flows; totals in/out per area are not enough)", years=list(range(y0, y1 + 1)))
     if trace is not None:
-        trace.load_ids |= set(int(x) for x in df["load_id"].unique())
+        trace.load_ids |= {int(x) for x in df["load_id"].unique()}
         trace.add_period(f"{y0}" if y0 == y1 else f"{y0}-{y1}")
     df["o_raw"] = df["origin_code"]
     df["d_raw"] = df["dest_code"]
     df["o_country"] = np.where(df["origin_kind"] == "abroad", df["origin_code"], None)
-    df = _map_side(s, df, "origin", target, "o_code", True, trace)
-    df = _map_side(s, df, "dest", target, "d_code", True, trace)
+    if _overlapping(s, df, target):
+        df = _per_unit(s, df, target, trace)
+    else:
+        df = _map_side(s, df, "origin", target, "o_code", True, trace)
+        df = _map_side(s, df, "dest", target, "d_code", True, trace)
     sub = Trace()
     df = _one_file_per_area(df, sub, need)
     if trace is not None:

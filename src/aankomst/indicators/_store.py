@@ -17,7 +17,6 @@ the finer level, then the latest load.
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
@@ -25,29 +24,17 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from aankomst.errors import MissingInputError, UnknownCodeError
+from aankomst.errors import UnknownCodeError
+from aankomst.privacy import threshold
+from aankomst.store.hierarchy import FINENESS, LEVEL_ALIASES, Hierarchy, Node, resolve_level
 from aankomst.store.schema import CURRENT_LAYOUT, LEVELS
 
-Node = tuple[str, str]  # (level, layout)
-
-FINENESS = {lv: i for i, lv in enumerate(LEVELS)}
-FINENESS["area_type"] = -1
-FINENESS["brussels_neighbourhood"] = FINENESS["neighbourhood"]
-
-LEVEL_ALIASES = {"gemeente": "municipality", "wijk": "neighbourhood", "ggw7": "neighbourhood",
-                 "gewest": "region", "provincie": "province", "sector": "sector",
-                 "statsec": "sector", "quartier": "brussels_neighbourhood",
-                 "monitor": "brussels_neighbourhood"}
+__all__ = ["BRUSSELS_REGION", "CURRENT_LAYOUT", "FINENESS", "LEVELS", "LEVEL_ALIASES", "Node",
+           "Store", "Trace", "group_key", "parse_date", "parse_window", "parse_year",
+           "period_label", "resolve_level", "result_frame", "small_cells", "split_group",
+           "threshold"]
 
 BRUSSELS_REGION = "04000"
-
-
-def threshold(atlas: Any) -> int:
-    """The small-cell threshold of the atlas (``settings.small_cell_threshold``; default 5)."""
-    try:
-        return int(atlas.setting("small_cell_threshold", "5") or 5)
-    except (TypeError, ValueError):
-        return 5
 
 
 def small_cells(df: pd.DataFrame, cols: Iterable[str], thr: int) -> np.ndarray:
@@ -84,20 +71,6 @@ class Trace:
 
 
 # --------------------------------------------------------------------------- levels & periods
-def resolve_level(level: str, layout: str | None = None) -> Node:
-    """Validate a level name (English or Dutch alias) and return ``(level, layout)``.
-
-    ``level`` may carry the layout after ``@`` (``"municipality@2018"``).
-    """
-    lv = str(level).strip().lower()
-    if "@" in lv:
-        lv, layout = lv.split("@", 1)
-    lv = LEVEL_ALIASES.get(lv, lv)
-    if lv not in LEVELS:
-        raise UnknownCodeError("level", level, known=list(LEVELS))
-    return lv, str(layout) if layout else CURRENT_LAYOUT[lv]
-
-
 def parse_year(period: Any, what: str = "period") -> int:
     """Year of a period given as ``2012``, ``'2012'`` or ``'2012-01-01'``."""
     s = str(period).strip()
@@ -141,90 +114,9 @@ def period_label(y0: int, y1: int) -> str:
 
 
 # --------------------------------------------------------------------------- crosswalk chains
-class Store:
-    """Per-computation cache around an :class:`~aankomst.store.atlas.Atlas`."""
-
-    def __init__(self, atlas: Any) -> None:
-        self.atlas = atlas
-        self._edges: dict[Node, set[Node]] | None = None
-        self._maps: dict[tuple[Node, Node], pd.DataFrame | None] = {}
-        self._areas: dict[Node, pd.DataFrame] = {}
-
-    def q(self, sql: str, params: Iterable[Any] = ()) -> pd.DataFrame:
-        return self.atlas.con.execute(sql, list(params)).df()
-
-    # graph of (level, layout) nodes linked by crosswalks
-    def edges(self) -> dict[Node, set[Node]]:
-        if self._edges is None:
-            rows = self.atlas.con.execute(
-                "SELECT DISTINCT from_level, from_layout, to_level, to_layout FROM crosswalks"
-            ).fetchall()
-            g: dict[Node, set[Node]] = {}
-            for fl, fy, tl, ty in rows:
-                if (fl, fy) != (tl, ty):
-                    g.setdefault((fl, fy), set()).add((tl, ty))
-            self._edges = g
-        return self._edges
-
-    def path(self, src: Node, dst: Node, max_steps: int = 4) -> list[Node] | None:
-        """Shortest chain of crosswalks from ``src`` to ``dst`` (``[src, …, dst]``) or ``None``."""
-        if src == dst:
-            return [src]
-        g = self.edges()
-        prev: dict[Node, Node] = {}
-        seen = {src}
-        todo = deque([(src, 0)])
-        while todo:
-            node, d = todo.popleft()
-            if d >= max_steps:
-                continue
-            for nxt in sorted(g.get(node, ())):
-                if nxt in seen:
-                    continue
-                prev[nxt] = node
-                if nxt == dst:
-                    out = [dst]
-                    while out[-1] != src:
-                        out.append(prev[out[-1]])
-                    return out[::-1]
-                seen.add(nxt)
-                todo.append((nxt, d + 1))
-        return None
-
-    def code_map(self, src: Node, dst: Node) -> pd.DataFrame | None:
-        """Composed crosswalk ``code -> to_code`` with ``weight`` and ``split`` (None: no path)."""
-        key = (src, dst)
-        if key in self._maps:
-            return self._maps[key]
-        p = self.path(src, dst)
-        if p is None:
-            self._maps[key] = None
-            return None
-        if len(p) == 1:
-            self._maps[key] = pd.DataFrame(columns=["code", "to_code", "weight", "split"])
-            return self._maps[key]
-        m: pd.DataFrame | None = None
-        for a, b in zip(p[:-1], p[1:]):
-            step = self.q(
-                "SELECT from_code AS code, to_code, weight, split FROM crosswalks "
-                "WHERE from_level = ? AND from_layout = ? AND to_level = ? AND to_layout = ?",
-                [a[0], a[1], b[0], b[1]],
-            )
-            if m is None:
-                m = step
-            else:
-                j = m.merge(step, left_on="to_code", right_on="code", suffixes=("", "_s"))
-                j["weight"] = j["weight"] * j["weight_s"]
-                j["split"] = j["split"] | j["split_s"]
-                m = (
-                    j.groupby(["code", "to_code_s"], as_index=False)
-                    .agg(weight=("weight", "sum"), split=("split", "max"))
-                    .rename(columns={"to_code_s": "to_code"})
-                )
-        assert m is not None
-        m["split"] = m["split"].astype(bool) | (m["weight"] < 1 - 1e-9)
-        self._maps[key] = m
-        return m
+class Store(Hierarchy):
+    """The atlas hierarchy (:class:`~aankomst.store.hierarchy.Hierarchy`) plus re-expression of
+    counts along it, for one computation."""
 
     def apply_map(
         self, df: pd.DataFrame, src: Node, dst: Node, keys: list[str], value_cols: list[str],
@@ -250,50 +142,6 @@ class Store:
             j[c] = j[c] * j["weight"]
         j = j.drop(columns=["code"]).rename(columns={"to_code": "code"})
         return j.groupby(["code", *keys], as_index=False)[value_cols].sum()
-
-    def parent_map(self, child: Node, parent: Node) -> pd.DataFrame:
-        """``code -> parent`` (largest weight wins) for nesting areas, e.g. neighbourhood -> city."""
-        m = self.code_map(child, parent)
-        if m is None:
-            raise MissingInputError(
-                "(hierarchy)",
-                f"a crosswalk chain from {child[0]} (layout {child[1]}) to {parent[0]} "
-                f"(layout {parent[1]})",
-                fix="load the crosswalk workbooks ('aankomst build') or choose another level",
-            )
-        if len(m) == 0:
-            return pd.DataFrame({"code": [], "parent": []})
-        m = m.sort_values("weight", ascending=False).drop_duplicates("code")
-        return m[["code", "to_code"]].rename(columns={"to_code": "parent"})
-
-    # area names
-    def areas(self, node: Node) -> pd.DataFrame:
-        if node not in self._areas:
-            self._areas[node] = self.q(
-                "SELECT code, name_nl, name_fr, area_km2, geometry FROM areas "
-                "WHERE level = ? AND layout = ?",
-                list(node),
-            )
-        return self._areas[node]
-
-    def names(self, node: Node, codes: Iterable[str]) -> pd.DataFrame:
-        a = self.areas(node)[["code", "name_nl", "name_fr"]]
-        out = pd.DataFrame({"code": list(codes)}).merge(a, on="code", how="left")
-        nl = out["name_nl"].where(out["name_nl"].notna() & (out["name_nl"] != ""), out["name_fr"])
-        out["area_name"] = nl.where(nl.notna(), out["code"])
-        out["area_name_fr"] = out["name_fr"].where(out["name_fr"].notna(), out["area_name"])
-        return out[["code", "area_name", "area_name_fr"]]
-
-    def area_km2(self, node: Node) -> pd.DataFrame:
-        a = self.areas(node)
-        km2 = a["area_km2"].astype(float).copy()
-        need = km2.isna() & a["geometry"].notna()
-        if need.any():
-            import shapely
-
-            geoms = shapely.from_wkb([bytes(g) for g in a.loc[need, "geometry"]])
-            km2.loc[need] = shapely.area(geoms) / 1e6
-        return pd.DataFrame({"code": a["code"], "area_km2": km2})
 
 
 # --------------------------------------------------------------------------- result frames

@@ -1,74 +1,95 @@
-"""``available_periods``: the periods an indicator has values for at a level, from the store.
+"""What the atlas offers: the periods and groups an indicator has values for, per level.
 
-Derived cheaply with SQL over ``population``, ``measures`` and ``flows`` plus the crosswalk
-reachability the engine uses (:meth:`~aankomst.indicators._store.Store.path`), not by computing
-the indicator for every year. A period is returned when every input the indicator needs for it
-reaches one (level, layout) of the asked level: the level's current layout, or (as
-:func:`~aankomst.indicators.compute` falls back to them) its older layouts, unless a layout is
-given.
+Derived **generically from the inputs each** :class:`~aankomst.indicators.spec.IndicatorSpec`
+**declares** — population counts, flows, measures, other indicators, or an external source —
+by asking the stored data (SQL over ``population``, ``measures`` and ``flows`` plus the
+crosswalk reachability the engine uses), never by per-indicator rules. A period is offered when
+*every* input of the indicator has data for it reaching one (level, layout) of the asked level:
+its current layout or, as :func:`~aankomst.indicators.compute` falls back to them, its older
+layouts (unless a layout is given).
 
-Rules per indicator (see ``docs/architecture.md``, indicator contract):
+The inputs and what they ask of the data:
 
-* stocks (``population``, ``density``): years with counts on 1 January of the group's scheme
-  (or the total: stored, or a complete nationality/country breakdown); density also needs area
-  sizes or geometry.
-* shares (``group_share``, ``foreign_nationality_share``): years with group counts and total
-  counts reaching the same layout, plus years of published shares stored at the level.
-* ``*_change``: end years whose share exists together with the base year's (``base_year``;
-  without it: end years with an earlier share year to compare with).
-* migration: windows (the indicator's default ``window``, or ``window=``) whose every year has
-  flows of the group reaching the level (arrivals and departures where a balance needs both;
-  origin-destination flows for the bilateral balance) and, for rates, the base population of
-  every year it uses. Labels ``'YYYY'`` for one-year windows, ``'Y0-Y1'`` otherwise.
-* income: income years with total net taxable income and a denominator (residents of the
-  income statistics or population; declarations).
-* other subsystems: an implementation hook (``<function>_periods(atlas, *, level, group,
-  scheme, **params)`` or ``available_periods(atlas, indicator_id, *, level, …)`` in the
-  implementation module), else the periods of the measures named in the catalogue ``inputs``
-  that reach the level; ``None`` when the inputs are outside the atlas (the registry).
+* :class:`Population` — years with counts on 1 January of the group's scheme (or of the total:
+  stored, or a complete nationality/country breakdown); ``Population(sizes=True)`` also needs
+  area sizes or geometry.
+* :class:`Share` — years with group counts *and* totals reaching the same layout, plus years of
+  published shares stored at the level (Brussels monitoring).
+* :class:`Change` — end years whose share exists together with the base year's (the
+  ``base_year`` parameter; default the first year with a share).
+* :class:`Flows` — windows (the ``window`` parameter) whose every year has flows of the group
+  reaching the level (arrivals and departures where a balance needs both; origin–destination
+  flows for a bilateral balance) and, for rates, the base population of every year used.
+* :class:`Measures` — periods of the named measures reaching the level (``exact``: stored at
+  the level itself).
+* :class:`AnyOf` — the union of alternatives (income per inhabitant: residents of the income
+  statistics *or* the population).
+* :class:`Indicators` — the periods every one of the named indicators offers (the arrival
+  typology offers what its input indicators offer).
+* :class:`External` — periods told by a function of the subsystem that owns the data (the
+  registry of local resources).
 
-The answer is an honest approximation: a returned period may still give only suppressed or
-missing values when the stored codes do not cover any unit of the level (the crosswalk graph is
-checked per (level, layout), not per code).
+The sweep tests (``tests/test_sweep.py``) check on the demo and on the real mirror that every
+offered indicator × level × period computes to at least one value and that no period that
+computes is missing from the offer.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from aankomst.errors import UnknownCodeError
-from aankomst.indicators import catalog as cat
 from aankomst.indicators import groups as G
 from aankomst.indicators._store import Node, Store, period_label, resolve_level, split_group
 
-_MIGRATION = {  # id -> (default window, flow directions needed, population needed)
-    "internal_migration_balance": (3, "both", "base"),
-    "bilateral_balance": (3, "od", "base"),
-    "external_balance": (3, "both", "base"),
-    "internal_balance": (3, "both", "base"),
-    "residential_mobility": (1, "both", "base"),
-    "first_entry_share": (1, "arrivals", None),
-    "newcomer_concentration": (1, "arrivals", "end_total"),
-}
-_CITY = ("external_balance", "internal_balance", "newcomer_concentration")
-
-
 # --------------------------------------------------------------------------- reachability
+class _Facts:
+    """What the atlas holds, read once per atlas version: population years, flow files,
+    measure periods and crosswalk reachability (memoised answers)."""
+
+    def __init__(self) -> None:
+        self.reach: dict[tuple[Node, Node], bool] = {}
+        self.memo: dict[Any, Any] = {}
+
+
+_FACTS: dict[tuple[str, int, int], _Facts] = {}
+
+
+def _facts(atlas: Any) -> _Facts:
+    """The facts of this atlas version (keyed by file and ``provenance``; a load makes new ones)."""
+    n, mx = atlas.con.execute("SELECT count(*), coalesce(max(load_id), 0) FROM provenance"
+                              ).fetchall()[0]
+    key = (str(getattr(atlas, "path", id(atlas))), int(n), int(mx))
+    got = _FACTS.get(key)
+    if got is None:
+        if len(_FACTS) >= 8:
+            _FACTS.pop(next(iter(_FACTS)))
+        got = _FACTS[key] = _Facts()
+    return got
+
+
 class _Ctx:
     def __init__(self, atlas: Any, level: str, layout: str | None) -> None:
         self.s = Store(atlas)
+        self.f = _facts(atlas)
         lv, ly = resolve_level(level, layout)
         explicit = bool(layout) or "@" in str(level)
         self.targets: list[Node] = [(lv, ly)]
         if not explicit:
-            others = [r[0] for r in atlas.con.execute(
-                "SELECT DISTINCT layout FROM areas WHERE level = ? AND layout <> ? "
-                "ORDER BY layout DESC", [lv, ly]).fetchall()]
-            self.targets += [(lv, o) for o in others]
-        self._reach: dict[tuple[Node, Node], bool] = {}
+            others = self.memo(("layouts", lv), lambda: [r[0] for r in atlas.con.execute(
+                "SELECT DISTINCT layout FROM areas WHERE level = ? ORDER BY layout DESC",
+                [lv]).fetchall()])
+            self.targets += [(lv, o) for o in others if o != ly]
+
+    def memo(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()`` once per atlas version and ``key``."""
+        if key not in self.f.memo:
+            self.f.memo[key] = make()
+        return self.f.memo[key]
 
     def reaches(self, src: Node, dst: Node, exact: bool = False) -> bool:
         if src == dst:
@@ -76,32 +97,64 @@ class _Ctx:
         if exact:
             return False
         key = (src, dst)
-        if key not in self._reach:
-            self._reach[key] = self.s.path(src, dst) is not None
-        return self._reach[key]
+        if key not in self.f.reach:
+            self.f.reach[key] = self.s.path(src, dst) is not None
+        return self.f.reach[key]
+
+    def covered(self, table: str, src: Node, dst: Node, scheme: str) -> set[int]:
+        """Years whose rows of ``table`` (``population``: 1 January) at ``src`` in ``scheme``
+        hold at least one code that the crosswalk chain ``src → dst`` carries: the graph of
+        layouts may link two levels while the stored codes lie outside the linked ones."""
+
+        def make() -> set[int]:
+            m = self.s.code_map(src, dst)
+            if m is None or m.empty:
+                return set()
+            codes = sorted(set(m["code"].astype(str)))
+            rows = self.s.atlas.con.execute(
+                "SELECT DISTINCT year(ref_date) FROM population WHERE level = ? AND layout = ? "
+                "AND scheme = ? AND code IN (SELECT unnest(?))",
+                [src[0], src[1], scheme, codes]).fetchall()
+            return {int(r[0]) for r in rows}
+
+        if table != "population":
+            raise ValueError(f"coverage of table {table!r} is not checked")
+        got: set[int] = self.memo(("covered", table, src, dst, scheme), make)
+        return got
+
+    def has_map(self, src: Node, dst: Node) -> bool:
+        """Whether a crosswalk chain links ``src`` to ``dst`` (memoised)."""
+        return bool(self.memo(("map", src, dst), lambda: self.s.code_map(src, dst) is not None))
 
 
 # --------------------------------------------------------------------------- population
 def _pop_rows(c: _Ctx) -> list[tuple[int, str, str, str, bool]]:
-    if not hasattr(c, "_pop"):
-        c._pop = c.s.atlas.con.execute(  # type: ignore[attr-defined]
-            "SELECT DISTINCT year(ref_date) AS y, level, layout, scheme, bool_or(grp = 'BEL') "
-            "FROM population WHERE month(ref_date) = 1 AND day(ref_date) = 1 GROUP BY ALL"
-        ).fetchall()
-    return c._pop  # type: ignore[attr-defined]
+    rows: list[tuple[int, str, str, str, bool]] = c.memo("pop", lambda: c.s.atlas.con.execute(
+        "SELECT DISTINCT year(ref_date) AS y, level, layout, scheme, bool_or(grp = 'BEL') "
+        "FROM population WHERE month(ref_date) = 1 AND day(ref_date) = 1 GROUP BY ALL"
+    ).fetchall())
+    return rows
 
 
 def _pop_years(c: _Ctx, t: Node, scheme: str | None, grp: str | None) -> set[int]:
     """Years (1 January) with counts of the scheme (None/total: the total population) on ``t``."""
+    got: set[int] = c.memo(("pop_years", t, scheme, grp), lambda: _pop_years_of(c, t, scheme, grp))
+    return got
+
+
+def _pop_years_of(c: _Ctx, t: Node, scheme: str | None, grp: str | None) -> set[int]:
     total = scheme in (None, "total") or grp in (None, "total")
-    out = set()
+    found: dict[tuple[Node, str], set[int]] = {}
     for y, lv, ly, sch, has_bel in _pop_rows(c):
         if total:
             ok = sch == "total" or (sch in ("nationality", "country") and has_bel)
         else:
             ok = sch == scheme or (sch == "country" and scheme in G.DERIVED_SCHEMES)
         if ok and c.reaches((lv, ly), t):
-            out.add(int(y))
+            found.setdefault(((lv, ly), sch), set()).add(int(y))
+    out: set[int] = set()
+    for (node, sch), years in found.items():
+        out |= years if node == t else years & c.covered("population", node, t, sch)
     return out
 
 
@@ -135,7 +188,8 @@ def _share_years(c: _Ctx, t: Node, scheme: str | None, grp: str | None) -> set[i
 def _flow_nodes(c: _Ctx) -> dict[tuple[int, int], list[tuple[int, Node, str, bool, bool, bool]]]:
     """Per (load_id, year): candidate nodes ``(fineness, node, scheme, has_departures,
     has_arrivals, has_area_to_area)`` as ``flows._fetch`` sees them."""
-    if not hasattr(c, "_flows"):
+
+    def make() -> dict[tuple[int, int], list[tuple[int, Node, str, bool, bool, bool]]]:
         from aankomst.indicators._store import FINENESS
 
         rows = c.s.atlas.con.execute(
@@ -147,17 +201,27 @@ def _flow_nodes(c: _Ctx) -> dict[tuple[int, int], list[tuple[int, Node, str, boo
             " SELECT load_id, year, scheme, dest_level, dest_layout, FALSE, TRUE, "
             " origin_kind = 'area' FROM flows WHERE dest_kind = 'area') GROUP BY ALL"
         ).fetchall()
-        out: dict[tuple[int, int], list] = {}
+        out: dict[tuple[int, int], list[tuple[int, Node, str, bool, bool, bool]]] = {}
         for load_id, y, sch, lv, ly, o, d, od in rows:
             out.setdefault((int(load_id), int(y)), []).append(
-                (FINENESS.get(str(lv), 0), (str(lv), str(ly)), str(sch), bool(o), bool(d), bool(od)))
-        c._flows = out  # type: ignore[attr-defined]
-    return c._flows  # type: ignore[attr-defined]
+                (FINENESS.get(str(lv), 0), (str(lv), str(ly)), str(sch), bool(o), bool(d),
+                 bool(od)))
+        return out
+
+    got: dict[tuple[int, int], list[tuple[int, Node, str, bool, bool, bool]]] = c.memo(
+        "flows", make)
+    return got
 
 
 def _flow_groups(c: _Ctx, scheme: str, grp: str, asked: str) -> set[tuple[int, int]]:
     """(load_id, year) pairs holding flows of group ``asked``/``grp`` stored in ``scheme``
     (the asked scheme itself, or ``country`` to derive it from)."""
+    got: set[tuple[int, int]] = c.memo(("flow_groups", scheme, grp, asked),
+                                       lambda: _flow_groups_of(c, scheme, grp, asked))
+    return got
+
+
+def _flow_groups_of(c: _Ctx, scheme: str, grp: str, asked: str) -> set[tuple[int, int]]:
     con = c.s.atlas.con
     if scheme == "country" and asked != "country":
         rows = con.execute("SELECT DISTINCT load_id, year, grp FROM flows WHERE scheme = 'country'"
@@ -217,96 +281,16 @@ def _window_ends(per_scheme: list[tuple[set[int], set[int]]], n: int) -> list[tu
     return out
 
 
-def _migration(c: _Ctx, t: Node, ind: str, scheme: str | None, grp: str | None,
-               params: dict[str, Any]) -> set[str]:
-    default, need, pop = _MIGRATION[ind]
-    if ind == "first_entry_share" and scheme is None and grp is None:
-        scheme, grp = "nationality", "ETR"
-    win = params.get("window")
-    n = int(win) if win not in (None, "") else default
-    if n < 1:
-        raise UnknownCodeError("window length", win, hint="give a number of years >= 1")
-    if ind == "bilateral_balance":
-        from aankomst.indicators.migration import _reference_node
-
-        try:
-            _reference_node(c.s, str(params.get("reference") or "04000"),
-                            params.get("reference_level"))
-        except UnknownCodeError:
-            if params.get("reference") not in (None, ""):
-                raise
-            return set()  # the default reference area (Brussels) is not in this atlas
-    if ind in _CITY:
-        city = resolve_level(params.get("city_level") or "municipality")
-        if c.s.code_map(t, city) is None:
-            return set()
-    if scheme in (None, "total") or grp in (None, "total"):
-        per = [(_flow_years(c, t, sch, "any"), _flow_years(c, t, sch, need))
-               for sch in ("total", "nationality", "country")]
-        bs, bg = None, None
-    else:
-        if scheme in G.schemes() and grp not in G.scheme_groups(scheme):
-            raise UnknownCodeError(f"group of scheme {scheme!r}", grp,
-                                   known=G.scheme_groups(scheme))
-        per = [(_flow_years(c, t, scheme, "any"), _flow_years(c, t, scheme, need, grp))]
-        if scheme in G.DERIVED_SCHEMES:
-            per.append((_flow_years(c, t, "country", "any"),
-                        _flow_years(c, t, "country", need, grp, scheme)))
-        bs, bg = (scheme, grp) if params.get("base_population_of", "group") == "group" else (None, None)
-    wins = _window_ends(per, n)
-    if pop == "end_total":
-        have = _pop_years(c, t, None, None)
-        wins = [w for w in wins if w[1] in have]
-    elif pop == "base" and not (ind == "bilateral_balance" and str(params.get("rate", True)).lower()
-                                not in ("true", "1", "yes", "per_1000")):
-        have = _pop_years(c, t, bs, bg)
-        base = str(params.get("base") or "mean")
-
-        def base_years(y0: int, y1: int) -> list[int]:
-            if base == "midyear":
-                return list(range(y0, y1 + 2))
-            if base == "start":
-                return [y0]
-            if base == "end":
-                return [y1]
-            if base.isdigit() and len(base) == 4:
-                return [int(base)]
-            return list(range(y0, y1 + 1))
-
-        wins = [w for w in wins if set(base_years(*w)) <= have]
-    return {period_label(y0, y1) for y0, y1 in wins}
-
-
 # --------------------------------------------------------------------------- measures
-def _measure_years(c: _Ctx, t: Node, measure: str, exact: bool = False) -> set[str]:
-    rows = c.s.atlas.con.execute(
-        "SELECT DISTINCT period, level, layout FROM measures WHERE measure = ? AND scheme = 'total' "
-        "AND grp = 'total' AND value IS NOT NULL", [measure]).fetchall()
-    return {str(p) for p, lv, ly in rows if c.reaches((lv, ly), t, exact)}
-
-
-def _income(c: _Ctx, t: Node, ind: str, params: dict[str, Any]) -> set[str]:
-    if ind == "income_per_declaration" and params.get("statistic") == "median":
-        return _measure_years(c, t, "median_taxable_income_declaration", exact=True)
-    inc = _measure_years(c, t, "total_net_taxable_income")
-    if ind == "income_per_declaration":
-        return inc & (_measure_years(c, t, "tax_declarations")
-                      | _measure_years(c, t, "tax_declarations_nonzero"))
-    res = _measure_years(c, t, "residents_income_statistics")
-    off = int(params.get("population_offset") or 0)
-    pop = {str(y - off) for y in _pop_years(c, t, None, None)}
-    return {p for p in inc if p in res or p in pop}
-
-
-def _measure_patterns(inputs: str) -> list[str]:
-    """SQL LIKE patterns of the measures named in a catalogue ``inputs`` text."""
-    out = []
-    for m in re.finditer(r"measures\s*(?::\s*([^;()]+)|\(([^)]*)\))", str(inputs)):
-        for name in re.split(r"[|,]", m.group(1) or m.group(2) or ""):
-            name = name.strip().split(" ")[0]
-            if re.fullmatch(r"[A-Za-z0-9_<>]+", name or ""):
-                out.append(re.sub(r"<[^>]*>", "%", name))
-    return out
+def _measure_years(c: _Ctx, t: Node, measure: str, exact: bool = False,
+                   any_group: bool = False) -> set[str]:
+    """Period labels (``'2019-01-01'`` shown as ``'2019'``) of a measure (``%`` wildcards)
+    reaching ``t`` (``exact``: stored at ``t`` itself)."""
+    grp = "" if any_group else "AND scheme = 'total' AND grp = 'total' "
+    rows = c.memo(("measures", measure, any_group), lambda: c.s.atlas.con.execute(
+        "SELECT DISTINCT period, level, layout FROM measures WHERE measure LIKE ? "
+        f"{grp}AND value IS NOT NULL", [measure]).fetchall())
+    return {_year_label(str(p)) for p, lv, ly in rows if c.reaches((lv, ly), t, exact)}
 
 
 def _year_label(p: str) -> str:
@@ -314,46 +298,325 @@ def _year_label(p: str) -> str:
     return m.group(1) if m else p
 
 
-def _fallback(c: _Ctx, entry: dict[str, str]) -> set[str] | None:
-    pats = _measure_patterns(entry.get("inputs", ""))
-    if not pats:
-        return None if "registry" in str(entry.get("inputs", "")) else set()
-    out = set()
-    for pat in pats:
-        rows = c.s.atlas.con.execute(
-            "SELECT DISTINCT period, level, layout FROM measures WHERE measure LIKE ? "
-            "AND value IS NOT NULL", [pat]).fetchall()
-        for p, lv, ly in rows:
-            if any(c.reaches((lv, ly), t) for t in c.targets):
-                out.add(_year_label(str(p)))
-    return out
 
 
-def _hook(indicator_id: str, entry: dict[str, str]) -> Callable[..., Any] | None:
-    import importlib
+# --------------------------------------------------------------------------- inputs
+_SUB_MUNICIPAL = ("deelgemeente", "neighbourhood", "sector", "brussels_neighbourhood")
 
-    spec = str(entry.get("periods") or "").strip() or str(entry.get("implementation") or "")
-    if ":" not in spec:
-        return None
-    mod_name, fn_name = spec.split(":", 1)
+
+class Input:
+    """An input an indicator reads; :meth:`periods` asks the data which periods it has.
+
+    ``periods`` returns period labels (``'2015'``, ``'2010-2012'``, ``'2011'``) or ``None``
+    when the input does not constrain periods (it is present, whatever the period).
+    """
+
+    def periods(self, c: _Ctx, t: Node, sch: str | None, grp: str | None,
+                params: dict[str, Any]) -> set[str] | None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Short text for the catalogue (``docs/indicators.md``)."""
+        return type(self).__name__.lower()
+
+
+@dataclass(frozen=True)
+class Population(Input):
+    """Population counts on 1 January (of the group's scheme, or of the total)."""
+
+    total: bool = False
+    sizes: bool = False
+
+    def periods(self, c: _Ctx, t: Node, sch: str | None, grp: str | None,
+                params: dict[str, Any]) -> set[str] | None:
+        if self.sizes:
+            n = c.s.atlas.con.execute(
+                "SELECT count(*) FROM areas WHERE level = ? AND layout = ? AND "
+                "(area_km2 > 0 OR geometry IS NOT NULL)", list(t)).fetchall()[0][0]
+            if not n:
+                return set()
+        if self.total:
+            sch, grp = None, None
+        off = int(params.get("population_offset") or 0)
+        return {str(y - off) for y in _pop_years(c, t, sch, grp)}
+
+    def describe(self) -> str:
+        return "population" + (" (total)" if self.total else " (group)") + (
+            " + area sizes" if self.sizes else "")
+
+
+@dataclass(frozen=True)
+class Share(Input):
+    """Group counts with totals, or published shares of the group."""
+
+    def periods(self, c: _Ctx, t: Node, sch: str | None, grp: str | None,
+                params: dict[str, Any]) -> set[str] | None:
+        return {str(y) for y in _share_years(c, t, sch, grp)}
+
+    def describe(self) -> str:
+        return "population (group and total) or published shares"
+
+
+def share_years(atlas: Any, level: str, scheme: str | None, grp: str | None,
+                layout: str | None = None) -> list[int]:
+    """Years (1 January) with a share of the group at the level (counts or published shares).
+
+    Used by the change indicators for their default base year, so that the offer and the
+    computation agree.
+
+    Examples
+    --------
+    >>> share_years(atlas, "municipality", "nationality", "ETR")[:2]  # doctest: +SKIP
+    [2009, 2010]
+    """
+    c = _Ctx(atlas, level, layout)
+    return sorted(_share_years(c, c.targets[0], scheme, grp))
+
+
+@dataclass(frozen=True)
+class Change(Input):
+    """End years of a change in share (percentage points) from ``base_year``."""
+
+    def periods(self, c: _Ctx, t: Node, sch: str | None, grp: str | None,
+                params: dict[str, Any]) -> set[str] | None:
+        years = _share_years(c, t, sch, grp)
+        base = params.get("base_year")
+        if base in (None, ""):
+            base = min(years) if years else None
+        if base is None:
+            return set()
+        b = int(str(base)[:4])
+        return {str(y) for y in years if y > b} if b in years else set()
+
+    def describe(self) -> str:
+        return "population (group and total) or published shares at two dates"
+
+
+@dataclass(frozen=True)
+class Measures(Input):
+    """Stored measures (names may hold ``%`` wildcards), total group."""
+
+    names: tuple[str, ...]
+    exact: bool = False
+    any_group: bool = False
+
+    def periods(self, c: _Ctx, t: Node, sch: str | None, grp: str | None,
+                params: dict[str, Any]) -> set[str] | None:
+        out: set[str] = set()
+        for name in self.names:
+            out |= _measure_years(c, t, name, self.exact, self.any_group)
+        return out
+
+    def describe(self) -> str:
+        return "measures " + ", ".join(self.names)
+
+
+@dataclass(frozen=True)
+class AnyOf(Input):
+    """Any of several inputs (union of their periods)."""
+
+    options: tuple[Input, ...]
+
+    def periods(self, c: _Ctx, t: Node, sch: str | None, grp: str | None,
+                params: dict[str, Any]) -> set[str] | None:
+        out: set[str] = set()
+        for o in self.options:
+            got = o.periods(c, t, sch, grp, params)
+            if got is None:
+                return None
+            out |= got
+        return out
+
+    def describe(self) -> str:
+        return " or ".join(o.describe() for o in self.options)
+
+
+@dataclass(frozen=True)
+class When(Input):
+    """An input that applies only when a parameter has a value (``statistic=median``)."""
+
+    param: str
+    value: Any
+    then: Input
+    otherwise: Input
+
+    def periods(self, c: _Ctx, t: Node, sch: str | None, grp: str | None,
+                params: dict[str, Any]) -> set[str] | None:
+        pick = self.then if params.get(self.param) == self.value else self.otherwise
+        return pick.periods(c, t, sch, grp, params)
+
+    def describe(self) -> str:
+        return f"{self.otherwise.describe()} ({self.param}={self.value}: {self.then.describe()})"
+
+
+@dataclass(frozen=True)
+class Indicators(Input):
+    """The periods every one of the named indicators offers (with the same parameters where
+    they take them)."""
+
+    ids: tuple[str, ...]
+
+    def periods(self, c: _Ctx, t: Node, sch: str | None, grp: str | None,
+                params: dict[str, Any]) -> set[str] | None:
+        from aankomst.indicators.registry import get
+
+        out: set[str] | None = None
+        for ind in self.ids:
+            spec = get(ind)
+            if not spec.has_level(t[0]):
+                return set()
+            own = {p.name for p in spec.all_params}
+            kw = {k: v for k, v in params.items() if k in own and k != "layout"}
+            got = set(available_periods(c.s.atlas, ind, level=f"{t[0]}@{t[1]}", **kw))
+            out = got if out is None else out & got
+        return out or set()
+
+    def describe(self) -> str:
+        return "indicators " + ", ".join(self.ids)
+
+
+@dataclass(frozen=True)
+class External(Input):
+    """Periods told by the subsystem that owns the data: ``fn(atlas, level, layout, params)``
+    returns period labels (an empty list when its source is not configured)."""
+
+    fn: Callable[..., list[str]]
+    what: str = "external source"
+
+    def periods(self, c: _Ctx, t: Node, sch: str | None, grp: str | None,
+                params: dict[str, Any]) -> set[str] | None:
+        return {str(p) for p in self.fn(c.s.atlas, level=t[0], layout=t[1], params=params)}
+
+    def describe(self) -> str:
+        return self.what
+
+
+@dataclass(frozen=True)
+class Flows(Input):
+    """Moves (``flows``) of the group over a window, with the base population a rate needs.
+
+    Attributes
+    ----------
+    need
+        ``both`` (arrivals and departures), ``arrivals`` or ``od`` (origin–destination pairs).
+    population
+        ``base`` (the base population of the window, see the ``base`` parameter), ``end_total``
+        (total population on 1 January after the window) or ``None``.
+    default_group
+        ``(scheme, group)`` used when none is asked (first-entry share: foreign nationality).
+    city
+        The indicator compares an area with its city (``city_level`` parameter).
+    reference
+        The indicator needs its ``reference`` area (bilateral balance).
+    municipality_link
+        Below municipality level, whether the areas must be linked to their municipality
+        (``always``; ``unless_abroad``: except for the origin ``abroad``; ``never``).
+    """
+
+    need: str = "both"
+    population: str | None = "base"
+    default_group: tuple[str, str] | None = None
+    city: bool = False
+    reference: bool = False
+    municipality_link: str = "never"
+
+    def _needs_link(self, t: Node, params: dict[str, Any]) -> bool:
+        if self.municipality_link == "never" or t[0] not in _SUB_MUNICIPAL:
+            return False
+        return not (self.municipality_link == "unless_abroad"
+                    and params.get("origin", "abroad") == "abroad")
+
+    def periods(self, c: _Ctx, t: Node, sch: str | None, grp: str | None,
+                params: dict[str, Any]) -> set[str] | None:
+        if self.default_group and sch is None and grp is None:
+            sch, grp = self.default_group
+        n = int(params.get("window") or 1)
+        if self.reference and not _reference_ok(c, params):
+            return set()
+        if self.city:
+            city = resolve_level(params.get("city_level") or "municipality")
+            if not c.has_map(t, city):
+                return set()
+        if self._needs_link(t, params) and not c.has_map(t, resolve_level("municipality")):
+            return set()
+        if sch in (None, "total") or grp in (None, "total"):
+            per = [(_flow_years(c, t, s, "any"), _flow_years(c, t, s, self.need))
+                   for s in ("total", "nationality", "country")]
+            bs, bg = None, None
+        else:
+            per = [(_flow_years(c, t, sch, "any"), _flow_years(c, t, sch, self.need, grp))]
+            if sch in G.DERIVED_SCHEMES:
+                per.append((_flow_years(c, t, "country", "any"),
+                            _flow_years(c, t, "country", self.need, grp, sch)))
+            group_base = params.get("base_population_of", "group") == "group"
+            bs, bg = (sch, grp) if group_base else (None, None)
+        wins = _window_ends(per, n)
+        if self.population == "end_total":
+            have = _pop_years(c, t, None, None)
+            wins = [w for w in wins if w[1] in have]
+        elif self.population == "base" and params.get("rate", True) is not False:
+            have = _pop_years(c, t, bs, bg)
+            base = str(params.get("base") or "mean")
+            wins = [w for w in wins if set(_base_years(base, *w)) <= have]
+        return {period_label(y0, y1) for y0, y1 in wins}
+
+    def describe(self) -> str:
+        need = {"both": "arrivals and departures", "arrivals": "arrivals",
+                "od": "origin-destination moves"}.get(self.need, self.need)
+        pop = {"base": " + base population", "end_total": " + population"}.get(
+            self.population or "", "")
+        return f"flows ({need}){pop}"
+
+
+def _base_years(base: str, y0: int, y1: int) -> list[int]:
+    if base == "midyear":
+        return list(range(y0, y1 + 2))
+    if base == "start":
+        return [y0]
+    if base == "end":
+        return [y1]
+    if base.isdigit() and len(base) == 4:
+        return [int(base)]
+    return list(range(y0, y1 + 1))
+
+
+def _reference_ok(c: _Ctx, params: dict[str, Any]) -> bool:
+    from aankomst.indicators.migration import _reference_node
+
     try:
-        mod = importlib.import_module(mod_name)
-    except ImportError:
-        return None
-    if entry.get("periods"):
-        return getattr(mod, fn_name, None)
-    fn = getattr(mod, f"{fn_name}_periods", None)
-    if fn is not None:
-        return fn
-    gen = getattr(mod, "available_periods", None)
-    if gen is not None:
-        return lambda atlas, **kw: gen(atlas, indicator_id, **kw)
-    return None
+        _reference_node(c.s, str(params.get("reference") or "04000"), params.get("reference_level"))
+    except UnknownCodeError:
+        if str(params.get("reference") or "04000") != "04000":
+            raise
+        return False  # the default reference area (Brussels) is not in this atlas
+    return True
 
 
 # --------------------------------------------------------------------------- public
+def _spec_and_ctx(atlas: Any, indicator_id: str, level: str, group: str | None,
+                  scheme: str | None, params: dict[str, Any]
+                  ) -> tuple[Any, _Ctx, str | None, str | None, dict[str, Any]]:
+    from aankomst.indicators.registry import get
+
+    spec = get(indicator_id)
+    p = spec.validate({k: v for k, v in params.items() if v is not None})
+    c = _Ctx(atlas, level, p.get("layout"))
+    if c.targets[0][0] not in spec.levels:
+        raise UnknownCodeError(f"level for indicator {indicator_id!r}", level,
+                               known=list(spec.levels))
+    if spec.groups == "none":
+        sch, grp = None, None
+    elif spec.groups == "fixed":
+        sch, grp = spec.extra.get("group", (None, None))
+    else:
+        sch, grp = split_group(group, scheme)
+        if sch in G.schemes() and grp not in (None, "total") and grp not in G.scheme_groups(sch):
+            raise UnknownCodeError(f"group of scheme {sch!r}", grp, known=G.scheme_groups(sch))
+    return spec, c, sch, grp, p
+
+
 def available_periods(atlas: Any, indicator_id: str, *, level: str, group: str | None = None,
-                      scheme: str | None = None, **params: Any) -> list[str] | None:
+                      scheme: str | None = None, **params: Any) -> list[str]:
     """Periods for which :func:`~aankomst.indicators.compute` gives values at a level.
 
     Parameters
@@ -367,73 +630,90 @@ def available_periods(atlas: Any, indicator_id: str, *, level: str, group: str |
     group, scheme
         Population group, as for ``compute``.
     **params
-        Indicator parameters that change which periods exist: ``layout``, ``window``,
-        ``base``, ``base_population_of``, ``base_year``, ``rate``, ``city_level``,
-        ``population_offset``, ``statistic``; others are passed to hooks only.
+        The indicator's parameters (validated like ``compute``'s: a misspelt name is an error).
 
     Returns
     -------
-    list of str or None
-        Sorted periods: years ``'YYYY'`` (1 January for stocks, calendar/income year
-        otherwise), windows ``'Y0-Y1'`` for migration indicators with windows longer than one
-        year. ``[]`` when the atlas has no data for it. ``None`` only when the inputs are not
-        in the atlas (registry indicators) and no hook tells.
+    list of str
+        Sorted period labels: years ``'YYYY'`` (1 January for stocks, calendar, income or
+        edition year otherwise), windows ``'Y0-Y1'`` for window indicators of more than one
+        year. ``[]`` when the atlas has no data for it.
 
     Raises
     ------
     UnknownCodeError
-        Unknown indicator, level (or level not offered by the indicator), scheme or group.
+        Unknown indicator, level (or level not offered by the indicator), scheme or group;
+        :class:`~aankomst.indicators.spec.ParameterError` for an unknown parameter.
+
+    Examples
+    --------
+    >>> import aankomst
+    >>> atlas = aankomst.open("demo.duckdb", read_only=True)  # doctest: +SKIP
+    >>> available_periods(atlas, "population", level="municipality")[:2]  # doctest: +SKIP
+    ['2010', '2011']
     """
-    entry = cat.entry(indicator_id)
-    levels = [x for x in str(entry.get("levels", "")).split(";") if x]
-    c = _Ctx(atlas, level, params.get("layout"))
-    if levels and c.targets[0][0] not in levels:
-        raise UnknownCodeError(f"level for indicator {indicator_id!r}", level, known=levels)
-    params = {k: v for k, v in params.items() if v is not None}
-    impl = str(entry.get("implementation", ""))
-    core = impl.startswith("aankomst.indicators.")
-    if not core:
-        hook = _hook(indicator_id, entry)
-        if hook is not None:
-            got = hook(atlas, level=level, group=group, scheme=scheme, **params)
-            return None if got is None else sorted({str(p) for p in got})
-        got = _fallback(c, entry)
-        return None if got is None else sorted(got)
-    sch, grp = split_group(group, scheme)
-    if sch in G.schemes() and grp not in (None, "total") and grp not in G.scheme_groups(sch):
-        raise UnknownCodeError(f"group of scheme {sch!r}", grp, known=G.scheme_groups(sch))
+    spec, c, sch, grp, p = _spec_and_ctx(atlas, indicator_id, level, group, scheme, params)
+    if spec.groups == "optional" and spec.extra.get("group_required") and (
+            sch in (None, "total") or grp in (None, "total")):
+        return []
     out: set[str] = set()
     for t in c.targets:
-        out |= _for_target(c, t, indicator_id, sch, grp, params)
+        got: set[str] | None = None
+        for inp in spec.inputs:
+            have = inp.periods(c, t, sch, grp, p)
+            if have is None:
+                continue
+            got = have if got is None else got & have
+        out |= got or set()
     return sorted(out)
 
 
-def _for_target(c: _Ctx, t: Node, ind: str, sch: str | None, grp: str | None,
-                params: dict[str, Any]) -> set[str]:
-    if ind in ("population", "density"):
-        if ind == "density":
-            n = c.s.atlas.con.execute(
-                "SELECT count(*) FROM areas WHERE level = ? AND layout = ? AND "
-                "(area_km2 > 0 OR geometry IS NOT NULL)", list(t)).fetchall()[0][0]
-            if not n:
-                return set()
-        return {str(y) for y in _pop_years(c, t, sch, grp)}
-    if ind in ("foreign_nationality_share", "foreign_nationality_share_change"):
-        sch, grp = "nationality", "ETR"
-    if ind in ("group_share", "foreign_nationality_share"):
-        return {str(y) for y in _share_years(c, t, sch, grp)}
-    if ind in ("group_share_change", "foreign_nationality_share_change"):
-        if sch is None and grp is None:
-            sch, grp = "nationality", "ETR"
-        years = _share_years(c, t, sch, grp)
-        base = params.get("base_year")
-        if base not in (None, ""):
-            b = int(str(base)[:4])
-            return {str(y) for y in years if y != b} if b in years else set()
-        return {str(y) for y in years if any(x < y for x in years)}
-    if ind in _MIGRATION:
-        return _migration(c, t, ind, sch, grp, params)
-    if ind in ("income_per_inhabitant", "income_per_declaration"):
-        return _income(c, t, ind, params)
-    got = _fallback(c, cat.entry(ind))
-    return got or set()
+def available_groups(atlas: Any, indicator_id: str, *, level: str, **params: Any
+                     ) -> list[tuple[str, str]]:
+    """``(scheme, group)`` pairs for which the indicator offers at least one period at a level.
+
+    ``[("total", "total")]`` for indicators without groups (or when the total is offered). The
+    groups asked of the data are the stored population, flow and published-share schemes and
+    the schemes derived from counts by country (``nationality_group6`` …).
+
+    Examples
+    --------
+    >>> available_groups(atlas, "group_share", level="brussels_neighbourhood")[:1]  # doctest: +SKIP
+    [('ibsa_nationality', 'north_africa')]
+    """
+    from aankomst.indicators.registry import get
+
+    spec = get(indicator_id)
+    if spec.groups != "optional":
+        return [("total", "total")] if available_periods(atlas, indicator_id, level=level,
+                                                         **params) else []
+    out: list[tuple[str, str]] = []
+    if not spec.extra.get("group_required") and available_periods(
+            atlas, indicator_id, level=level, **params):
+        out.append(("total", "total"))
+    for sch, grp in stored_groups(atlas):
+        if available_periods(atlas, indicator_id, level=level, scheme=sch, group=grp, **params):
+            out.append((sch, grp))
+    return out
+
+
+def stored_groups(atlas: Any) -> list[tuple[str, str]]:
+    """Every ``(scheme, group)`` the atlas holds counts, flows or published shares of, plus the
+    groups of the schemes derived from counts by country."""
+    con = atlas.con
+    rows = con.execute(
+        "SELECT DISTINCT scheme, grp FROM population WHERE scheme NOT IN ('total', 'country') "
+        "UNION SELECT DISTINCT scheme, grp FROM flows WHERE scheme NOT IN ('total', 'country') "
+        "UNION SELECT DISTINCT scheme, grp FROM measures WHERE scheme <> 'total' AND "
+        "measure IN ('group_share', 'nationality_share')").fetchall()
+    out = {(str(a), str(b)) for a, b in rows if b not in (None, "total")}
+    has_country = con.execute(
+        "SELECT (SELECT count(*) FROM population WHERE scheme = 'country') + "
+        "(SELECT count(*) FROM flows WHERE scheme = 'country')").fetchall()[0][0]
+    if has_country:
+        for sch in G.DERIVED_SCHEMES:
+            out |= {(sch, g) for g in G.scheme_groups(sch)}
+    from aankomst.indicators.population import published_share_groups
+
+    out |= published_share_groups(atlas)
+    return sorted(out)

@@ -1,17 +1,16 @@
-"""The indicator catalogue: ``aankomst/data/indicators/*.csv`` (one file per subsystem).
+"""The texts of the indicators: ``aankomst/data/indicators/*.csv`` (one file per subsystem).
 
-Columns (at least): ``id, theme, label_nl, label_en, definition_nl, definition_en, unit,
-numerator, denominator, inputs, levels, params, implementation, source``; optional
-``class_hint`` (e.g. ``jenks:5``, ``diverging:0.5``) and ``value_is_count`` (``true`` when the
-value is a count of persons, for the small-cell rule). Lists inside a cell are separated by
-``;``. ``implementation`` is ``module:function``.
+Columns: ``id, theme, label_nl, label_en, label_fr, definition_nl, definition_en,
+definition_fr, unit, numerator, denominator, source, class_hint`` (e.g. ``jenks:5``,
+``diverging:0.5``). Everything else about an indicator — what it reads, its parameters, levels,
+kind and categories — is its :class:`~aankomst.indicators.spec.IndicatorSpec`
+(:mod:`aankomst.indicators.registry`); :func:`listing` joins the two for the CLI, the API and
+``docs/indicators.md``.
 """
 
 from __future__ import annotations
 
 import csv
-import importlib
-import inspect
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -23,10 +22,8 @@ from aankomst.errors import AankomstError, UnknownCodeError
 from aankomst.paths import package_data
 
 REQUIRED = ["id", "theme", "label_nl", "label_en", "definition_nl", "definition_en", "unit",
-            "numerator", "denominator", "inputs", "levels", "params", "implementation", "source"]
-GENERIC_PARAMS = ["min_population", "within"]
-"""Parameters handled by :func:`aankomst.indicators.compute` for every indicator."""
-_SKIP = {"atlas", "level", "period", "_"}
+            "numerator", "denominator", "source"]
+OPTIONAL = ["label_fr", "definition_fr", "class_hint"]
 
 
 def _catalogue_files() -> list[Path]:
@@ -55,7 +52,7 @@ def _load() -> pd.DataFrame:
     dup = cat[cat["id"].duplicated()]["id"].tolist()
     if dup:
         raise AankomstError(f"indicator id(s) {dup} defined twice in aankomst/data/indicators")
-    for c in ("class_hint", "value_is_count"):
+    for c in OPTIONAL:
         if c not in cat.columns:
             cat[c] = ""
     return cat.set_index("id", drop=False)
@@ -86,17 +83,6 @@ def entry(indicator_id: str) -> dict[str, str]:
     return dict(cat.loc[indicator_id])
 
 
-def implementation(indicator_id: str) -> Callable[..., pd.DataFrame]:
-    """Import the function implementing an indicator (``module:function``)."""
-    spec = entry(indicator_id)["implementation"]
-    mod, _, fn = spec.partition(":")
-    try:
-        return getattr(importlib.import_module(mod), fn)
-    except (ImportError, AttributeError) as exc:
-        raise AankomstError(f"indicator {indicator_id!r}: implementation {spec!r} is not "
-                            f"available ({exc}); that subsystem may not be installed yet") from exc
-
-
 @lru_cache(maxsize=1)
 def param_docs() -> dict[str, dict[str, str]]:
     with open(package_data("indicators/params.csv"), encoding="utf-8", newline="") as fh:
@@ -104,49 +90,56 @@ def param_docs() -> dict[str, dict[str, str]]:
 
 
 def parameters(indicator_id: str) -> list[dict[str, Any]]:
-    """Parameters of an indicator: name, type, default (from the implementation), description.
+    """Parameters of an indicator from its spec: name, type, default, choices, description.
 
-    Always includes ``level`` and ``period`` and the generic ``min_population`` / ``within``.
+    Always starts with ``level`` and ``period``; ends with ``layout`` and the generic
+    ``min_population``, ``within`` and ``rank``.
     """
-    e = entry(indicator_id)
-    names = [p.strip() for p in e["params"].split(";") if p.strip()]
-    defaults: dict[str, Any] = {}
-    try:
-        sig = inspect.signature(implementation(indicator_id))
-        for p in sig.parameters.values():
-            if p.name in _SKIP or p.kind is p.VAR_KEYWORD:
-                continue
-            if p.name not in names:
-                names.append(p.name)
-            if p.default is not inspect.Parameter.empty:
-                defaults[p.name] = p.default
-    except AankomstError:
-        pass
-    out = [
-        {"name": "level", "type": "level", "default": None, "required": True,
-         "description": "Area level: " + e["levels"].replace(";", ", ")},
-        {"name": "period", "type": "year|date|window", "default": None, "required": True,
-         "description": "Reference year (1 January), date, or window end year / 'Y0-Y1'"},
+    from aankomst.indicators.registry import get
+
+    spec = get(indicator_id)
+    out: list[dict[str, Any]] = [
+        {"name": "level", "type": "level", "default": None, "required": True, "choices": [],
+         "description": "Area level: " + ", ".join(spec.levels)},
+        {"name": "period", "type": {"window": "window", "year": "year"}.get(spec.period, "date"),
+         "default": None, "required": True, "choices": [],
+         "description": {"window": "Window 'Y0-Y1' or end year (with window)",
+                         "year": "Calendar or income year",
+                         "edition": "Edition year"}.get(spec.period,
+                                                         "Reference year (1 January) or date")},
     ]
+    if spec.groups == "optional":
+        out.append({"name": "group", "type": "group", "default": None, "required":
+                    bool(spec.extra.get("group_required")), "choices": [],
+                    "description": param_docs().get("group", {}).get("description_en", "")})
     docs = param_docs()
-    for n in [*names, *GENERIC_PARAMS]:
-        d = docs.get(n, {})
-        out.append({"name": n, "type": d.get("type", "str"),
-                    "default": defaults.get(n, d.get("default") or None), "required": False,
-                    "description": d.get("description_en", "")})
+    for p in spec.all_params:
+        d = docs.get(p.name, {})
+        out.append({**p.describe(), "required": False,
+                    "description": d.get("description_en", ""),
+                    "description_nl": d.get("description_nl", "")})
     return out
 
 
 def listing(fmt: str = "table") -> str | list[dict[str, Any]]:
     """Catalogue as records (``fmt='json'`` returns JSON text) or a Markdown page."""
+    from aankomst.indicators.registry import specs
+
     cat = _load()
     recs = []
-    for _, r in cat.iterrows():
-        rec = {k: r[k] for k in [*REQUIRED, "class_hint"]}
-        rec["levels"] = [x for x in r["levels"].split(";") if x]
-        rec["inputs"] = [x for x in r["inputs"].split(";") if x]
-        rec["parameters"] = parameters(r["id"])
-        del rec["params"]
+    for spec in specs():
+        if spec.id not in cat.index:
+            raise AankomstError(f"indicator {spec.id!r} is declared but has no row in "
+                                "aankomst/data/indicators/*.csv (labels and definitions)")
+        r = cat.loc[spec.id]
+        rec: dict[str, Any] = {k: r[k] for k in [*REQUIRED, *OPTIONAL]}
+        rec["kind"] = spec.kind
+        rec["levels"] = list(spec.levels)
+        rec["inputs"] = [i.describe() for i in spec.inputs]
+        rec["groups"] = spec.groups
+        rec["period_kind"] = spec.period
+        rec["parameters"] = parameters(spec.id)
+        rec["categories"] = [c.__dict__ for c in spec.category_list()]
         recs.append(rec)
     if fmt == "json":
         return json.dumps(recs, ensure_ascii=False, indent=1, default=str)
@@ -225,9 +218,10 @@ def markdown(recs: list[dict[str, Any]]) -> str:
                   f"* levels: {', '.join(r['levels'])}",
                   f"* source: {r['source']}",
                   f"* class hint for maps: {r.get('class_hint') or '—'}",
-                  f"* implementation: `{r['implementation']}`", "",
+                  f"* kind: {r['kind']}; period: {r['period_kind']}; groups: {r['groups']}", "",
                   "| parameter | type | default | description |", "|---|---|---|---|"]
         for p in r["parameters"]:
             d = "(required)" if p["required"] else ("" if p["default"] is None else f"`{p['default']}`")
-            lines.append(f"| `{p['name']}` | {p['type']} | {d} | {p['description']} |")
+            ch = f" ({', '.join(p['choices'])})" if p.get("choices") else ""
+            lines.append(f"| `{p['name']}` | {p['type']}{ch} | {d} | {p['description']} |")
     return "\n".join(lines) + "\n"

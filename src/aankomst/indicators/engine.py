@@ -1,8 +1,7 @@
-"""``compute``: run a catalogue indicator, apply the small-cell rule, attach its metadata."""
+"""``compute``: run a declared indicator, apply the small-cell rule, attach its metadata."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -11,34 +10,12 @@ import pandas as pd
 from aankomst.errors import MissingInputError, UnknownCodeError
 from aankomst.indicators import catalog as cat
 from aankomst.indicators._store import FINENESS, LEVELS, Node, Store, resolve_level, threshold
+from aankomst.indicators.registry import get as get_spec
+from aankomst.indicators.result import OUTPUT_COLUMNS, Computed, IndicatorResult
+from aankomst.privacy import protect_indicator
 from aankomst.store.schema import CURRENT_LAYOUT
 
-OUTPUT_COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
-                  "numerator", "denominator", "suppressed"]
-"""Columns every :class:`IndicatorResult` ``data`` has (in this order; more may follow, e.g.
-``rank``, ``population``, ``area_name_fr``)."""
-
-
-@dataclass
-class IndicatorResult:
-    """An indicator's rows and their metadata.
-
-    Attributes
-    ----------
-    data
-        DataFrame with :data:`OUTPUT_COLUMNS` (+ ``area_name_fr``; ``rank`` and ``population``
-        when a ranking was asked). ``value`` is empty where ``suppressed`` is true.
-    meta
-        id, labels nl/en, definition nl/en, unit, numerator/denominator text, level, layout,
-        period(s), group, parameters, sources (from ``provenance``), notes, class hint,
-        small-cell threshold and number of suppressed rows.
-    """
-
-    data: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def __repr__(self) -> str:
-        return f"IndicatorResult({self.meta.get('id')!r}, {len(self.data)} rows)"
+__all__ = ["compute", "compare", "rank", "IndicatorResult", "OUTPUT_COLUMNS"]
 
 
 def _threshold(atlas: Any) -> tuple[int, str]:
@@ -56,19 +33,8 @@ def _sources(atlas: Any, load_ids: list[int]) -> list[dict[str, Any]]:
     return [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
-def _node_of(s: Store, code: str) -> Node:
-    rows = s.atlas.con.execute("SELECT DISTINCT level, layout FROM areas WHERE code = ?",
-                               [str(code)]).fetchall()
-    if not rows:
-        raise UnknownCodeError("area", code, hint="give an area code of the atlas")
-    for lv, ly in rows:
-        if CURRENT_LAYOUT.get(lv) == ly:
-            return lv, ly
-    return rows[0][0], rows[0][1]
-
-
 def _within(s: Store, df: pd.DataFrame, target: Node, within: str) -> pd.DataFrame:
-    node = _node_of(s, within)
+    node = s.node_of(within)
     if node == target:
         return df[df["area_code"] == str(within)]
     pm = s.parent_map(target, node)
@@ -76,16 +42,39 @@ def _within(s: Store, df: pd.DataFrame, target: Node, within: str) -> pd.DataFra
     return df[df["area_code"].isin(keep)]
 
 
+def _as_computed(got: Any, indicator_id: str) -> Computed:
+    """The implementation's :class:`Computed` (transition: frames carrying ``Trace`` attrs)."""
+    if isinstance(got, Computed):
+        return got
+    if isinstance(got, pd.DataFrame):
+        a = dict(got.attrs)
+        df = got.copy()
+        df.attrs = {}
+        return Computed(df, load_ids=set(a.get("load_ids", [])), periods=list(a.get("periods", [])),
+                        notes=list(a.get("notes", [])), split=bool(a.get("split", False)),
+                        restricted=a.get("restricted"))
+    raise TypeError(f"indicator {indicator_id!r}: the implementation returned {type(got)!r}, "
+                    "not a Computed result")
+
+
+def _run(spec: Any, atlas: Any, level: str, period: Any, group: str | None,
+         scheme: str | None, params: dict[str, Any]) -> Computed:
+    kw: dict[str, Any] = dict(params)
+    if spec.groups != "none":
+        kw["group"], kw["scheme"] = group, scheme
+    return _as_computed(spec.function(atlas, level=level, period=period, **kw), spec.id)
+
+
 def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: str | None = None,
             scheme: str | None = None, **params: Any) -> IndicatorResult:
-    """Compute a catalogue indicator for every area of a level.
+    """Compute a declared indicator for every area of a level.
 
     Parameters
     ----------
     atlas
         An open :class:`~aankomst.store.atlas.Atlas`.
     indicator_id
-        Stable id from the catalogue (``aankomst indicators``), e.g. ``"group_share"``.
+        Stable id (``aankomst indicators`` lists them), e.g. ``"group_share"``.
     level
         ``region, province, arrondissement, municipality, deelgemeente, neighbourhood, sector,
         brussels_neighbourhood, area_type`` (optionally ``level@layout``, or ``layout=``).
@@ -94,73 +83,99 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
         ``'Y0-Y1'``.
     group, scheme
         Population group (``group='north_africa', scheme='nationality_group6'`` or
-        ``group='nationality_group6:north_africa'``).
+        ``group='nationality_group6:north_africa'``) for indicators that take one.
     **params
-        Indicator parameters (see ``aankomst indicators --format json``) and the generic
-        ``min_population`` (drop areas with fewer inhabitants and add ``rank``, 1 = highest
-        value) and ``within`` (keep areas inside this area code).
+        The indicator's own parameters (:attr:`IndicatorSpec.params`, e.g. ``window=3``), and
+        the generic ``layout``, ``min_population`` (drop areas with fewer inhabitants and add
+        ``rank``, 1 = highest value), ``within`` (keep areas inside this area code) and
+        ``rank``. An unknown or misspelt name is an error.
 
     Returns
     -------
     IndicatorResult
-        ``data`` with columns :data:`OUTPUT_COLUMNS`, ``meta`` with definition and provenance.
+        ``data`` with columns :data:`OUTPUT_COLUMNS` (values in the indicator's unit, e.g. % or
+        per 1,000 inhabitants per year), ``meta`` with definition, unit, reference periods,
+        sources and the ``restricted`` flag.
 
     Raises
     ------
     UnknownCodeError
         Unknown indicator, level, group or scheme.
+    ParameterError
+        An unknown parameter (the message lists the known ones) or a value of the wrong type.
     MissingInputError
         An input (table, scheme, years) is not in the atlas.
+
+    Examples
+    --------
+    >>> import aankomst
+    >>> from aankomst.indicators import compute
+    >>> atlas = aankomst.open(demo_path, read_only=True)
+    >>> res = compute(atlas, "foreign_nationality_share", level="region", period=2015)
+    >>> res.meta["unit"], list(res.data.columns[:4])
+    ('%', ['area_code', 'area_name', 'level', 'layout'])
+    >>> bool((res.data["value"] > 0).all())
+    True
+    >>> compute(atlas, "internal_migration_balance", level="region", period=2015, windw=3)
+    Traceback (most recent call last):
+    ...
+    aankomst.indicators.spec.ParameterError: unknown parameter of indicator 'internal_migration_balance' 'windw'; known: window, base, base_population_of, layout, min_population, within, rank
     """
+    spec = get_spec(indicator_id)
     entry = cat.entry(indicator_id)
-    levels = [x for x in entry["levels"].split(";") if x]
+    params = spec.validate(params)
     target = resolve_level(level, params.get("layout"))
-    if levels and target[0] not in levels:
-        raise UnknownCodeError(f"level for indicator {indicator_id!r}", level, known=levels)
-    fn = cat.implementation(indicator_id)
+    if not spec.has_level(target[0]):
+        raise UnknownCodeError(f"level for indicator {indicator_id!r}", level,
+                               known=list(spec.levels))
+    if spec.groups == "fixed":
+        scheme, group = spec.extra["group"]
+    elif spec.groups == "none" and group not in (None, "", "total"):
+        raise UnknownCodeError(f"group for indicator {indicator_id!r}", group,
+                               hint="this indicator has no population groups")
     min_population = params.pop("min_population", None)
     within = params.pop("within", None)
     rank = params.pop("rank", None)
-    params = {k: v for k, v in params.items() if v is not None}
+    impl_params = {k: v for k, v in params.items() if v is not None}
     s = Store(atlas)
     fallback_note = None
     try:
-        df = fn(atlas, level=level, period=period, group=group, scheme=scheme, **params)
+        got = _run(spec, atlas, level, period, group, scheme, impl_params)
     except MissingInputError as first:
         # no data reaches the current layout: try the level's older layouts (newest first)
-        if params.get("layout") or "@" in str(level):
+        if impl_params.get("layout") or "@" in str(level):
             raise
         others = [r[0] for r in atlas.con.execute(
             "SELECT DISTINCT layout FROM areas WHERE level = ? AND layout <> ? ORDER BY layout DESC",
             [target[0], target[1]]).fetchall()]
-        found = None  # the newest layout without split units, else the newest that works
+        found: tuple[str, Computed] | None = None  # newest layout without split units, else newest
         for ly in others:
             try:
-                got = fn(atlas, level=level, period=period, group=group, scheme=scheme,
-                         **{**params, "layout": ly})
+                alt = _run(spec, atlas, level, period, group, scheme, {**impl_params, "layout": ly})
             except MissingInputError:
                 continue
-            if found is None or (found[1].attrs.get("split") and not got.attrs.get("split")):
-                found = (ly, got)
-            if not got.attrs.get("split"):
+            if found is None or (found[1].split and not alt.split):
+                found = (ly, alt)
+            if not alt.split:
                 break
         if found is None:
             raise first
-        ly, df = found
+        ly, got = found
         fallback_note = (f"no data reaches the {target[0]} layout {target[1]} for this "
                          f"period; layout {ly} used")
         target = (target[0], ly)
-    attrs = dict(df.attrs)
-    notes = list(attrs.get("notes", []))
+    df = got.values
+    notes = list(got.notes)
     if fallback_note:
         notes.insert(0, fallback_note)
     thr, applies = _threshold(atlas)
-    sources = _sources(atlas, attrs.get("load_ids", []))
-    restricted = any(src.get("privacy") == "restricted" for src in sources)
-    value_is_count = str(entry.get("value_is_count")).lower() == "true"
+    sources = _sources(atlas, sorted(got.load_ids)) + list(got.sources)
+    restricted = bool(got.restricted) if got.restricted is not None else (
+        any(src.get("privacy") == "restricted" for src in sources))
+    value_is_count = spec.value_is_count
     comp_keys: set[tuple[str, str, str]] = set()
     comp_parent: Node | None = None
-    if restricted or applies == "all_complementary" or not sources:
+    if restricted or applies == "all_complementary":
         # on every area of the level, before 'within'/'min_population' drop any of them
         comp_keys, comp_parent, comp_note = _complementary(s, df, target, thr, value_is_count)
         if comp_note:
@@ -171,8 +186,7 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
     if min_population not in (None, "") or rank:
         df = _rank(s, df, target, period, min_population, notes)
     n_comp = 0
-    if applies in ("all", "all_complementary") or restricted or not sources:
-        from aankomst.privacy import protect_indicator
+    if applies in ("all", "all_complementary") or restricted:
 
         df = df.reset_index(drop=True)
         if comp_keys:
@@ -193,15 +207,15 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
     cols = OUTPUT_COLUMNS + [c for c in df.columns if c not in OUTPUT_COLUMNS]
     df = df[cols]
     df.attrs = {}
-    periods = attrs.get("periods", [])
     meta = {
         "id": indicator_id,
+        "kind": spec.kind,
         "label_nl": entry["label_nl"], "label_en": entry["label_en"],
         "definition_nl": entry["definition_nl"], "definition_en": entry["definition_en"],
         "unit": str(df["unit"].iloc[0]) if len(df) else entry["unit"],
         "numerator": entry["numerator"], "denominator": entry["denominator"],
         "level": target[0], "layout": target[1], "period": str(period),
-        "reference_periods": periods,
+        "reference_periods": list(got.periods),
         "group": str(df["group"].iloc[0]) if len(df) else (group or "total"),
         "scheme": scheme,
         "parameters": {k: (v if isinstance(v, (int, float, bool, str)) or v is None else str(v))
@@ -213,8 +227,10 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
             + (f" ({x['reference_date']})" if x.get("reference_date") else "") for x in sources
         ) or entry["source"],
         "notes": list(dict.fromkeys(notes)),
-        "split_units": bool(attrs.get("split", False)),
+        "split_units": bool(got.split),
+        "restricted": restricted,
         "class_hint": entry.get("class_hint", ""),
+        "categories": [c.__dict__ for c in spec.category_list()],
         "small_cell_threshold": thr,
         "suppressed_rows": int(df["suppressed"].sum()) if len(df) else 0,
         "complementary_suppressed": n_comp,

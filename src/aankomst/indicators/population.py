@@ -66,6 +66,20 @@ def _published_share_map() -> pd.DataFrame:
                        keep_default_na=False)
 
 
+def published_share_groups(atlas: Any) -> set[tuple[str, str]]:
+    """``(scheme, group)`` pairs offered through published shares stored in the atlas: the
+    stored measure's own scheme/group and the schemes ``published_shares.csv`` maps it to."""
+    rows = atlas.con.execute(
+        "SELECT DISTINCT measure, scheme, grp FROM measures WHERE measure IN "
+        "('group_share', 'nationality_share') AND scheme <> 'total'").fetchall()
+    have = {(str(m), str(s), str(g)) for m, s, g in rows}
+    out = {(s, g) for _, s, g in have}
+    for r in _published_share_map().itertuples(index=False):
+        if (r.measure, r.measure_scheme, r.measure_grp) in have:
+            out.add((str(r.scheme), str(r.grp)))
+    return out
+
+
 def _published_shares(s: Store, target, year: int, scheme: str, grp: str, trace: Trace,
                       indicator: str) -> pd.DataFrame | None:
     """Published shares (%) of a group at the target level, or None."""
@@ -150,16 +164,29 @@ def group_share_change(atlas: Any, *, level: str, period: Any, group: str | None
     """Change of a group's share between ``base_year`` and ``period``, in percentage points.
 
     Both shares are computed on the same target layout (counts of older layouts re-expressed
-    along the crosswalks). ``numerator``/``denominator`` are the end-date counts; a row is
-    suppressed when the base-date counts are small too.
+    along the crosswalks). Without ``base_year`` the base is the first year (1 January) with a
+    share of the group at the level — the same rule as the periods on offer
+    (:class:`~aankomst.indicators.availability.Change`). ``numerator``/``denominator`` are the
+    end-date counts; a row is suppressed when the base-date counts are small too.
     """
-    if base_year is None:
-        raise MissingInputError("group_share_change", "a base year (--base-year Y0)")
+    from aankomst.indicators.availability import share_years
+
     s, target = Store(atlas), resolve_level(level, layout)
     scheme, group = split_group(group, scheme)
     if scheme is None and group is None:
         scheme, group = "nationality", "ETR"
     tr = Trace()
+    if base_year is None:
+        years = share_years(atlas, f"{target[0]}@{target[1]}", scheme, group)
+        if not years:
+            raise MissingInputError("group_share_change", f"shares of {scheme}:{group}",
+                                    fix=f"no year has them at level {target[0]} (layout "
+                                    f"{target[1]}); give --base-year or another level")
+        base_year = years[0]
+        tr.notes.append(f"base year {base_year}: the first year with this share at this level")
+    if parse_date(base_year) >= parse_date(period):
+        raise MissingInputError("group_share_change", f"an end date after the base year "
+                                f"{base_year}", years=str(period))
     a = _share(s, target, base_year, scheme, group, tr, "group_share_change")
     b = _share(s, target, period, scheme, group, tr, "group_share_change")
     df = b.merge(a, on="code", suffixes=("", "_0"))

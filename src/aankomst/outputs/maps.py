@@ -220,10 +220,8 @@ def _neighbourhood_level_for(atlas: Any, sector_layout: str) -> str:
 
 def _compute(atlas: Any, indicator: str, level: str, year: Any, base_year: Any, group: Any,
              scheme: Any, params: dict[str, Any]) -> Any:
-    try:
-        from aankomst.indicators import compute
-    except ImportError as exc:  # pragma: no cover - the engine is part of the package
-        raise AankomstError(f"the indicator engine is not available ({exc})") from exc
+    from aankomst.indicators import compute
+
     kw = dict(params)
     if base_year not in (None, ""):
         kw["base_year"] = base_year

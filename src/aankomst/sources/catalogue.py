@@ -12,7 +12,6 @@ goes on).
 from __future__ import annotations
 
 import fnmatch
-import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,17 +67,6 @@ UNKNOWN_EXPECTED = ("a file of a family listed by 'aankomst sources --list', und
                     "'aankomst build --skip-unknown' leaves unrecognised files out")
 
 
-def _lazy(module: str, name: str) -> Reader:
-    """A reader that imports its module only when it is called (keeps ``aankomst sources`` fast)."""
-    def reader(path: Path) -> list[LoadBatch]:
-        fn: Reader = getattr(importlib.import_module(module), name)
-        return fn(path)
-
-    reader.__name__ = name
-    reader.__qualname__ = f"{module}.{name}"
-    return reader
-
-
 def _own() -> list[Recogniser]:
     from aankomst.sources import own_formats as of
 
@@ -97,68 +85,71 @@ def _own() -> list[Recogniser]:
 
 
 def _builtin() -> list[Recogniser]:
-    b, c, s, i, x, p = ("aankomst.sources.boundaries", "aankomst.sources.crosswalks", "aankomst.sources.statbel",
-                        "aankomst.sources.statbel_income", "aankomst.sources.brussels",
-                        "aankomst.sources.statbel_population")
+    from aankomst.sources import boundaries as b
+    from aankomst.sources import brussels as x
+    from aankomst.sources import crosswalks as c
+    from aankomst.sources import statbel as s
+    from aankomst.sources import statbel_income as i
+    from aankomst.sources import statbel_population as p
     from aankomst.sources.boundaries import SHAPEFILES
     from aankomst.sources.statbel_population import HEADER as BEV_HEADER
 
     xlsx = "an Excel workbook whose first row has the columns "
     return [
-        Recogniser("boundaries", tuple(f"{k}.shp" for k in SHAPEFILES), _lazy(b, "read_shapefile"), shp_ok,
+        Recogniser("boundaries", tuple(f"{k}.shp" for k in SHAPEFILES), b.read_shapefile, shp_ok,
                    "Provincies in Cijfers boundary shapefiles (EPSG:31370)", order=10, expected="an ESRI shapefile (.shp)"),
         Recogniser("brussels_monitor_boundaries", ("monitoring_quartiers_boundaries*.geojson",),
-                   _lazy(b, "read_brussels_monitor_boundaries"), geojson_has("mdrc"),
+                   b.read_brussels_monitor_boundaries, geojson_has("mdrc"),
                    "Brussels monitoring neighbourhoods (GeoJSON, EPSG:4326)", order=10,
                    expected="GeoJSON features with the property mdrc"),
-        Recogniser("sector_basis", ("statsec_als_basis.xlsx", "statsec20??_als_basis.xlsx"), _lazy(c, "read_als_basis"),
+        Recogniser("sector_basis", ("statsec_als_basis.xlsx", "statsec20??_als_basis.xlsx"), c.read_als_basis,
                    xlsx_has("gemeente"), "every sector with the units it lies in (names, hierarchy)", order=11,
                    expected=xlsx + "geoitem, gemeente, …"),
-        Recogniser("area_definitions", ("def_*.xlsx",), _lazy(c, "read_def"), xlsx_has("geoitem code"),
+        Recogniser("area_definitions", ("def_*.xlsx",), c.read_def, xlsx_has("geoitem code"),
                    "code and name lists per level", order=12, expected=xlsx + "'geoitem code', 'geoitem naam'"),
         Recogniser("statbel_sectors", ("OPEN DATA_SECTOREN_*.xlsx", "OPEN_DATA_SECTOREN_*.xlsx"),
-                   _lazy(s, "read_open_data_sectors"), xlsx_has("CD_SECTOR", "POPULATION"),
+                   s.read_open_data_sectors, xlsx_has("CD_SECTOR", "POPULATION"),
                    "Statbel population per statistical sector", order=13,
                    expected=xlsx + "CD_REFNIS, CD_SECTOR, POPULATION, …"),
-        Recogniser("statbel_pop_struct", ("TF_SOC_POP_STRUCT_????.zip",), _lazy(s, "read_pop_struct"),
+        Recogniser("statbel_pop_struct", ("TF_SOC_POP_STRUCT_????.zip",), s.read_pop_struct,
                    zip_header_any("CD_REFNIS", "CD_MUNTY_REFNIS"),
                    "Statbel population by municipality × sex × nationality × age", order=14,
                    expected="a zip archive with pipe-separated text, columns CD_REFNIS (or CD_MUNTY_REFNIS), CD_SEX, …"),
-        Recogniser("crosswalks", ("agg_*.xlsx",), _lazy(c, "read_agg"), None,
+        Recogniser("crosswalks", ("agg_*.xlsx",), c.read_agg, None,
                    "aggregation tables level A -> level B", order=20),
-        Recogniser("brussels_sector_neighbourhoods", ("secteurs_quartiers_*.csv",), _lazy(x, "read_sectors_neighbourhoods"),
+        Recogniser("brussels_sector_neighbourhoods", ("secteurs_quartiers_*.csv",), x.read_sectors_neighbourhoods,
                    header_has("cd_sector"), "Brussels sector -> monitoring neighbourhood", order=21,
                    expected="';'-separated text with the columns id, cd_sector"),
         Recogniser("statbel_population_municipality", ("Bevolking_per_gemeente*.xlsx", "Bevolking per gemeente*.xlsx"),
-                   _lazy(p, "read_population_per_municipality"), xlsx_has(*BEV_HEADER, rows=4),
+                   p.read_population_per_municipality, xlsx_has(*BEV_HEADER, rows=4),
                    "Statbel population per municipality by sex, 1 January 1992–2021 (one sheet per year)", order=57,
                    expected="an Excel workbook with one sheet per year ('Bevolking in 2021' …), a title row and the "
                             "columns " + ", ".join(BEV_HEADER)),
-        Recogniser("statbel_fisc_sectors", ("fisc20??_*.xls", "fisc20??_*.xlsx"), _lazy(s, "read_fisc_sectors"),
+        Recogniser("statbel_fisc_sectors", ("fisc20??_*.xls", "fisc20??_*.xlsx"), s.read_fisc_sectors,
                    xlsx_has("cd_sector"), "Statbel fiscal income per sector", order=60,
                    expected=xlsx + "cd_sector, nb_declaration, revenu_total_net_imposable, …"),
-        Recogniser("statbel_income_munty", ("TF_PSNL_INC_TAX_MUNTY*.zip",), _lazy(i, "read_income_munty"),
+        Recogniser("statbel_income_munty", ("TF_PSNL_INC_TAX_MUNTY*.zip",), i.read_income_munty,
                    zip_header_any("MS_TOT_NET_TAXABLE_INC"), "Statbel taxable income per municipality", order=60,
                    expected="a zip archive with pipe-separated text, columns CD_MUNTY_REFNIS, MS_TOT_NET_TAXABLE_INC, …"),
         Recogniser("census_housing", ("census_2011_logements*.xls", "census_2011_logements*.xlsx"),
-                   _lazy(i, "read_census_housing"), xlsx_has("Secteur statistique"),
+                   i.read_census_housing, xlsx_has("Secteur statistique"),
                    "Census 2011 occupied dwellings per sector by tenure", order=60,
                    expected=xlsx + "'Secteur statistique', …"),
-        Recogniser("brussels_monitor", ("ibsa_monitoring_quartiers_export*.xlsx",), _lazy(x, "read_monitor_export"), None,
+        Recogniser("brussels_monitor", ("ibsa_monitoring_quartiers_export*.xlsx",), x.read_monitor_export, None,
                    "IBSA neighbourhood-monitoring export", order=50),
-        Recogniser("brussels_monitor_json", ("ibsa_monitoring_quartiers_series*.json",), _lazy(x, "read_monitor_series_json"),
+        Recogniser("brussels_monitor_json", ("ibsa_monitoring_quartiers_series*.json",), x.read_monitor_series_json,
                    json_has("neighborhoods"), "IBSA monitoring series JSON (duplicate of the export)", order=90,
                    expected="JSON with the key 'neighborhoods'"),
-        Recogniser("brussels_migration", ("brussels_communes_migration*.json",), _lazy(x, "read_communes_migration"),
+        Recogniser("brussels_migration", ("brussels_communes_migration*.json",), x.read_communes_migration,
                    json_has("communes"), "Brussels communes: population and internal migration", order=50,
                    expected="JSON with the key 'communes'"),
-        Recogniser("brussels_nationalities", ("nationalites_secteurs_bxl_*.csv",), _lazy(x, "read_nationalities_2007"),
+        Recogniser("brussels_nationalities", ("nationalites_secteurs_bxl_*.csv",), x.read_nationalities_2007,
                    header_has("sscod"), "Residents by nationality per Brussels sector (2007)", order=50,
                    expected="';'-separated text with the column sscod and one column per nationality"),
-        Recogniser("brussels_sector_income", ("revenu_imposable_median_secteurs_*.csv",), _lazy(x, "read_sector_income_csv"),
+        Recogniser("brussels_sector_income", ("revenu_imposable_median_secteurs_*.csv",), x.read_sector_income_csv,
                    header_has("id", "value"), "IBSA median taxable income per sector", order=60,
                    expected="','-separated text with the columns id, value"),
-        Recogniser("brussels_income_geojson", ("ibsa_revenu_median_quartier_*.geojson",), _lazy(b, "read_brussels_income_geojson"),
+        Recogniser("brussels_income_geojson", ("ibsa_revenu_median_quartier_*.geojson",), b.read_brussels_income_geojson,
                    geojson_has("value"), "IBSA median taxable income per monitoring neighbourhood", order=60,
                    expected="GeoJSON features with the property value"),
     ]

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Layouts over time: re-express counts published on one layout (or level) on another by
 summing along the ``crosswalks`` — with the weights stored there and a ``split`` flag wherever a
 unit is divided — and check the area hierarchy.
@@ -11,13 +10,13 @@ weights), and units without any link are returned in ``unmapped`` — never drop
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from aankomst.errors import AankomstError, UnknownCodeError
+from aankomst.store.hierarchy import Hierarchy
 
 if TYPE_CHECKING:  # pragma: no cover
     from aankomst.store.atlas import Atlas
@@ -44,58 +43,22 @@ class Reexpressed:
     path: list[tuple[str, str]] = field(default_factory=list)
 
 
-def link_graph(atlas: Atlas) -> dict[tuple[str, str], set[tuple[str, str]]]:
-    """The (level, layout) pairs connected by crosswalks (directed from -> to)."""
-    rows = atlas.query("SELECT DISTINCT from_level, from_layout, to_level, to_layout FROM crosswalks").itertuples(index=False)
-    g: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    for fl, fy, tl, ty in rows:
-        g.setdefault((fl, fy), set()).add((tl, ty))
-    return g
-
-
 def find_path(atlas: Atlas, src: tuple[str, str], dst: tuple[str, str]) -> list[tuple[str, str]]:
-    """Shortest chain of crosswalk steps from ``src`` to ``dst`` (breadth first); prefers direct links."""
-    if src == dst:
-        return [src]
-    g = link_graph(atlas)
-    prev: dict[tuple[str, str], tuple[str, str]] = {}
-    q = deque([src])
-    seen = {src}
-    while q:
-        cur = q.popleft()
-        for nxt in sorted(g.get(cur, ())):
-            if nxt in seen:
-                continue
-            prev[nxt] = cur
-            if nxt == dst:
-                path = [dst]
-                while path[-1] != src:
-                    path.append(prev[path[-1]])
-                return path[::-1]
-            seen.add(nxt)
-            q.append(nxt)
-    raise AankomstError(
-        f"no crosswalk path from {src[0]}/{src[1]} to {dst[0]}/{dst[1]}; load the crosswalk tables "
-        "(e.g. crosswalks/agg_*.xlsx, statsec*_als_basis.xlsx) or an areas CSV with parent links"
-    )
+    """Shortest chain of crosswalk steps from ``src`` to ``dst``
+    (:meth:`~aankomst.store.hierarchy.Hierarchy.path`), or an error naming the missing link."""
+    path = Hierarchy(atlas).path(src, dst)
+    if path is None:
+        raise AankomstError(
+            f"no crosswalk path from {src[0]}/{src[1]} to {dst[0]}/{dst[1]}; load the crosswalk "
+            "tables (e.g. crosswalks/agg_*.xlsx, statsec*_als_basis.xlsx) or an areas CSV with "
+            "parent links")
+    return path
 
 
 def mapping(atlas: Atlas, path: list[tuple[str, str]]) -> pd.DataFrame:
-    """Compose the crosswalks along ``path`` into one table ``from_code, to_code, weight, split``."""
-    m: pd.DataFrame | None = None
-    for a, b in zip(path, path[1:]):
-        step = atlas.query(
-            "SELECT from_code, to_code, weight, split FROM crosswalks WHERE from_level = ? AND from_layout = ? "
-            "AND to_level = ? AND to_layout = ?", [a[0], a[1], b[0], b[1]])
-        if m is None:
-            m = step
-        else:
-            m = m.merge(step, left_on="to_code", right_on="from_code", suffixes=("", "_s"))
-            m = pd.DataFrame({"from_code": m["from_code"], "to_code": m["to_code_s"], "weight": m["weight"] * m["weight_s"],
-                              "split": m["split"] | m["split_s"]})
-            m = m.groupby(["from_code", "to_code"], as_index=False).agg(weight=("weight", "sum"), split=("split", "max"))
-    assert m is not None
-    return m
+    """The crosswalks along ``path`` composed into ``from_code, to_code, weight, split``."""
+    m = Hierarchy(atlas).require_map(path[0], path[-1])
+    return m.rename(columns={"code": "from_code"})[["from_code", "to_code", "weight", "split"]]
 
 
 _KEYS = {
@@ -197,13 +160,3 @@ def hierarchy_report(atlas: Atlas) -> dict[str, Any]:
     out["brussels_sector2019_monitor"] = one_parent("sector", "2019", "brussels_neighbourhood", "monitor", "21%")
     out["brussels_sector2025_monitor"] = one_parent("sector", "2025", "brussels_neighbourhood", "monitor", "21%")
     return out
-
-
-def __getattr__(name: str) -> Any:
-    """Transition shim: ``derive_links`` moved to :mod:`aankomst.sources.derived` (the store
-    imports no reader code). Remove once ``tests/test_layouts.py`` imports it from there."""
-    if name == "derive_links":
-        import importlib
-
-        return importlib.import_module("aankomst.sources.derived").derive_links
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

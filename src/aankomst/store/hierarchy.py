@@ -1,0 +1,242 @@
+"""The area hierarchy of an atlas: levels, crosswalk chains, parents, names, lookup by code.
+
+The one home of these mechanisms; the indicator engine, register, analysis, registry and web
+call it. Parents come from the ``crosswalks`` table only — never guessed from code prefixes
+(since the 2019 sector layout the municipality cannot be derived from a sector code reliably,
+domain.md §2); the exact 2001/2011 sector → municipality prefixes are loaded as crosswalks by
+the readers, where they are documented as exact.
+
+Conventions: a crosswalk row says which share (``weight``) of a *from* unit lies in a *to* unit;
+a chain of crosswalks (municipality 2018 → municipality 2025 → region) is composed by
+multiplying weights and summing over the intermediate units; ``split`` marks divided units.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from aankomst.errors import MissingInputError, UnknownCodeError
+from aankomst.store.schema import CURRENT_LAYOUT, LEVELS
+
+Node = tuple[str, str]
+"""An area level with its layout, e.g. ``("municipality", "2025")``."""
+
+FINENESS: dict[str, int] = {lv: i for i, lv in enumerate(LEVELS)}
+FINENESS["area_type"] = -1
+FINENESS["brussels_neighbourhood"] = FINENESS["neighbourhood"]
+
+LEVEL_ALIASES = {"gemeente": "municipality", "wijk": "neighbourhood", "ggw7": "neighbourhood",
+                 "gewest": "region", "provincie": "province", "sector": "sector",
+                 "statsec": "sector", "quartier": "brussels_neighbourhood",
+                 "monitor": "brussels_neighbourhood"}
+
+
+def resolve_level(level: str, layout: str | None = None) -> Node:
+    """Validate a level name (English or Dutch alias) and return ``(level, layout)``.
+
+    ``level`` may carry the layout after ``@`` (``"municipality@2018"``); without a layout the
+    level's current one is used.
+
+    Examples
+    --------
+    >>> resolve_level("gemeente")
+    ('municipality', '2025')
+    >>> resolve_level("municipality@2018")
+    ('municipality', '2018')
+    """
+    lv = str(level).strip().lower()
+    if "@" in lv:
+        lv, layout = lv.split("@", 1)
+    lv = LEVEL_ALIASES.get(lv, lv)
+    if lv not in LEVELS:
+        raise UnknownCodeError("level", level, known=list(LEVELS))
+    return lv, str(layout) if layout else CURRENT_LAYOUT[lv]
+
+
+class Hierarchy:
+    """Crosswalk chains, parents and names of one atlas (answers cached per instance).
+
+    Parameters
+    ----------
+    atlas
+        An open :class:`~aankomst.store.atlas.Atlas`.
+
+    Examples
+    --------
+    >>> h = Hierarchy(atlas)  # doctest: +SKIP
+    >>> h.parent_map(("neighbourhood", "2025"), ("municipality", "2025")).head(1)  # doctest: +SKIP
+           code parent
+    0  11001W01  11001
+    """
+
+    def __init__(self, atlas: Any) -> None:
+        self.atlas = atlas
+        self._edges: dict[Node, set[Node]] | None = None
+        self._maps: dict[tuple[Node, Node], pd.DataFrame | None] = {}
+        self._areas: dict[Node, pd.DataFrame] = {}
+
+    def q(self, sql: str, params: Iterable[Any] = ()) -> pd.DataFrame:
+        """Run a query on the atlas and return a DataFrame."""
+        return self.atlas.con.execute(sql, list(params)).df()
+
+    def edges(self) -> dict[Node, set[Node]]:
+        """The graph of ``(level, layout)`` nodes linked by crosswalks (from → to)."""
+        if self._edges is None:
+            rows = self.atlas.con.execute(
+                "SELECT DISTINCT from_level, from_layout, to_level, to_layout FROM crosswalks"
+            ).fetchall()
+            g: dict[Node, set[Node]] = {}
+            for fl, fy, tl, ty in rows:
+                if (fl, fy) != (tl, ty):
+                    g.setdefault((str(fl), str(fy)), set()).add((str(tl), str(ty)))
+            self._edges = g
+        return self._edges
+
+    def path(self, src: Node, dst: Node, max_steps: int = 4) -> list[Node] | None:
+        """Shortest chain of crosswalks from ``src`` to ``dst`` (``[src, …, dst]``), breadth
+        first with direct links first; ``None`` when there is none within ``max_steps``."""
+        if src == dst:
+            return [src]
+        g = self.edges()
+        prev: dict[Node, Node] = {}
+        seen = {src}
+        todo = deque([(src, 0)])
+        while todo:
+            node, d = todo.popleft()
+            if d >= max_steps:
+                continue
+            for nxt in sorted(g.get(node, ())):
+                if nxt in seen:
+                    continue
+                prev[nxt] = node
+                if nxt == dst:
+                    out = [dst]
+                    while out[-1] != src:
+                        out.append(prev[out[-1]])
+                    return out[::-1]
+                seen.add(nxt)
+                todo.append((nxt, d + 1))
+        return None
+
+    def code_map(self, src: Node, dst: Node) -> pd.DataFrame | None:
+        """Composed crosswalk ``code → to_code`` with ``weight`` and ``split`` (``None``: no
+        chain links the two)."""
+        key = (src, dst)
+        if key in self._maps:
+            return self._maps[key]
+        p = self.path(src, dst)
+        if p is None:
+            self._maps[key] = None
+            return None
+        if len(p) == 1:
+            self._maps[key] = pd.DataFrame(columns=["code", "to_code", "weight", "split"])
+            return self._maps[key]
+        m: pd.DataFrame | None = None
+        for a, b in zip(p[:-1], p[1:]):
+            step = self.q(
+                "SELECT from_code AS code, to_code, weight, split FROM crosswalks "
+                "WHERE from_level = ? AND from_layout = ? AND to_level = ? AND to_layout = ?",
+                [a[0], a[1], b[0], b[1]],
+            )
+            if m is None:
+                m = step
+            else:
+                j = m.merge(step, left_on="to_code", right_on="code", suffixes=("", "_s"))
+                j["weight"] = j["weight"] * j["weight_s"]
+                j["split"] = j["split"] | j["split_s"]
+                m = (
+                    j.groupby(["code", "to_code_s"], as_index=False)
+                    .agg(weight=("weight", "sum"), split=("split", "max"))
+                    .rename(columns={"to_code_s": "to_code"})
+                )
+        if m is None:
+            raise AssertionError("a path of two or more nodes composes at least one step")
+        m["split"] = m["split"].astype(bool) | (m["weight"] < 1 - 1e-9)
+        self._maps[key] = m
+        return m
+
+    def require_map(self, src: Node, dst: Node) -> pd.DataFrame:
+        """:meth:`code_map` or :class:`MissingInputError` naming the missing chain."""
+        m = self.code_map(src, dst)
+        if m is None:
+            raise MissingInputError(
+                "(hierarchy)",
+                f"a crosswalk chain from {src[0]} (layout {src[1]}) to {dst[0]} "
+                f"(layout {dst[1]})",
+                fix="load the crosswalk workbooks ('aankomst build') or choose another level",
+            )
+        return m
+
+    def parent_map(self, child: Node, parent: Node) -> pd.DataFrame:
+        """``code → parent`` (the largest weight wins) for nesting areas, e.g. neighbourhood →
+        city; columns ``code, parent``."""
+        m = self.require_map(child, parent)
+        if len(m) == 0:
+            return pd.DataFrame({"code": [], "parent": []})
+        m = m.sort_values("weight", ascending=False).drop_duplicates("code")
+        return m[["code", "to_code"]].rename(columns={"to_code": "parent"})
+
+    def areas(self, node: Node) -> pd.DataFrame:
+        """``code, name_nl, name_fr, area_km2, geometry`` of the areas of a node."""
+        if node not in self._areas:
+            self._areas[node] = self.q(
+                "SELECT code, name_nl, name_fr, area_km2, geometry FROM areas "
+                "WHERE level = ? AND layout = ?",
+                list(node),
+            )
+        return self._areas[node]
+
+    def names(self, node: Node, codes: Iterable[str]) -> pd.DataFrame:
+        """``code, area_name, area_name_fr`` for ``codes``: the Dutch name (French where there is
+        no Dutch one, the code where there is neither) and the French name (else the first)."""
+        a = self.areas(node)[["code", "name_nl", "name_fr"]]
+        out = pd.DataFrame({"code": list(codes)}).merge(a, on="code", how="left")
+        nl = out["name_nl"].where(out["name_nl"].notna() & (out["name_nl"] != ""), out["name_fr"])
+        out["area_name"] = nl.where(nl.notna(), out["code"])
+        out["area_name_fr"] = out["name_fr"].where(out["name_fr"].notna() & (out["name_fr"] != ""),
+                                                   out["area_name"])
+        return out[["code", "area_name", "area_name_fr"]]
+
+    def area_km2(self, node: Node) -> pd.DataFrame:
+        """``code, area_km2``: stored sizes, else computed from the geometry (EPSG:31370), else
+        (units made of municipalities, such as area types) the sum of the sizes of the current
+        municipalities the crosswalks put in them."""
+        a = self.areas(node)
+        km2 = a["area_km2"].astype(float).copy()
+        need = km2.isna() & a["geometry"].notna()
+        if need.any():
+            import shapely
+
+            geoms = shapely.from_wkb([bytes(g) for g in a.loc[need, "geometry"]])
+            km2.loc[need] = shapely.area(geoms) / 1e6
+        out = pd.DataFrame({"code": a["code"], "area_km2": km2})
+        muni = ("municipality", CURRENT_LAYOUT["municipality"])
+        if out["area_km2"].isna().any() and node != muni:
+            m = self.code_map(muni, node)
+            if m is not None and len(m):
+                base = self.area_km2(muni)
+                j = m.merge(base, on="code")
+                summed = (j["area_km2"] * j["weight"]).groupby(j["to_code"]).sum(min_count=1)
+                out["area_km2"] = out["area_km2"].fillna(out["code"].map(summed))
+        return out
+
+    def node_of(self, code: str) -> Node:
+        """The ``(level, layout)`` of an area code: its current layout where it has one.
+
+        Raises
+        ------
+        UnknownCodeError
+            For a code that is not in ``areas``.
+        """
+        rows = self.atlas.con.execute("SELECT DISTINCT level, layout FROM areas WHERE code = ?",
+                                      [str(code)]).fetchall()
+        if not rows:
+            raise UnknownCodeError("area", code, hint="give an area code of the atlas")
+        for lv, ly in rows:
+            if CURRENT_LAYOUT.get(lv) == ly:
+                return str(lv), str(ly)
+        return str(rows[0][0]), str(rows[0][1])
