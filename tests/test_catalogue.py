@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aankomst.errors import UnknownCodeError
-from aankomst.indicators import catalog, catalogue
+from aankomst.indicators import catalog, catalogue, get, ids, specs
 
 STABLE_IDS = ["population", "foreign_nationality_share", "group_share", "group_share_change",
               "internal_migration_balance", "bilateral_balance", "residential_mobility",
@@ -33,25 +33,48 @@ def test_catalogue_has_the_stable_ids_and_required_columns():
             assert r[col].strip(), (r["id"], col)
 
 
-def test_every_core_implementation_exists_and_takes_the_contract_arguments():
-    core = catalogue()
-    core = core[core["file"] == "core.csv"]
-    for i in core.index:
-        fn = catalog.implementation(i)
-        params = inspect.signature(fn).parameters
-        assert "level" in params and "period" in params, i
-        assert any(p.kind is p.VAR_KEYWORD for p in params.values()), i
-        # every parameter the catalogue lists exists in the function or is generic
-        listed = [p for p in core.loc[i, "params"].split(";") if p]
-        for p in listed:
-            assert p in params or p in catalog.GENERIC_PARAMS, (i, p)
+def test_every_spec_has_texts_and_every_text_a_spec():
+    """One declaration per indicator: the texts (CSV) and the specs name the same ids."""
+    from aankomst.plugins import install
+
+    install()
+    declared = set(ids())
+    texts = set(catalogue().index)
+    assert declared == texts, (sorted(declared - texts), sorted(texts - declared))
+
+
+def test_every_declared_parameter_reaches_the_implementation():
+    """Each own parameter of a spec is a keyword of its implementation, with the same default
+    where the implementation gives one."""
+    from aankomst.plugins import install
+
+    install()
+    for spec in specs():
+        sig = inspect.signature(spec.function).parameters
+        assert "level" in sig and "period" in sig, spec.id
+        for p in spec.params:
+            assert p.name in sig or any(x.kind is x.VAR_KEYWORD for x in sig.values()), (spec.id, p.name)
+            if p.name in sig and sig[p.name].default is not inspect.Parameter.empty:
+                impl_default = sig[p.name].default
+                if impl_default is not None and p.default is not None:
+                    assert str(impl_default) == str(p.default), (spec.id, p.name, impl_default, p.default)
+
+
+def test_a_misspelt_parameter_is_refused_naming_the_known_ones():
+    from aankomst.indicators import ParameterError, get
+
+    with pytest.raises(ParameterError, match=r"'windw'.*known: window, base"):
+        get("internal_migration_balance").validate({"windw": 7})
+    with pytest.raises(ParameterError, match="whole number"):
+        get("internal_migration_balance").validate({"window": "abc"})
+    with pytest.raises(ParameterError, match="known: abroad, brussels, other_belgium, same_municipality"):
+        get("first_entry_share").validate({"origin": "mars"})
 
 
 def test_stock_indicators_accept_every_contract_level():
-    cat = catalogue()
     for i in ("population", "foreign_nationality_share", "group_share", "group_share_change",
               "income_per_inhabitant"):
-        assert CONTRACT_LEVELS <= set(cat.loc[i, "levels"].split(";")), i
+        assert CONTRACT_LEVELS <= set(get(i).levels), i
 
 
 def test_unknown_id():
@@ -94,15 +117,18 @@ def test_docs_indicators_md_is_generated_from_the_catalogue():
     doc = Path(__file__).resolve().parents[1] / "docs" / "indicators.md"
     assert doc.exists(), "regenerate with: aankomst indicators --format markdown --out docs/indicators.md"
     text = doc.read_text(encoding="utf-8")
+    from aankomst.plugins import install
+
+    install()
     cat = catalogue()
-    for _, r in cat[cat["file"] == "core.csv"].iterrows():  # other subsystems regenerate for theirs
+    for _, r in cat.iterrows():
         assert f"## {r['id']}" in text and r["definition_en"] in text, (
             f"docs/indicators.md is stale for {r['id']}: "
             "aankomst indicators --format markdown --out docs/indicators.md")
 
 
 def test_area_type_batch_shape():
-    from aankomst.indicators import area_types
+    from aankomst.sources import area_types
 
     [b] = area_types.batches()
     areas, cw = b.tables["areas"], b.tables["crosswalks"]

@@ -28,7 +28,7 @@ def atlas(tmp_path_factory: pytest.TempPathFactory):
 
 
 def values(res, col: str = "value") -> dict[str, float]:
-    d = res.data if hasattr(res, "data") else res
+    d = res.data if hasattr(res, "data") else res.values  # IndicatorResult or Computed
     return dict(zip(d["area_code"], d[col]))
 
 

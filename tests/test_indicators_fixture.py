@@ -84,7 +84,7 @@ SECTOR_FLOWS = [
 def build(db: Path, *, with_area_types: bool = True) -> Path:
     """Create the fixture atlas at ``db`` and return the path."""
     import aankomst
-    from aankomst.indicators import area_types
+    from aankomst.sources import area_types
 
     areas = _areas([
         ("region", "2025", "02000", "Vlaams Gewest", "Région flamande", 13625.0),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -86,12 +86,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List the declared indicators (ids, labels, kinds, units, levels, parameters)."""
         from aankomst.indicators import catalog
+        from aankomst.plugins import install
+
+        install()
 
         fmt = fmt.lower()
         if fmt not in ("table", "json", "markdown"):
             raise typer.BadParameter(f"unknown format {fmt!r}; use table, json or markdown")
         if fmt in ("json", "markdown"):
             text = catalog.listing(fmt)
+            assert isinstance(text, str)  # the json and markdown listings are text
             if out:
                 Path(out).write_text(text, encoding="utf-8")
             else:
@@ -103,7 +107,9 @@ def register(app: typer.Typer) -> None:
         t = Table(title="Aankomst indicators")
         for c in ("id", "label (en)", "kind", "unit", "parameters"):
             t.add_column(c)
-        for r in catalog.listing("table"):
+        records = catalog.listing("table")
+        assert isinstance(records, list)  # the table listing is records
+        for r in records:
             params = [p["name"] for p in r["parameters"] if p["name"] not in ("level", "period")]
             t.add_row(r["id"], r["label_en"], r["kind"], r["unit"], ", ".join(params))
         Console(width=160).print(t)
@@ -150,7 +156,7 @@ def register(app: typer.Typer) -> None:
         if not Path(db).exists():
             fail(AankomstError(f"atlas database {str(db)!r} does not exist; build it with "
                                "'aankomst build --data DIR --db FILE' or 'aankomst demo'"))
-        params = _parse_params(param)
+        params: dict[str, Any] = dict(_parse_params(param))
         for k, v in (("base_year", base_year), ("window", window), ("layout", layout),
                      ("min_population", min_population), ("within", within),
                      ("reference", reference)):

@@ -135,7 +135,7 @@ def generate(seed: int = 42, step: Callable[[str], None] | None = None) -> dict[
 
 
 def _batches(tables: dict[str, pd.DataFrame], seed: int, years: list[int]) -> list:
-    from aankomst.sources.base import LoadBatch
+    from aankomst.store.batch import LoadBatch
 
     sha = _fingerprint(seed)
     common: dict[str, Any] = {

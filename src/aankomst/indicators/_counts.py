@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from datetime import date
 from typing import Any
 
@@ -10,6 +12,7 @@ import pandas as pd
 from aankomst.errors import MissingInputError
 from aankomst.indicators import groups as G
 from aankomst.indicators._store import FINENESS, Node, Store, Trace
+from aankomst.store.hierarchy import atlas_version
 
 COMPLETE_SCHEMES = ("nationality", "country")
 """Schemes whose groups add up to the total population (a total can be derived from them)."""
@@ -63,6 +66,8 @@ def _units_per_target(s: Store, codes: pd.Series, src: Node, target: Node) -> pd
     if src == target:
         return pd.DataFrame({"code": codes, "_units": 1})
     m = s.code_map(src, target)
+    if m is None:  # callers ask only after apply_map found a chain of crosswalks
+        raise MissingInputError("population counts", f"crosswalks from {src[0]}@{src[1]} to {target[0]}@{target[1]}")
     sub = m[m["code"].isin(codes)]
     out = sub.groupby("to_code")["code"].nunique().rename("_units").reset_index()
     return out.rename(columns={"to_code": "code"})
@@ -74,6 +79,10 @@ def _candidates(s: Store, ref: date, schemes: list[str]) -> pd.DataFrame:
         "WHERE ref_date = ? AND scheme IN (SELECT unnest(?)) GROUP BY ALL",
         [ref, schemes],
     )
+
+
+_MEMO: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, set[int], bool, list[str]]] = OrderedDict()
+_MEMO_SIZE = 128
 
 
 def population_counts(
@@ -97,11 +106,40 @@ def population_counts(
     country when the atlas does not store them directly (EU schemes use EU membership on
     ``ref``).
 
+    Answers are memoised per atlas version (:func:`~aankomst.store.hierarchy.atlas_version`),
+    so the stocks, shares and changes of one view read each file once.
+
     Raises
     ------
     MissingInputError
         When no stored counts reach the target level (``required``), naming scheme and date.
     """
+    key = (atlas_version(s.atlas), target, ref, scheme, tuple(sorted(prefer or ())), required)
+    hit = _MEMO.get(key)
+    if hit is None:
+        hit = _population_counts(s, target, ref, scheme, indicator=indicator, required=required,
+                                 prefer=prefer)
+        _MEMO[key] = hit
+        if len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    else:
+        _MEMO.move_to_end(key)
+    out, load_ids, split, notes = hit
+    if trace is not None:
+        trace.notes += notes
+        if len(out):
+            trace.load_ids |= load_ids
+            trace.add_period(ref.isoformat())
+            trace.split = trace.split or split
+    return out.copy()
+
+
+def _population_counts(
+    s: Store, target: Node, ref: date, scheme: str, *, indicator: str, required: bool,
+    prefer: set[int] | None,
+) -> tuple[pd.DataFrame, set[int], bool, list[str]]:
+    """:func:`population_counts` without the memo: ``(counts, load ids, split, notes)``."""
+    checks = Trace()  # notes of the completeness checks, kept with the memoised answer
     sources: list[tuple[str, str]] = [(scheme, "direct")]
     if scheme == "total":
         sources += [(c, "sum") for c in COMPLETE_SCHEMES]
@@ -130,7 +168,7 @@ def population_counts(
                 continue
         elif mode == "derive":
             n0 = df["code"].nunique()
-            df = _complete_countries(s, df, params, trace)
+            df = _complete_countries(s, df, params, checks)
             if df["code"].nunique() < n0:
                 incomplete = True
             if df.empty:
@@ -166,7 +204,7 @@ def population_counts(
                 indicator, what, years=[ref.isoformat()],
                 fix="load a population file for that date (aankomst build) or ask another year/level",
             )
-        return pd.DataFrame({"code": [], "grp": [], "count": []})
+        return pd.DataFrame({"code": [], "grp": [], "count": []}), set(), False, checks.notes
     allf = pd.concat(frames, ignore_index=True)
     best = (
         allf.drop_duplicates(["code", "_cand"])
@@ -175,14 +213,11 @@ def population_counts(
         .drop_duplicates("code")[["code", "_cand"]]
     )
     out = allf.merge(best, on=["code", "_cand"])
-    if trace is not None:
-        trace.load_ids |= set(int(x) for x in out["_load"].unique())
-        trace.add_period(ref.isoformat())
-        if out["_split"].any():
-            trace.split = True
-            trace.notes += [n for n in out["_notes"].unique() if n]
+    load_ids = {int(x) for x in out["_load"].unique()}
+    split = bool(out["_split"].any())
+    notes = checks.notes + ([str(n) for n in out["_notes"].unique() if n] if split else [])
     out = out.groupby(["code", "grp"], as_index=False)["count"].sum()
-    return out
+    return out, load_ids, split, notes
 
 
 def group_population(

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from aankomst.errors import UnknownCodeError
+from aankomst.indicators.result import VALUE_COLUMNS, Computed
 from aankomst.privacy import threshold
 from aankomst.store.hierarchy import FINENESS, LEVEL_ALIASES, Hierarchy, Node, resolve_level
 from aankomst.store.schema import CURRENT_LAYOUT, LEVELS
@@ -62,12 +63,10 @@ class Trace:
         if p not in self.periods:
             self.periods.append(p)
 
-    def attach(self, df: pd.DataFrame) -> pd.DataFrame:
-        df.attrs["load_ids"] = sorted(self.load_ids)
-        df.attrs["periods"] = list(self.periods)
-        df.attrs["notes"] = list(dict.fromkeys(self.notes))
-        df.attrs["split"] = self.split
-        return df
+    def result(self, values: pd.DataFrame) -> Computed:
+        """The values with what this trace recorded, as a :class:`Computed` result."""
+        return Computed(values, load_ids=set(self.load_ids), periods=list(self.periods),
+                        notes=list(self.notes), split=self.split)
 
 
 # --------------------------------------------------------------------------- levels & periods
@@ -145,22 +144,22 @@ class Store(Hierarchy):
 
 
 # --------------------------------------------------------------------------- result frames
-RESULT_COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
-                  "numerator", "denominator", "area_name_fr"]
-
-
 def result_frame(
     s: Store, target: Node, df: pd.DataFrame, *, period: str, group: str, unit: str,
-    trace: Trace,
-) -> pd.DataFrame:
-    """Indicator rows in the contract's columns from ``df[code, value, numerator, denominator]``.
+    trace: Trace, suppressed: np.ndarray | None = None,
+) -> Computed:
+    """An indicator's :class:`Computed` result from ``df[code, value, numerator, denominator]``.
 
-    Areas are ordered by code; names come from ``areas`` (Dutch, French for ``area_name_fr``).
+    Areas are ordered by code; names come from the hierarchy (Dutch, French for
+    ``area_name_fr``). ``suppressed`` (aligned with the rows of ``df``) flags rows the
+    implementation withholds itself, e.g. balances built on small flow counts.
     """
     df = df.copy()
     for c in ("numerator", "denominator"):
         if c not in df.columns:
             df[c] = np.nan
+    if suppressed is not None:
+        df["_suppressed"] = np.asarray(suppressed, dtype=bool)
     if trace.drop_codes:
         df = df[~df["code"].isin(trace.drop_codes)]
     df = df.sort_values("code").reset_index(drop=True)
@@ -179,8 +178,10 @@ def result_frame(
             "denominator": pd.to_numeric(df["denominator"], errors="coerce").astype(float).to_numpy(),
             "area_name_fr": names["area_name_fr"].to_numpy(),
         }
-    )
-    return trace.attach(out[RESULT_COLUMNS])
+    )[VALUE_COLUMNS]
+    if suppressed is not None:
+        out["suppressed"] = df["_suppressed"].to_numpy(dtype=bool)
+    return trace.result(out)
 
 
 def group_key(scheme: str | None, grp: str | None) -> str:

@@ -45,6 +45,8 @@ from typing import Any
 from aankomst.errors import UnknownCodeError
 from aankomst.indicators import groups as G
 from aankomst.indicators._store import Node, Store, period_label, resolve_level, split_group
+from aankomst.store.hierarchy import atlas_version
+
 
 # --------------------------------------------------------------------------- reachability
 class _Facts:
@@ -56,14 +58,12 @@ class _Facts:
         self.memo: dict[Any, Any] = {}
 
 
-_FACTS: dict[tuple[str, int, int], _Facts] = {}
+_FACTS: dict[tuple[str, int, int, str], _Facts] = {}
 
 
 def _facts(atlas: Any) -> _Facts:
     """The facts of this atlas version (keyed by file and ``provenance``; a load makes new ones)."""
-    n, mx = atlas.con.execute("SELECT count(*), coalesce(max(load_id), 0) FROM provenance"
-                              ).fetchall()[0]
-    key = (str(getattr(atlas, "path", id(atlas))), int(n), int(mx))
+    key = atlas_version(atlas)
     got = _FACTS.get(key)
     if got is None:
         if len(_FACTS) >= 8:

@@ -19,6 +19,7 @@ import pandas as pd
 from aankomst.errors import MissingInputError
 from aankomst.indicators import _counts as C
 from aankomst.indicators._store import Store, Trace, parse_year, resolve_level, result_frame
+from aankomst.indicators.result import Computed
 
 
 def _total_income(s: Store, target, year: int, ind: str, tr: Trace) -> pd.DataFrame:
@@ -27,7 +28,7 @@ def _total_income(s: Store, target, year: int, ind: str, tr: Trace) -> pd.DataFr
 
 
 def income_per_inhabitant(atlas: Any, *, level: str, period: Any, population_offset: Any = 0,
-                          layout: str | None = None, **_: Any) -> pd.DataFrame:
+                          layout: str | None = None, **_: Any) -> Computed:
     """Net taxable income per inhabitant (EUR), income year ``period``.
 
     value = Σ total net taxable income ÷ Σ inhabitants, where inhabitants are Statbel's residents
@@ -57,7 +58,7 @@ def income_per_inhabitant(atlas: Any, *, level: str, period: Any, population_off
 
 
 def income_per_declaration(atlas: Any, *, level: str, period: Any, statistic: str = "mean",
-                           layout: str | None = None, **_: Any) -> pd.DataFrame:
+                           layout: str | None = None, **_: Any) -> Computed:
     """Net taxable income per tax declaration (EUR), income year ``period``.
 
     ``statistic='mean'``: Σ total net taxable income ÷ Σ declarations (any level, summed along

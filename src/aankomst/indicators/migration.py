@@ -54,6 +54,7 @@ from aankomst.indicators._store import (
     split_group,
     threshold,
 )
+from aankomst.indicators.result import Computed
 from aankomst.store.schema import CURRENT_LAYOUT
 
 FIRST_ENTRY_ORIGINS = ("abroad", "brussels", "other_belgium", "same_municipality")
@@ -115,12 +116,6 @@ def _below_municipality(target: Node) -> bool:
     """Whether the target level lies inside municipalities (deelgemeente, neighbourhood, sector,
     brussels_neighbourhood)."""
     return FINENESS.get(target[0], -1) > FINENESS[_MUNICIPALITY]
-
-
-def _by_code(out: pd.DataFrame, df: pd.DataFrame, flags: np.ndarray) -> np.ndarray:
-    """Align per-row flags of ``df`` (column ``code``) with the result rows of ``out``."""
-    m = dict(zip(df["code"].astype(str), flags))
-    return np.array([bool(m.get(c, False)) for c in out["area_code"]], dtype=bool)
 
 
 def _per_touched_area(f: pd.DataFrame, parts: dict[str, pd.Series]) -> pd.DataFrame:
@@ -307,17 +302,15 @@ def _balance_frame(run: _Run, atlas: Any, io: pd.DataFrame, cols: tuple[str, str
     df = df.assign(value=1000.0 * (df[a] - df[b]) / run.years / df["base"], numerator=np.nan,
                    denominator=df["base"])
     sup = small_cells(df, [a, b], threshold(atlas))
-    out = result_frame(run.s, run.target, df, period=run.period, group=run.key,
-                       unit="per 1,000 inhabitants per year", trace=run.trace)
-    out["suppressed"] = _by_code(out, df, sup)
-    return out
+    return result_frame(run.s, run.target, df, period=run.period, group=run.key,
+                        unit="per 1,000 inhabitants per year", trace=run.trace, suppressed=sup)
 
 
 def internal_migration_balance(
     atlas: Any, *, level: str, period: Any, group: str | None = None, scheme: str | None = None,
     window: Any = 3, base: Any = "mean", base_population_of: str = "group",
     layout: str | None = None, **_: Any,
-) -> pd.DataFrame:
+) -> Computed:
     """Internal-migration balance with other Belgian municipalities, per 1,000 inhabitants per
     year over a window (default 3 years).
 
@@ -399,7 +392,7 @@ def bilateral_balance(
     reference_level: str | None = None, group: str | None = None, scheme: str | None = None,
     window: Any = 3, base: Any = "mean", rate: Any = True, base_population_of: str = "group",
     layout: str | None = None, **_: Any,
-) -> pd.DataFrame:
+) -> Computed:
     """Migration balance of each area with one reference area, sign from the area's side.
 
     value = (moves from the reference area into the area − moves from the area to the reference
@@ -447,10 +440,8 @@ def bilateral_balance(
     io = io.assign(value=(io["inflow"] - io["outflow"]) / run.years, numerator=np.nan,
                    denominator=np.nan)
     sup = small_cells(io, ["inflow", "outflow"], threshold(atlas))
-    out = result_frame(run.s, run.target, io, period=run.period, group=run.key,
-                       unit="persons per year", trace=run.trace)
-    out["suppressed"] = _by_code(out, io, sup)
-    return out
+    return result_frame(run.s, run.target, io, period=run.period, group=run.key,
+                        unit="persons per year", trace=run.trace, suppressed=sup)
 
 
 def _city_flows(atlas: Any, level: str, layout: str | None, period: Any, window: Any,
@@ -506,7 +497,7 @@ def _ext_int(f: pd.DataFrame) -> pd.DataFrame:
 
 def _balance_in_city(kind: str, atlas: Any, level: str, period: Any, group: str | None,
                      scheme: str | None, window: Any, base: Any, city_level: str | None,
-                     layout: str | None, base_population_of: Any) -> pd.DataFrame:
+                     layout: str | None, base_population_of: Any) -> Computed:
     """External or internal balance of areas inside their city, per 1,000 inhabitants/year."""
     ind = f"{kind}_balance"
     run, f, _ = _city_flows(atlas, level, layout, period, window, 3, group, scheme, city_level,
@@ -522,7 +513,7 @@ def _balance_in_city(kind: str, atlas: Any, level: str, period: Any, group: str 
 def external_balance(atlas: Any, *, level: str, period: Any, group: str | None = None,
                      scheme: str | None = None, window: Any = 3, base: Any = "mean",
                      city_level: str = "municipality", base_population_of: str = "group",
-                     layout: str | None = None, **_: Any) -> pd.DataFrame:
+                     layout: str | None = None, **_: Any) -> Computed:
     """Balance of moves across the city boundary (from/to abroad and other Belgian
     municipalities) of an area inside its city, per 1,000 inhabitants per year.
 
@@ -547,7 +538,7 @@ def external_balance(atlas: Any, *, level: str, period: Any, group: str | None =
 def internal_balance(atlas: Any, *, level: str, period: Any, group: str | None = None,
                      scheme: str | None = None, window: Any = 3, base: Any = "mean",
                      city_level: str = "municipality", base_population_of: str = "group",
-                     layout: str | None = None, **_: Any) -> pd.DataFrame:
+                     layout: str | None = None, **_: Any) -> Computed:
     """Balance of moves between an area and the other areas of the same city, per 1,000
     inhabitants per year (moves within the area itself excluded; these moves are not in
     :func:`internal_migration_balance`). Parameters and result as for :func:`external_balance`.
@@ -558,7 +549,7 @@ def internal_balance(atlas: Any, *, level: str, period: Any, group: str | None =
 
 def residential_mobility(atlas: Any, *, level: str, period: Any, group: str | None = None,
                          scheme: str | None = None, window: Any = 1, base: Any = "mean",
-                         layout: str | None = None, **_: Any) -> pd.DataFrame:
+                         layout: str | None = None, **_: Any) -> Computed:
     """Residential mobility (verhuisintensiteit), % per year.
 
     value = (arrivals + departures + moves within the area) / years / base population × 100,
@@ -619,7 +610,7 @@ def _origin_category(arr: pd.DataFrame, o_m: pd.Series | None, d_m: pd.Series | 
 def first_entry_share(atlas: Any, *, level: str, period: Any, origin: str = "abroad",
                       group: str | None = None, scheme: str | None = None, window: Any = 1,
                       average: str = "yearly", layout: str | None = None,
-                      **_: Any) -> pd.DataFrame:
+                      **_: Any) -> Computed:
     """First-entry share: of the newcomers to an area (default the foreign nationals,
     ``nationality:ETR``), the % arriving from one origin.
 
@@ -751,7 +742,7 @@ def _first_entry_notes(run: _Run, origin: str, avg: str, sub: bool, df: pd.DataF
 def newcomer_concentration(atlas: Any, *, level: str, period: Any, group: str | None = None,
                            scheme: str | None = None, window: Any = 1,
                            newcomers: str = "outside_city", city_level: str = "municipality",
-                           layout: str | None = None, **_: Any) -> pd.DataFrame:
+                           layout: str | None = None, **_: Any) -> Computed:
     """Newcomer concentration ratio: (area's share of its city's newcomers) ÷ (area's share of
     the city's population on 1 January of the last window year). 1 = proportional.
 

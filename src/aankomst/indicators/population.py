@@ -25,11 +25,12 @@ from aankomst.indicators._store import (
     split_group,
     threshold,
 )
+from aankomst.indicators.result import Computed
 from aankomst.paths import package_data
 
 
 def population(atlas: Any, *, level: str, period: Any, group: str | None = None,
-               scheme: str | None = None, layout: str | None = None, **_: Any) -> pd.DataFrame:
+               scheme: str | None = None, layout: str | None = None, **_: Any) -> Computed:
     """Number of inhabitants (of a group) on the reference date (1 January of a year).
 
     Unit: persons. Counts are summed from the finest stored level along crosswalks.
@@ -44,7 +45,7 @@ def population(atlas: Any, *, level: str, period: Any, group: str | None = None,
 
 
 def density(atlas: Any, *, level: str, period: Any, group: str | None = None,
-            scheme: str | None = None, layout: str | None = None, **_: Any) -> pd.DataFrame:
+            scheme: str | None = None, layout: str | None = None, **_: Any) -> Computed:
     """Inhabitants per km² (land area of the unit in the atlas, or of its geometry)."""
     s, target = Store(atlas), resolve_level(level, layout)
     scheme, group = split_group(group, scheme)
@@ -134,7 +135,7 @@ def _share(s: Store, target, period: Any, scheme: str | None, grp: str | None, t
 
 
 def group_share(atlas: Any, *, level: str, period: Any, group: str | None = None,
-                scheme: str | None = None, layout: str | None = None, **_: Any) -> pd.DataFrame:
+                scheme: str | None = None, layout: str | None = None, **_: Any) -> Computed:
     """Share of a group in the population, in % (group count ÷ total count × 100).
 
     Where the atlas has no counts at the level but published shares (Brussels monitoring
@@ -149,7 +150,7 @@ def group_share(atlas: Any, *, level: str, period: Any, group: str | None = None
 
 
 def foreign_nationality_share(atlas: Any, *, level: str, period: Any, layout: str | None = None,
-                              **_: Any) -> pd.DataFrame:
+                              **_: Any) -> Computed:
     """Share of inhabitants without Belgian nationality, in % (``nationality/ETR`` ÷ total)."""
     s, target = Store(atlas), resolve_level(level, layout)
     tr = Trace()
@@ -160,7 +161,7 @@ def foreign_nationality_share(atlas: Any, *, level: str, period: Any, layout: st
 
 def group_share_change(atlas: Any, *, level: str, period: Any, group: str | None = None,
                        scheme: str | None = None, base_year: Any = None, layout: str | None = None,
-                       **_: Any) -> pd.DataFrame:
+                       **_: Any) -> Computed:
     """Change of a group's share between ``base_year`` and ``period``, in percentage points.
 
     Both shares are computed on the same target layout (counts of older layouts re-expressed
@@ -192,15 +193,13 @@ def group_share_change(atlas: Any, *, level: str, period: Any, group: str | None
     df = b.merge(a, on="code", suffixes=("", "_0"))
     small0 = small_cells(df, ("numerator_0", "denominator_0"), threshold(s.atlas))
     df["value"] = df["value"] - df["value_0"]
-    out = result_frame(s, target, df, period=f"{parse_date(base_year).isoformat()}/"
-                       f"{parse_date(period).isoformat()}", group=group_key(scheme, group),
-                       unit="pp", trace=tr)
-    out["suppressed"] = small0
-    return out
+    return result_frame(s, target, df, period=f"{parse_date(base_year).isoformat()}/"
+                        f"{parse_date(period).isoformat()}", group=group_key(scheme, group),
+                        unit="pp", trace=tr, suppressed=small0)
 
 
 def foreign_nationality_share_change(atlas: Any, *, level: str, period: Any, base_year: Any = None,
-                                     layout: str | None = None, **_: Any) -> pd.DataFrame:
+                                     layout: str | None = None, **_: Any) -> Computed:
     """Change of the foreign-nationality share between two dates, in percentage points."""
     return group_share_change(atlas, level=level, period=period, scheme="nationality",
                               group="ETR", base_year=base_year, layout=layout)

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Build an atlas from a directory of files: recognise, read and validate everything, then load
 all batches in one transaction (:func:`build_atlas`).
 
@@ -81,8 +80,8 @@ def builtin_batches(batches: list[LoadBatch]) -> list[LoadBatch]:
     bare row for any measure id a reader produced that neither it nor
     ``data/deprivation_measures.csv`` defines; the latter is added once, as the batch
     ``aankomst/deprivation_measures``, when deprivation measures were read) and the area types of
-    :func:`aankomst.indicators.area_types.batches`."""
-    from aankomst.indicators.area_types import batches as area_type_batches
+    :func:`aankomst.sources.area_types.batches`."""
+    from aankomst.sources.area_types import batches as area_type_batches
     from aankomst.paths import package_data
     from aankomst.sources import deprivation as dep
     from aankomst.sources.meta import measure_defs

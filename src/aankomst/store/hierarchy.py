@@ -35,11 +35,40 @@ LEVEL_ALIASES = {"gemeente": "municipality", "wijk": "neighbourhood", "ggw7": "n
                  "monitor": "brussels_neighbourhood"}
 
 
+def atlas_version(atlas: Any) -> tuple[str, int, int, str]:
+    """A key that changes whenever data is loaded into the atlas: its file, the number of
+    loaded files, the last load id and the last load time (``provenance``). Memoised answers
+    are keyed by it."""
+    n, mx, at = atlas.con.execute(
+        "SELECT count(*), coalesce(max(load_id), 0), CAST(max(loaded_at) AS VARCHAR) "
+        "FROM provenance").fetchall()[0]
+    return str(getattr(atlas, "path", id(atlas))), int(n), int(mx), str(at)
+
+
 def resolve_level(level: str, layout: str | None = None) -> Node:
     """Validate a level name (English or Dutch alias) and return ``(level, layout)``.
 
     ``level`` may carry the layout after ``@`` (``"municipality@2018"``); without a layout the
     level's current one is used.
+
+    Parameters
+    ----------
+    level
+        Level name (``municipality``), a Dutch or other alias (``gemeente``, ``wijk``,
+        ``ggw7``, ``statsec`` …; case-insensitive), optionally with ``@LAYOUT``.
+    layout
+        Layout when ``level`` carries none (the ``@`` layout wins); default the level's current
+        layout (:data:`~aankomst.store.schema.CURRENT_LAYOUT`).
+
+    Returns
+    -------
+    Node
+        ``(level, layout)`` with the English level name.
+
+    Raises
+    ------
+    UnknownCodeError
+        For an unknown level (the message lists the known ones).
 
     Examples
     --------
@@ -47,6 +76,12 @@ def resolve_level(level: str, layout: str | None = None) -> Node:
     ('municipality', '2025')
     >>> resolve_level("municipality@2018")
     ('municipality', '2018')
+    >>> resolve_level("wijk", "2024")
+    ('neighbourhood', '2024')
+    >>> resolve_level("parish")
+    Traceback (most recent call last):
+    ...
+    aankomst.errors.UnknownCodeError: unknown level 'parish'; known: country, region, ...
     """
     lv = str(level).strip().lower()
     if "@" in lv:
@@ -63,14 +98,53 @@ class Hierarchy:
     Parameters
     ----------
     atlas
-        An open :class:`~aankomst.store.atlas.Atlas`.
+        An open :class:`~aankomst.store.atlas.Atlas` (read-only is enough). The answers are
+        cached: make a new instance after loading crosswalks or areas.
 
     Examples
     --------
-    >>> h = Hierarchy(atlas)  # doctest: +SKIP
-    >>> h.parent_map(("neighbourhood", "2025"), ("municipality", "2025")).head(1)  # doctest: +SKIP
+    A small atlas in memory: two neighbourhoods of Antwerp nested (whole units, weight 1) in
+    the municipality, the municipality in the Flemish Region.
+
+    >>> import pandas as pd
+    >>> from aankomst.store.atlas import Atlas
+    >>> from aankomst.store.batch import LoadBatch
+    >>> atlas = Atlas(":memory:")
+    >>> areas = pd.DataFrame({
+    ...     "level": ["region", "municipality", "neighbourhood", "neighbourhood"], "layout": "2025",
+    ...     "code": ["02000", "11002", "11002A00", "11002B01"],
+    ...     "name_nl": ["Vlaams Gewest", "Antwerpen", "Historisch Centrum", "Zuid"],
+    ...     "name_fr": [None, "Anvers", None, None], "name_en": None,
+    ...     "area_km2": [13625.0, 204.5, 1.5, 2.0], "geometry": None})
+    >>> links = pd.DataFrame({
+    ...     "from_level": ["neighbourhood", "neighbourhood", "municipality"], "from_layout": "2025",
+    ...     "from_code": ["11002A00", "11002B01", "11002"],
+    ...     "to_level": ["municipality", "municipality", "region"], "to_layout": "2025",
+    ...     "to_code": ["11002", "11002", "02000"],
+    ...     "weight": 1.0, "weight_basis": "whole", "split": False})
+    >>> _ = atlas.load([LoadBatch("doc/areas", "doc", "areas.csv", "0" * 64,
+    ...                           {"areas": areas, "crosswalks": links})])
+    >>> h = Hierarchy(atlas)
+    >>> nb, mun, reg = ("neighbourhood", "2025"), ("municipality", "2025"), ("region", "2025")
+    >>> h.path(nb, reg)
+    [('neighbourhood', '2025'), ('municipality', '2025'), ('region', '2025')]
+    >>> h.code_map(nb, reg)
+           code to_code  weight  split
+    0  11002A00   02000     1.0  False
+    1  11002B01   02000     1.0  False
+    >>> h.parent_map(nb, mun)
            code parent
-    0  11001W01  11001
+    0  11002A00  11002
+    1  11002B01  11002
+    >>> h.names(nb, ["11002B01", "99999"])
+           code area_name area_name_fr
+    0  11002B01      Zuid         Zuid
+    1     99999     99999        99999
+    >>> h.node_of("11002")
+    ('municipality', '2025')
+    >>> h.code_map(reg, nb) is None  # crosswalks run from the smaller unit up
+    True
+    >>> atlas.close()
     """
 
     def __init__(self, atlas: Any) -> None:
@@ -80,11 +154,31 @@ class Hierarchy:
         self._areas: dict[Node, pd.DataFrame] = {}
 
     def q(self, sql: str, params: Iterable[Any] = ()) -> pd.DataFrame:
-        """Run a query on the atlas and return a DataFrame."""
+        """Run a query on the atlas and return a DataFrame.
+
+        Parameters
+        ----------
+        sql
+            SQL with ``?`` placeholders.
+        params
+            Values for the placeholders (never format values into ``sql``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The result rows.
+        """
         return self.atlas.con.execute(sql, list(params)).df()
 
     def edges(self) -> dict[Node, set[Node]]:
-        """The graph of ``(level, layout)`` nodes linked by crosswalks (from → to)."""
+        """The graph of ``(level, layout)`` nodes linked by crosswalks (from → to).
+
+        Returns
+        -------
+        dict of Node to set of Node
+            For every node with crosswalks, the nodes it links to (self-links left out).
+            Cached per instance.
+        """
         if self._edges is None:
             rows = self.atlas.con.execute(
                 "SELECT DISTINCT from_level, from_layout, to_level, to_layout FROM crosswalks"
@@ -98,7 +192,21 @@ class Hierarchy:
 
     def path(self, src: Node, dst: Node, max_steps: int = 4) -> list[Node] | None:
         """Shortest chain of crosswalks from ``src`` to ``dst`` (``[src, …, dst]``), breadth
-        first with direct links first; ``None`` when there is none within ``max_steps``."""
+        first with direct links first; ``None`` when there is none within ``max_steps``.
+
+        Parameters
+        ----------
+        src, dst
+            ``(level, layout)`` nodes.
+        max_steps
+            Longest chain tried (number of crosswalk steps).
+
+        Returns
+        -------
+        list of Node or None
+            ``[src, …, dst]`` (``[src]`` when ``src == dst``); ties between chains of equal
+            length are broken by node order, so the answer is deterministic.
+        """
         if src == dst:
             return [src]
         g = self.edges()
@@ -124,7 +232,22 @@ class Hierarchy:
 
     def code_map(self, src: Node, dst: Node) -> pd.DataFrame | None:
         """Composed crosswalk ``code → to_code`` with ``weight`` and ``split`` (``None``: no
-        chain links the two)."""
+        chain links the two).
+
+        Parameters
+        ----------
+        src, dst
+            ``(level, layout)`` nodes, from the smaller units to the larger (or other layout).
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            Columns ``code`` (a ``src`` unit), ``to_code`` (a ``dst`` unit), ``weight`` (share
+            of the ``src`` unit in the ``dst`` unit, 0–1, multiplied along the chain and summed
+            over intermediate units) and ``split`` (bool: divided somewhere along the chain or
+            weight below 1). Empty when ``src == dst``; ``None`` when no chain of at most four
+            steps links them. Cached per instance: do not modify.
+        """
         key = (src, dst)
         if key in self._maps:
             return self._maps[key]
@@ -160,7 +283,23 @@ class Hierarchy:
         return m
 
     def require_map(self, src: Node, dst: Node) -> pd.DataFrame:
-        """:meth:`code_map` or :class:`MissingInputError` naming the missing chain."""
+        """:meth:`code_map` or :class:`MissingInputError` naming the missing chain.
+
+        Parameters
+        ----------
+        src, dst
+            ``(level, layout)`` nodes.
+
+        Returns
+        -------
+        pandas.DataFrame
+            As :meth:`code_map`.
+
+        Raises
+        ------
+        MissingInputError
+            When no chain of crosswalks links ``src`` to ``dst``.
+        """
         m = self.code_map(src, dst)
         if m is None:
             raise MissingInputError(
@@ -173,7 +312,24 @@ class Hierarchy:
 
     def parent_map(self, child: Node, parent: Node) -> pd.DataFrame:
         """``code → parent`` (the largest weight wins) for nesting areas, e.g. neighbourhood →
-        city; columns ``code, parent``."""
+        city; columns ``code, parent``.
+
+        Parameters
+        ----------
+        child, parent
+            ``(level, layout)`` of the units and of their parents.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per child unit with a link: ``code`` and ``parent`` (the parent holding the
+            largest share of it).
+
+        Raises
+        ------
+        MissingInputError
+            When no chain of crosswalks links ``child`` to ``parent``.
+        """
         m = self.require_map(child, parent)
         if len(m) == 0:
             return pd.DataFrame({"code": [], "parent": []})
@@ -181,7 +337,19 @@ class Hierarchy:
         return m[["code", "to_code"]].rename(columns={"to_code": "parent"})
 
     def areas(self, node: Node) -> pd.DataFrame:
-        """``code, name_nl, name_fr, area_km2, geometry`` of the areas of a node."""
+        """``code, name_nl, name_fr, area_km2, geometry`` of the areas of a node.
+
+        Parameters
+        ----------
+        node
+            ``(level, layout)``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per area of the node: names, stored size (km²; may be missing) and
+            geometry as WKB in EPSG:31370 (may be missing). Cached per instance: do not modify.
+        """
         if node not in self._areas:
             self._areas[node] = self.q(
                 "SELECT code, name_nl, name_fr, area_km2, geometry FROM areas "
@@ -192,7 +360,21 @@ class Hierarchy:
 
     def names(self, node: Node, codes: Iterable[str]) -> pd.DataFrame:
         """``code, area_name, area_name_fr`` for ``codes``: the Dutch name (French where there is
-        no Dutch one, the code where there is neither) and the French name (else the first)."""
+        no Dutch one, the code where there is neither) and the French name (else the first).
+
+        Parameters
+        ----------
+        node
+            ``(level, layout)`` of the codes.
+        codes
+            Area codes, in the order wanted.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per code, in the given order (codes unknown at the node get the code as
+            name).
+        """
         a = self.areas(node)[["code", "name_nl", "name_fr"]]
         out = pd.DataFrame({"code": list(codes)}).merge(a, on="code", how="left")
         nl = out["name_nl"].where(out["name_nl"].notna() & (out["name_nl"] != ""), out["name_fr"])
@@ -204,7 +386,19 @@ class Hierarchy:
     def area_km2(self, node: Node) -> pd.DataFrame:
         """``code, area_km2``: stored sizes, else computed from the geometry (EPSG:31370), else
         (units made of municipalities, such as area types) the sum of the sizes of the current
-        municipalities the crosswalks put in them."""
+        municipalities the crosswalks put in them.
+
+        Parameters
+        ----------
+        node
+            ``(level, layout)``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per area of the node: ``code`` and ``area_km2`` (square kilometres; NaN when
+            neither a size, a geometry nor municipalities are known).
+        """
         a = self.areas(node)
         km2 = a["area_km2"].astype(float).copy()
         need = km2.isna() & a["geometry"].notna()
@@ -226,6 +420,17 @@ class Hierarchy:
 
     def node_of(self, code: str) -> Node:
         """The ``(level, layout)`` of an area code: its current layout where it has one.
+
+        Parameters
+        ----------
+        code
+            An area code (e.g. ``"11002"``).
+
+        Returns
+        -------
+        Node
+            The node of the code in its level's current layout; else one of the nodes where
+            the code occurs.
 
         Raises
         ------

@@ -2,7 +2,7 @@
 
 Definitions: ``aankomst/data/area_types.csv``; membership per municipal layout:
 ``aankomst/data/area_type_members.csv``. :func:`batches` turns them into a
-:class:`~aankomst.sources.base.LoadBatch` with areas at level ``area_type`` (layout ``2025``)
+:class:`~aankomst.store.batch.LoadBatch` with areas at level ``area_type`` (layout ``2025``)
 and crosswalks ``municipality/<layout> -> area_type/2025`` (weight 1, whole units), so that every
 count indicator can be computed for an area type by summing its municipalities.
 """
@@ -14,7 +14,7 @@ import hashlib
 import pandas as pd
 
 from aankomst.paths import package_data
-from aankomst.sources.base import LoadBatch
+from aankomst.store.batch import LoadBatch
 
 AREA_TYPE_LAYOUT = "2025"
 
