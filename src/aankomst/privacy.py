@@ -105,15 +105,15 @@ def _equations(df: pd.DataFrame, dims: dict[str, str | dict[str, str]]) -> list[
     """
     eqs: list[tuple[int, np.ndarray]] = []
     cols = list(df.columns)
-    pos = np.arange(len(df))
+    pos = range(len(df))
     for col, spec in dims.items():
-        mapping = spec if isinstance(spec, dict) else None
         others = [c for c in cols if c != col and c not in ("count", "value", "suppressed", "_pos")]
         vals = df[col].astype(object)
-        if mapping is None:
-            parent = pd.Series(np.where(vals == spec, None, spec), index=df.index, dtype=object)
-        else:
-            parent = vals.map(mapping)
+        if isinstance(spec, dict):
+            parent = vals.map(spec)
+        else:  # one total label: every other row's parent is that total
+            parent = pd.Series(spec, index=df.index, dtype=object)
+            parent[(vals == spec).to_numpy()] = None
         key_self = df[others].astype(str).agg("\x1f".join, axis=1) if others else pd.Series("", index=df.index)
         lookup = dict(zip(zip(key_self, vals), pos))
         groups: dict[int, list[int]] = {}
@@ -219,7 +219,7 @@ def recoverable_cells(counts: np.ndarray, suppressed: np.ndarray, equations: lis
     s_idx = np.flatnonzero(suppressed)
     if not len(s_idx) or not equations:
         return np.zeros(0, dtype=int)
-    col = {j: k for k, j in enumerate(s_idx)}
+    col: dict[int, int] = {int(j): k for k, j in enumerate(s_idx)}
     rows = []
     for t, parts in equations:
         r = np.zeros(len(s_idx))

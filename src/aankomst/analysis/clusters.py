@@ -239,7 +239,11 @@ def income_by_neighbourhood(atlas: Any, *, year: str = "2019", mirror: Any = Non
         from aankomst.analysis.geography import _mirror_links
         from aankomst.paths import mirror_dir
 
-        lk = _mirror_links(mirror or mirror_dir())
+        mirror_path = mirror or mirror_dir()
+        if mirror_path is None:
+            raise MissingInputError("income hot spots", "sector -> neighbourhood crosswalks (statsec2019_als_basis)",
+                                    fix="load the crosswalk workbooks with 'aankomst build'")
+        lk = _mirror_links(mirror_path)
         links = lk[lk["sector_layout"] == "2019"].rename(columns={"sector": "code"})[["code", "nb"]]
     w = w.dropna(subset=["total_net_taxable_income", "tax_declarations"])  # suppressed income: left out of both sums
     w = w.merge(links, on="code", how="inner")

@@ -172,6 +172,6 @@ def derive_urban_regions(municipalities, covered: set[str], centres: dict[str, s
                          "no geometry (Wallonia): Walloon Brabant -> Brussels, other Walloon regions not assigned"))
         else:
             d = {k: c[m].distance(p) / 1000 for k, p in pts.items() if p is not None}
-            k = min(d, key=d.get)
+            k = min(d, key=d.__getitem__)
             rows.append((m, k, round(d[k], 1), "nearest centre (municipality centroid to city centre point)"))
     return pd.DataFrame(rows, columns=["municipality", "urban_region", "distance_km", "method"])

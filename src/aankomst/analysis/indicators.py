@@ -39,9 +39,10 @@ def _frame(atlas: Any, df: pd.DataFrame, level: str, layout: str, period: str, u
     for c in ("numerator", "denominator", "area_name", "area_name_fr"):
         if c not in out.columns:
             out[c] = np.nan
+    like = " OR ".join(["measure LIKE ?"] * len(measures))
     ids = atlas.con.execute(
-        "SELECT DISTINCT load_id FROM measures WHERE measure LIKE ANY (?) AND period = ?",
-        [list(measures), period]).fetchall()
+        f"SELECT DISTINCT load_id FROM measures WHERE ({like}) AND period = ?",
+        [*measures, period]).fetchall()
     pop = atlas.con.execute(
         "SELECT DISTINCT load_id FROM population WHERE level = 'sector' AND layout = ? "
         "AND year(ref_date) = ?", [period, int(period)]).fetchall() if level != "sector" else []
@@ -80,7 +81,7 @@ def _bimd(atlas: Any, column: str, unit: str, *, level: str, period: Any, layout
     from aankomst.analysis._store import sector_population
     from aankomst.analysis.deprivation import bimd_municipalities, bimd_sectors
 
-    lv, _ = _split(level, layout)
+    lv = _split(level, layout)[0]
     ed = _edition(period)
     if lv == "sector":
         return _frame(atlas, bimd_sectors(atlas, ed, without_health=without_health).rename(columns={column: "value"}),
@@ -123,7 +124,7 @@ def bimd_extent(atlas: Any, *, level: str, period: Any, group: str | None = None
     extent weights (1 up to the 10th percentile, tapering to 0 at the 30th); municipalities."""
     from aankomst.analysis.deprivation import bimd_municipalities
 
-    lv, _ = _split(level, layout)
+    lv = _split(level, layout)[0]
     if lv != "municipality":
         raise UnknownCodeError("level for bimd_extent", level, known=["municipality"])
     ed = _edition(period)
@@ -138,7 +139,7 @@ def atlas_difficulty_index(atlas: Any, *, level: str, period: Any = "2010", grou
     neighbourhood (ggw7 2024; sector populations of the BIMD 2011)."""
     from aankomst.analysis._store import measure_wide, sector_population
 
-    lv, _ = _split(level, layout)
+    lv = _split(level, layout)[0]
     per = str(period)[:4]
     w = measure_wide(atlas, ["atlas_difficulty_index"], level="sector", layout="2001", period=per,
                      what="atlas_difficulty_index").rename(columns={"atlas_difficulty_index": "value"})
@@ -162,12 +163,13 @@ def in_difficulty(atlas: Any, *, level: str, period: Any, group: str | None = No
     from aankomst.analysis.difficulty import sectors_in_difficulty
     from aankomst.analysis.geography import sector_neighbourhoods
 
-    lv, _ = _split(level, layout)
+    lv = _split(level, layout)[0]
     per = str(period)[:4]
     rid = rule or DEFAULT_RULE.get(per)
     if rid is None:
-        raise UnknownCodeError("period for in_difficulty", period, known=list(DEFAULT_RULE),
-                               hint="or give rule=… (data/difficulty_rules.csv)")
+        raise MissingInputError("in_difficulty", "a default difficulty rule for this period",
+                                years=period, fix="editions: " + ", ".join(DEFAULT_RULE)
+                                + "; or give rule=… (data/difficulty_rules.csv)")
     r = get_rule(rid)
     sec = sectors_in_difficulty(atlas, rid)
     sec["num"] = sec["population"].where(sec["in_difficulty"], 0.0)

@@ -96,7 +96,8 @@ def indices(long: pd.DataFrame, *, exhaustive: bool = False) -> pd.DataFrame:
     need = {"area_code", "period", "group", "count", "total"}
     if missing := need - set(long.columns):
         raise KeyError(f"columns {sorted(missing)} missing")
-    rows = []
+    # period, group, index, value, n_areas, group_population, total_population, multigroup_members
+    rows: list[tuple[Any, Any, str, float, int, float, float, str]] = []
     for period, sub in long.groupby("period", sort=True):
         wide = sub.pivot_table(index="area_code", columns="group", values="count", aggfunc="sum")
         tot = sub.groupby("area_code")["total"].first().reindex(wide.index)
@@ -105,7 +106,8 @@ def indices(long: pd.DataFrame, *, exhaustive: bool = False) -> pd.DataFrame:
             has = wide[g].notna().to_numpy()  # a group missing in an area is unknown there, not 0
             tg = tot[has]
             for k, v in single_group(wide.loc[has, g].clip(upper=tg), tg).items():
-                rows.append((period, g, k, v, int((tg > 0).sum()), float(wide.loc[has, g].sum()), float(tg.sum())))
+                rows.append((period, g, k, v, int((tg > 0).sum()), float(wide.loc[has, g].sum()),
+                             float(tg.sum()), ""))
         complete = wide.notna().all(axis=1)
         wide, tot = wide[complete], tot[complete]
         n_areas = int((tot > 0).sum())
@@ -116,7 +118,6 @@ def indices(long: pd.DataFrame, *, exhaustive: bool = False) -> pd.DataFrame:
         members = "|".join(str(c) for c in table.columns)
         for k, v in multigroup(table, list(table.columns)).items():
             rows.append((period, "all", k, v, n_areas, float(table.sum().sum()), T, members))
-    rows = [r if len(r) == 8 else (*r, "") for r in rows]
     return pd.DataFrame(rows, columns=["period", "group", "index", "value", "n_areas", "group_population",
                                        "total_population", "multigroup_members"])
 

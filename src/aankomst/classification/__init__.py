@@ -3,6 +3,19 @@ intervals, manual limits and diverging change classes; ``classify_shared`` for c
 
 See ``docs/classification.md``. Class schemes and palettes are data
 (``data/class_schemes.csv``, ``data/palettes.csv``).
+
+Examples
+--------
+>>> from aankomst.classification import classify, classify_shared
+>>> c = classify([4.1, 7.9, 12.5, 30.2, 31.0], "quantiles:2")
+>>> c.breaks.tolist(), c.counts.tolist()
+([12.5, 31.0], [3, 2])
+>>> c.labels("nl")  # decimals follow the spacing of the limits
+['4 – 12', '12 – 31']
+>>> classify([4.1, 7.9, 12.5, 30.2, 31.0], "quantiles:2", decimals=1).labels("nl")
+['4,1 – 12,5', '12,5 – 31,0']
+>>> [s.counts.tolist() for s in classify_shared([[1, 2], [9, 10]], "equal:2")]
+[[2, 0], [0, 2]]
 """
 
 from __future__ import annotations

@@ -68,6 +68,19 @@ class Classification:
         ``1 - sse / sst``).
     notes
         Remarks, e.g. fewer classes than asked because of few distinct values.
+
+    Limits (``breaks``, ``edges``) and ``sse``/``sst`` are in the unit of the classified values
+    (squared for the sums of squares), e.g. % or percentage points.
+
+    Examples
+    --------
+    >>> c = classify([1, 2, 3, 10, 11, 12, 30], "jenks:3")
+    >>> c.scheme, c.k, c.palette_id
+    ('jenks', 3, 'seq_ylorrd')
+    >>> c.edges
+    array([ 1.,  3., 12., 30.])
+    >>> c.palette
+    ['#ffffcc', '#fd8d3c', '#800026']
     """
 
     scheme: str
@@ -90,19 +103,83 @@ class Classification:
 
     @property
     def gvf(self) -> float:
-        """Goodness of variance fit ``1 - SSE/SST`` (1 = classes explain all variation)."""
+        """Goodness of variance fit ``1 - SSE/SST`` (1 = classes explain all variation).
+
+        Returns
+        -------
+        float
+            Between 0 and 1 (dimensionless); NaN when the values do not vary (``sst`` is 0 or
+            unknown).
+
+        Examples
+        --------
+        >>> round(classify([1, 2, 3, 10, 11, 12, 30], "jenks:3").gvf, 4)
+        0.9933
+        """
         return 1.0 - self.sse / self.sst if self.sst and self.sst > 0 else float("nan")
 
     def labels(self, lang: str = "nl") -> list[str]:
-        """Class labels in ``nl`` or ``en``."""
+        """Class labels in ``nl`` or ``en``.
+
+        Parameters
+        ----------
+        lang
+            ``"nl"`` (decimal comma, the default) or ``"en"`` (decimal point); any other value
+            gives the Dutch labels.
+
+        Returns
+        -------
+        list of str
+            One label per class, lowest class first.
+
+        Examples
+        --------
+        >>> c = classify([0.25, 2.0, 2.75], "manual:1.5,2.5")
+        >>> c.labels("nl"), c.labels("en")
+        (['≤ 1,5', '1,5 – 2,5', '> 2,5'], ['≤ 1.5', '1.5 – 2.5', '> 2.5'])
+        """
         return self.labels_en if lang == "en" else self.labels_nl
 
     def method(self, lang: str = "nl") -> str:
-        """Method sentence in ``nl`` or ``en``."""
+        """Method sentence in ``nl`` or ``en``.
+
+        Parameters
+        ----------
+        lang
+            ``"nl"`` (default) or ``"en"``.
+
+        Returns
+        -------
+        str
+            The class method and its parameters, as printed under a map.
+
+        Examples
+        --------
+        >>> classify([1, 2, 3, 4], "quantiles:2").method("en")
+        'Quantiles: 2 classes with (about) equally many areas'
+        """
         return self.method_en if lang == "en" else self.method_nl
 
     def legend(self, lang: str = "nl") -> list[dict[str, Any]]:
-        """Legend rows: class, label, lower, upper, count, colour."""
+        """Legend rows: class, label, lower, upper, count, colour.
+
+        Parameters
+        ----------
+        lang
+            Language of the labels, ``"nl"`` (default) or ``"en"``.
+
+        Returns
+        -------
+        list of dict
+            One dict per class: ``class`` (index), ``label``, ``lower`` and ``upper`` (class
+            limits in the unit of the values; ``-inf``/``inf`` for open classes), ``count``
+            (number of values) and ``colour`` (hex).
+
+        Examples
+        --------
+        >>> classify([1, 2, 3], "equal:2").legend("en")[0]
+        {'class': 0, 'label': '1 – 2', 'lower': 1.0, 'upper': 2.0, 'count': 2, 'colour': '#ffffcc'}
+        """
         return [
             {
                 "class": i,
@@ -116,7 +193,26 @@ class Classification:
         ]
 
     def as_dict(self, lang: str = "nl") -> dict[str, Any]:
-        """JSON-ready summary (open limits as ``None``), e.g. for the web API's legends."""
+        """JSON-ready summary (open limits as ``None``), e.g. for the web API's legends.
+
+        Parameters
+        ----------
+        lang
+            Language of the labels and the method sentence, ``"nl"`` (default) or ``"en"``.
+
+        Returns
+        -------
+        dict
+            ``scheme, k, edges, breaks, counts, labels, method, palette, palette_id,
+            neutral_class, n_missing, gvf, notes`` as plain Python values (limits in the unit
+            of the values; infinite limits and an undefined ``gvf`` as ``None``).
+
+        Examples
+        --------
+        >>> d = classify([3, 12, 25], "manual:5,10,20").as_dict("en")
+        >>> d["edges"], d["counts"]
+        ([None, 5.0, 10.0, 20.0, None], [1, 0, 1, 1])
+        """
 
         def num(v: float) -> float | None:
             return float(v) if np.isfinite(v) else None
@@ -132,13 +228,47 @@ class Classification:
         }
 
     def colours(self, missing: str = "#d9d9d9") -> list[str]:
-        """Fill colour per input value (``missing`` for values without class)."""
+        """Fill colour per input value (``missing`` for values without class).
+
+        Parameters
+        ----------
+        missing
+            Hex colour for values without class (missing values).
+
+        Returns
+        -------
+        list of str
+            One hex colour per classified value, in the input order.
+
+        Examples
+        --------
+        >>> classify([1, None, 3], "equal:2").colours()
+        ['#ffffcc', '#d9d9d9', '#800026']
+        """
         return [self.palette[c] if c >= 0 else missing for c in self.classes]
 
 
 # ----------------------------------------------------------------------------- helpers
 def as_values(values: Any) -> np.ndarray:
-    """Values as float64 (None, pandas NA and non-numbers become NaN; ±inf becomes NaN)."""
+    """Values as float64 (None, pandas NA and non-numbers become NaN; ±inf becomes NaN).
+
+    Parameters
+    ----------
+    values
+        Numbers in any array-like (list, tuple, numpy array, pandas Series), possibly with
+        ``None``, ``pd.NA`` or text.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new one-dimensional float64 array (the input is never modified); every value that is
+        not a finite number is NaN.
+
+    Examples
+    --------
+    >>> as_values([1, None, "x", float("inf"), 2.5])
+    array([1. , nan, nan, nan, 2.5])
+    """
     try:
         x = np.asarray(values, dtype=np.float64).ravel()
     except (TypeError, ValueError):
@@ -168,7 +298,30 @@ def _decimals(edges: np.ndarray) -> int:
 
 
 def format_number(x: float, decimals: int, lang: str) -> str:
-    """Number with fixed decimals; Dutch: decimal comma and dot thousands separator."""
+    """Number with fixed decimals; Dutch: decimal comma and dot thousands separator.
+
+    Parameters
+    ----------
+    x
+        The number.
+    decimals
+        Number of decimals (>= 0).
+    lang
+        ``"nl"`` (``12.345,7``) or anything else for English (``12,345.7``).
+
+    Returns
+    -------
+    str
+        The formatted number; negative numbers with a true minus sign (U+2212), and no
+        ``-0`` when the number rounds to zero.
+
+    Examples
+    --------
+    >>> format_number(12345.678, 1, "nl"), format_number(12345.678, 1, "en")
+    ('12.345,7', '12,345.7')
+    >>> format_number(-2.5, 1, "en"), format_number(-0.04, 1, "en")
+    ('−2.5', '0.0')
+    """
     if x == 0:
         x = 0.0  # no "-0"
     s = f"{x:,.{decimals}f}"
@@ -364,8 +517,8 @@ def _finish(x: np.ndarray, spec: SchemeSpec, kk: int, lim: dict[str, Any], opts:
     row = class_schemes()[spec.id]
     palette_id = opts.get("palette") or row["default_palette"]
     colours = palette_colours(palette_id, k, neutral=neutral)
-    fmt_nl = {"k": k}
-    fmt_en = {"k": k}
+    fmt_nl: dict[str, int | str] = {"k": k}
+    fmt_en: dict[str, int | str] = {"k": k}
     if spec.id == "manual":
         fmt_nl["breaks"] = "; ".join(format_number(b, dec, "nl") for b in spec.breaks)
         fmt_en["breaks"] = ", ".join(format_number(b, dec, "en") for b in spec.breaks)
@@ -407,32 +560,99 @@ def _finish(x: np.ndarray, spec: SchemeSpec, kk: int, lim: dict[str, Any], opts:
 def classify(values: Any, scheme: str | SchemeSpec = "jenks", k: int | None = None, **opts: Any) -> Classification:
     """Put values in map classes.
 
+    Class limits are in the unit of the values (e.g. % for a share, percentage points for a
+    change of a share); a value ``v`` is in class ``i`` when ``edges[i] < v <= edges[i + 1]``
+    (the first class includes its lower limit).
+
     Parameters
     ----------
     values
-        Numbers (list, numpy array, pandas Series); missing values get class ``-1``.
+        Numbers (list, numpy array, pandas Series); missing values (None, NaN, ±inf,
+        non-numbers) get class ``-1`` and are counted in ``n_missing``.
     scheme
         Class-scheme string as on the command line: ``jenks:5``, ``quantiles:5``, ``equal:5``,
         ``manual:0,5,10``, ``diverging:0.5`` or ``diverging:0.5:2,5`` (see
-        :mod:`aankomst.classification.schemes`), or just the name (``jenks``).
+        :mod:`aankomst.classification.schemes`), just the name (``jenks``), or a parsed
+        :class:`~aankomst.classification.schemes.SchemeSpec`.
     k
         Number of classes when the scheme string does not give it (default from
-        ``data/class_schemes.csv``: 5, diverging 7).
+        ``data/class_schemes.csv``: 5, diverging 7). Jenks, quantiles and equal intervals take
+        2 to 12 classes; diverging classes an odd number >= 3. Ignored by ``manual`` (one class
+        per limit plus an open top class) and by ``diverging`` with outer limits.
     **opts
-        ``breaks=[...]`` (manual limits), ``band=0.5`` (half-width of the neutral band, in the
-        unit of the values, e.g. percentage points), ``outer=[2, 5]`` (diverging outer limits),
-        ``palette="seq_ylgnbu"`` (id in ``data/palettes.csv``), ``decimals=1`` (labels).
+        ``breaks=[...]`` (manual upper limits, in the unit of the values), ``band=0.5``
+        (half-width of the neutral band, in the unit of the values, e.g. percentage points),
+        ``outer=[2, 5]`` (diverging outer limits, same unit), ``palette="seq_ylgnbu"`` (id in
+        ``data/palettes.csv``; default the scheme's palette), ``decimals=1`` (decimals of the
+        labels; default from the spacing of the limits).
 
     Returns
     -------
     Classification
-        Limits, class per value, counts, labels nl/en, method text and palette.
+        Limits, class per value, counts, labels nl/en, method text and palette. ``k`` may be
+        smaller than asked when there are fewer distinct values (see ``notes``).
+
+    Raises
+    ------
+    ClassificationError
+        A number of classes outside the scheme's range, an even number of diverging classes,
+        manual limits that are missing or do not increase, outer limits inside the band, a
+        negative band, or (jenks, quantiles, equal) no value to classify at all.
+    UnknownCodeError
+        An unknown scheme name or palette id (the message lists the known ones).
+
+    See Also
+    --------
+    classify_shared : the same limits for several maps.
+    aankomst.classification.natural_breaks.natural_breaks : the exact Fisher–Jenks optimum.
 
     Examples
     --------
+    Natural breaks (Jenks) in three classes. ``breaks`` are the upper limits of the classes,
+    ``classes`` the class of each value and ``counts`` the number of values per class:
+
     >>> c = classify([1, 2, 3, 10, 11, 12, 30], "jenks:3")
-    >>> c.breaks.tolist(), c.counts.tolist()
-    ([3.0, 12.0, 30.0], [3, 3, 1])
+    >>> c.k
+    3
+    >>> c.breaks
+    array([ 3., 12., 30.])
+    >>> c.classes.tolist(), c.counts.tolist()
+    ([0, 0, 0, 1, 1, 1, 2], [3, 3, 1])
+    >>> c.labels_en
+    ['1 – 3', '3 – 12', '12 – 30']
+    >>> c.method_en
+    'Natural breaks (Jenks): exact Fisher optimum, minimal within-class sum of squares; 3 classes'
+
+    Missing values get class ``-1``; ``k`` may also come as an argument:
+
+    >>> q = classify([0.5, 1.5, None, 2.5, float("nan"), 4.0], "quantiles", k=2)
+    >>> q.breaks.tolist(), q.classes.tolist(), q.n_missing
+    ([2.0, 4.0], [0, 0, -1, 1, -1, 1], 2)
+
+    Manual limits add an open top class, so maps with the same limits share one legend; Dutch
+    labels use a decimal comma:
+
+    >>> m = classify([3, 12, 25], "manual:5,10,20")
+    >>> m.k, m.classes.tolist(), m.labels_nl
+    (4, [0, 2, 3], ['≤ 5', '5 – 10', '10 – 20', '> 20'])
+    >>> classify([3, 12, 25], "manual", breaks=[5, 10, 20]).breaks
+    array([ 5., 10., 20., inf])
+
+    Change classes around 0 (e.g. percentage points): a neutral band −0.5…+0.5 and mirrored
+    outer limits 2 and 5:
+
+    >>> d = classify([-3.2, -0.4, 0.0, 0.3, 1.2, 6.8], "diverging:0.5:2,5")
+    >>> d.k, d.neutral_class, d.classes.tolist()
+    (7, 3, [1, 3, 3, 3, 4, 6])
+    >>> d.labels_en
+    ['< −5.0', '−5.0 – −2.0', '−2.0 – −0.5', '−0.5 – 0.5', '0.5 – 2.0', '2.0 – 5.0', '> 5.0']
+
+    Unusable arguments raise an error that shows the expected form:
+
+    >>> classify([1, 2, 3], "jenks:1")
+    Traceback (most recent call last):
+    ...
+    aankomst.classification.schemes.ClassificationError: jenks with 1 classes: choose between 2 and 12 classes (e.g. jenks:5)
     """
     opts = dict(opts)
     spec, kk = _resolve(scheme, k, opts)
@@ -447,6 +667,35 @@ def classify_shared(
 
     The limits are computed once from all values pooled (e.g. the same indicator in 2009 and
     2015), so the maps can be compared class by class; counts and class indices are per set.
+
+    Parameters
+    ----------
+    value_sets
+        One array-like of numbers per map (all in the same unit).
+    scheme, k, **opts
+        As for :func:`classify`.
+
+    Returns
+    -------
+    list of Classification
+        One per set, in order, with identical ``breaks``, ``labels`` and ``palette``; ``classes``,
+        ``counts``, ``n_missing`` and the sums of squares are those of the set. Empty when
+        ``value_sets`` is empty.
+
+    Raises
+    ------
+    ClassificationError, UnknownCodeError
+        As for :func:`classify` (the pooled values are classified).
+
+    Examples
+    --------
+    >>> a, b = classify_shared([[1, 2, 3], [8, 9, 10]], "equal:3")
+    >>> a.breaks.tolist() == b.breaks.tolist() == [4.0, 7.0, 10.0]
+    True
+    >>> a.counts.tolist(), b.counts.tolist()
+    ([3, 0, 0], [0, 0, 3])
+    >>> a.notes
+    ['class limits shared by 2 maps']
     """
     opts = dict(opts)
     spec, kk = _resolve(scheme, k, opts)

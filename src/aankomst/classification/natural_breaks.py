@@ -144,6 +144,14 @@ class NaturalBreaks:
     k
         Number of classes actually formed (smaller than asked when there are fewer distinct
         values than classes).
+
+    Examples
+    --------
+    >>> nb = natural_breaks([1, 2, 3, 10, 11, 12, 30], 3)
+    >>> nb.breaks, nb.minimum, nb.k
+    (array([ 3., 12., 30.]), 1.0, 3)
+    >>> round(nb.sse, 6), round(nb.sst, 4)
+    (4.0, 598.8571)
     """
 
     breaks: np.ndarray
@@ -154,7 +162,18 @@ class NaturalBreaks:
 
     @property
     def gvf(self) -> float:
-        """Goodness of variance fit, ``1 - SSE/SST`` (1 = perfect)."""
+        """Goodness of variance fit, ``1 - SSE/SST`` (1 = perfect).
+
+        Returns
+        -------
+        float
+            Between 0 and 1 (dimensionless); 1 when the values do not vary.
+
+        Examples
+        --------
+        >>> round(natural_breaks([1, 2, 3, 10, 11, 12, 30], 3).gvf, 4)
+        0.9933
+        """
         return 1.0 - self.sse / self.sst if self.sst > 0 else 1.0
 
 
@@ -164,7 +183,7 @@ def natural_breaks(values: np.ndarray, k: int) -> NaturalBreaks:
     Parameters
     ----------
     values
-        Numbers; NaN and ±inf are ignored.
+        Numbers (any array-like); NaN and ±inf are ignored.
     k
         Number of classes (>= 1). When the values have fewer than ``k`` distinct values, each
         distinct value becomes a class.
@@ -172,12 +191,34 @@ def natural_breaks(values: np.ndarray, k: int) -> NaturalBreaks:
     Returns
     -------
     NaturalBreaks
-        Upper class bounds, minimum, SSE of the optimum and total SS.
+        Upper class bounds and minimum (in the unit of the values), SSE of the optimum and
+        total SS (the unit squared), and the number of classes formed.
 
     Raises
     ------
     ValueError
         When ``k < 1`` or there is no finite value.
+
+    See Also
+    --------
+    aankomst.classification.classify : map classes with labels and colours (``jenks``).
+
+    Examples
+    --------
+    The same optimum as ``mapclassify.FisherJenks(y, k=3).bins``:
+
+    >>> natural_breaks([1, 2, 3, 10, 11, 12, 30], 3).breaks
+    array([ 3., 12., 30.])
+
+    Missing values are ignored; with fewer distinct values than classes each value is a class:
+
+    >>> nb = natural_breaks([1, 1, 2, float("nan")], 5)
+    >>> nb.breaks, nb.k, nb.sse
+    (array([1., 2.]), 2, 0.0)
+    >>> natural_breaks([float("nan")], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: no finite values to classify
     """
     if int(k) < 1:
         raise ValueError(f"number of classes must be at least 1, got {k}")
@@ -203,6 +244,29 @@ def sse_of_breaks(values: np.ndarray, breaks: np.ndarray) -> float:
     """Within-class sum of squares of ``values`` classed by upper bounds ``breaks`` (float64).
 
     Used to compare partitions from different tools on equal terms.
+
+    Parameters
+    ----------
+    values
+        Numbers; NaN and ±inf are ignored.
+    breaks
+        Ascending upper class bounds (as :attr:`NaturalBreaks.breaks` or
+        ``mapclassify`` ``bins``); values above the last bound count in the last class.
+
+    Returns
+    -------
+    float
+        Sum over the classes of the squared deviations from the class mean (unit of the values,
+        squared).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([1, 2, 3, 10, 11, 12, 30])
+    >>> sse_of_breaks(y, np.array([3, 12, 30]))
+    4.0
+    >>> sse_of_breaks(y, np.array([10, 30])) > 4.0
+    True
     """
     x = np.asarray(values, dtype=np.float64).ravel()
     x = x[np.isfinite(x)]
@@ -216,5 +280,11 @@ def sse_of_breaks(values: np.ndarray, breaks: np.ndarray) -> float:
 
 
 def warm_up() -> None:
-    """Compile (or load from the numba cache) the kernel; call once before timing."""
+    """Compile (or load from the numba cache) the kernel; call once before timing.
+
+    Returns
+    -------
+    None
+        Only the side effect counts: later calls of :func:`natural_breaks` run compiled code.
+    """
     natural_breaks(np.arange(16, dtype=np.float64), 3)

@@ -26,12 +26,42 @@ from aankomst.paths import package_data
 
 
 class ClassificationError(AankomstError, ValueError):
-    """A class scheme, its arguments or the values to classify are not usable."""
+    """A class scheme, its arguments or the values to classify are not usable.
+
+    A :class:`ValueError` too, so callers that catch bad values in general also catch it.
+
+    Examples
+    --------
+    >>> try:
+    ...     parse_scheme("jenks:five")
+    ... except ValueError as exc:
+    ...     print(type(exc).__name__, "-", exc)
+    ClassificationError - class scheme 'jenks:five': number of classes 'five' is not a whole number (expected e.g. jenks:5)
+    """
 
 
 @dataclass(frozen=True)
 class SchemeSpec:
-    """A parsed class-scheme string."""
+    """A parsed class-scheme string (see :func:`parse_scheme`).
+
+    Attributes
+    ----------
+    id
+        Scheme id: ``jenks``, ``quantiles``, ``equal``, ``manual`` or ``diverging``.
+    k
+        Number of classes given in the string (``jenks:5``), else ``None``.
+    breaks
+        Manual upper class limits, in the unit of the values to classify.
+    band
+        Diverging schemes: half-width of the neutral band (unit of the values, e.g.
+        percentage points), else ``None``.
+    outer
+        Diverging schemes: outer class limits above the band (mirrored for decreases).
+    text
+        The string as given.
+    extra
+        Further options (unused by the built-in schemes).
+    """
 
     id: str
     k: int | None = None
@@ -44,14 +74,44 @@ class SchemeSpec:
 
 @lru_cache(maxsize=1)
 def class_schemes() -> dict[str, dict[str, str]]:
-    """The class-scheme table, keyed by id (rows of ``data/class_schemes.csv``)."""
+    """The class-scheme table, keyed by id (rows of ``data/class_schemes.csv``).
+
+    Returns
+    -------
+    dict of str to dict
+        Scheme id -> CSV row as strings: ``aliases`` (``|``-separated), ``arg`` (``k``,
+        ``breaks`` or ``band``), ``default_k``, ``min_k``, ``max_k``, ``default_palette``,
+        labels, method sentences (format strings) and ``source``. Cached: do not modify.
+
+    Examples
+    --------
+    >>> sorted(class_schemes())
+    ['diverging', 'equal', 'jenks', 'manual', 'quantiles']
+    >>> row = class_schemes()["jenks"]
+    >>> row["default_k"], row["min_k"], row["max_k"], row["default_palette"]
+    ('5', '2', '12', 'seq_ylorrd')
+    """
     with open(package_data("class_schemes.csv"), encoding="utf-8", newline="") as fh:
         return {row["id"]: row for row in csv.DictReader(fh)}
 
 
 @lru_cache(maxsize=1)
 def palettes() -> dict[str, dict[str, str]]:
-    """The palette table, keyed by id (rows of ``data/palettes.csv``)."""
+    """The palette table, keyed by id (rows of ``data/palettes.csv``).
+
+    Returns
+    -------
+    dict of str to dict
+        Palette id -> CSV row as strings: ``kind`` (``sequential``, ``diverging`` …),
+        ``cb_safe``, ``colours`` (hex, ``;``-separated; diverging: ``low|neutral|high``),
+        labels and ``source``. Cached: do not modify.
+
+    Examples
+    --------
+    >>> p = palettes()["seq_ylorrd"]
+    >>> p["kind"], p["colours"].split(";")[:2]
+    ('sequential', ['#ffffcc', '#ffeda0'])
+    """
     with open(package_data("palettes.csv"), encoding="utf-8", newline="") as fh:
         return {row["id"]: row for row in csv.DictReader(fh)}
 
@@ -89,12 +149,42 @@ def _numbers(text: str, what: str, scheme: str) -> tuple[float, ...]:
 def parse_scheme(text: str) -> SchemeSpec:
     """Parse a class-scheme string such as ``jenks:5`` or ``diverging:0.5:2,5``.
 
+    Parameters
+    ----------
+    text
+        ``NAME[:ARGS]`` as on the command line (``--classes``); the name may be an alias from
+        ``data/class_schemes.csv`` (case-insensitive). Numbers use a decimal point; limits are
+        separated by commas.
+
+    Returns
+    -------
+    SchemeSpec
+        The scheme id and its arguments; arguments the string leaves out stay empty (``k``
+        then comes from :func:`~aankomst.classification.classify`'s ``k`` or the default;
+        a bare ``diverging`` gets the band 0.5).
+
     Raises
     ------
     UnknownCodeError
         For an unknown scheme name.
     ClassificationError
         For malformed arguments (the message shows the expected form).
+
+    Examples
+    --------
+    >>> parse_scheme("jenks:5")
+    SchemeSpec(id='jenks', k=5, breaks=(), band=None, outer=(), text='jenks:5', extra={})
+    >>> parse_scheme("Natural_Breaks").id
+    'jenks'
+    >>> parse_scheme("manual:0,2.5,10").breaks
+    (0.0, 2.5, 10.0)
+    >>> s = parse_scheme("diverging:0.5:2,5")
+    >>> s.band, s.outer
+    (0.5, (2.0, 5.0))
+    >>> parse_scheme("kmeans:5")
+    Traceback (most recent call last):
+    ...
+    aankomst.errors.UnknownCodeError: unknown class scheme 'kmeans'; known: jenks, quantiles, equal, manual, diverging. ...
     """
     if not isinstance(text, str) or not text.strip():
         raise ClassificationError(f"empty class scheme {text!r}; use e.g. jenks:5")
@@ -144,7 +234,26 @@ def _rgb_to_hex(rgb: tuple[float, float, float]) -> str:
 def ramp(anchors: list[str], n: int) -> list[str]:
     """``n`` colours evenly spread along the anchor colours (linear in sRGB).
 
-    When ``n`` divides the anchors evenly the anchors themselves are used.
+    When ``n`` equals the number of anchors the anchors themselves are used.
+
+    Parameters
+    ----------
+    anchors
+        Hex colours (``#rrggbb``), at least one, in ramp order.
+    n
+        Number of colours wanted (``<= 0`` gives none; 1 gives the middle anchor).
+
+    Returns
+    -------
+    list of str
+        ``n`` hex colours from the first anchor to the last.
+
+    Examples
+    --------
+    >>> ramp(["#000000", "#ffffff"], 3)
+    ['#000000', '#808080', '#ffffff']
+    >>> ramp(["#000000", "#ff0000", "#ffffff"], 1)
+    ['#ff0000']
     """
     if n <= 0:
         return []
@@ -173,8 +282,26 @@ def palette_colours(palette: str, k: int, *, neutral: int | None = None) -> list
     k
         Number of classes.
     neutral
-        For diverging palettes: index of the neutral class; classes below it get the
-        decrease colours (darkest first), classes above it the increase colours.
+        For diverging palettes: index of the neutral class (default ``k // 2``); classes below
+        it get the decrease colours (darkest first), classes above it the increase colours.
+        Ignored for sequential palettes.
+
+    Returns
+    -------
+    list of str
+        ``k`` hex colours, lowest class first.
+
+    Raises
+    ------
+    UnknownCodeError
+        For a palette id that is not in ``data/palettes.csv``.
+
+    Examples
+    --------
+    >>> palette_colours("seq_ylorrd", 3)
+    ['#ffffcc', '#fd8d3c', '#800026']
+    >>> palette_colours("div_change_cb", 5)
+    ['#01665e', '#c7eae5', '#ffffbf', '#fddbc7', '#b2182b']
     """
     table = palettes()
     if palette not in table:
@@ -194,6 +321,18 @@ def palette_colours(palette: str, k: int, *, neutral: int | None = None) -> list
 
 
 def special_colours() -> dict[str, str]:
-    """Fill colours for areas without data and suppressed areas, and symbol colours."""
+    """Fill colours for areas without data and suppressed areas, and symbol colours.
+
+    Returns
+    -------
+    dict of str to str
+        Hex colours keyed ``missing``, ``suppressed``, ``hatch`` (hatching of suppressed
+        areas) and ``circle`` (proportional circles), from the ``special`` palette row.
+
+    Examples
+    --------
+    >>> special_colours()["missing"]
+    '#d9d9d9'
+    """
     c = palettes()["special"]["colours"].split(";")
     return {"missing": c[0], "suppressed": c[1], "hatch": c[2], "circle": c[3]}

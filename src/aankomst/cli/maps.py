@@ -7,6 +7,7 @@ Mirrors :func:`aankomst.outputs.maps.render_map`; the indicator options are thos
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -56,23 +57,23 @@ def register(app: typer.Typer) -> None:
         if not Path(db).exists():
             fail(AankomstError(f"atlas database {str(db)!r} does not exist; build it with "
                                "'aankomst build --data DIR --db FILE' or 'aankomst demo'"))
-        params: dict[str, object] = {}
+        params: dict[str, Any] = {}
         for it in param or []:
             if "=" not in it:
                 raise typer.BadParameter(f"--param {it!r}: use KEY=VALUE, e.g. --param window=3")
             k, v = it.split("=", 1)
             params[k.strip()] = v.strip()
-        for k, v in (("window", window), ("layout", layout), ("within", within),
-                     ("reference", reference)):
-            if v is not None:
-                params[k] = v
+        for key, val in (("window", window), ("layout", layout), ("within", within),
+                         ("reference", reference)):
+            if val is not None:
+                params[key] = val
         years = [y.strip() for y in str(year).split(",") if y.strip()]
         try:
             from aankomst.outputs.maps import render_map, render_maps
 
-            common = dict(level=level, base_year=base_year, group=group, scheme=scheme,
-                          classes=classes, circles=circles, lang=lang, title=title,
-                          palette=palette, dpi=dpi, compact=compact, **params)
+            common: dict[str, Any] = dict(level=level, base_year=base_year, group=group, scheme=scheme,
+                                          classes=classes, circles=circles, lang=lang, title=title,
+                                          palette=palette, dpi=dpi, compact=compact, **params)
             if len(years) > 1:
                 results = render_maps(str(db), indicator_id, years=years, out=out, **common)
             else:

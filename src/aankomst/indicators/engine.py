@@ -170,8 +170,9 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
         notes.insert(0, fallback_note)
     thr, applies = _threshold(atlas)
     sources = _sources(atlas, sorted(got.load_ids)) + list(got.sources)
+    # figures of unknown origin are protected like restricted ones (docs/privacy.md)
     restricted = bool(got.restricted) if got.restricted is not None else (
-        any(src.get("privacy") == "restricted" for src in sources))
+        not sources or any(src.get("privacy") == "restricted" for src in sources))
     value_is_count = spec.value_is_count
     comp_keys: set[tuple[str, str, str]] = set()
     comp_parent: Node | None = None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,10 @@ from aankomst.classification.core import format_number
 from aankomst.classification.schemes import special_colours
 from aankomst.privacy import is_small
 
-RC = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "aankomst",
     "svg.fonttype": "none",
     "svg.id": "aankomst-map",

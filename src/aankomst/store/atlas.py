@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """The :class:`Atlas`: an embedded DuckDB database holding areas, crosswalks, counts, measures,
 flows and the provenance of every loaded file."""
 
@@ -31,7 +30,23 @@ _AREA_REFS: dict[str, list[tuple[str, str, str]]] = {
 
 @dataclass
 class LoadSummary:
-    """What one batch put into the atlas."""
+    """What one batch put into the atlas.
+
+    Attributes
+    ----------
+    source_id, family
+        The batch's :attr:`~aankomst.store.batch.LoadBatch.source_id` and reader family.
+    rows
+        Rows the batch supplied over all tables (:attr:`LoadBatch.rows_loaded`; rows already
+        supplied by an earlier source are counted but not stored again).
+    areas
+        Number of areas: area definitions loaded, or the number of distinct areas with counts
+        or measures.
+    years
+        Years covered, ``"2012"`` or ``"2012–2024"`` (empty when the batch has no dated rows).
+    warnings
+        Non-fatal remarks of the reader and of the store.
+    """
 
     source_id: str
     family: str
@@ -46,6 +61,25 @@ def connect(path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     :class:`~aankomst.store.lock.AtlasBusyError` (one clear message, no traceback).
 
     DuckDB allows one process that writes, or several that only read, per file.
+
+    Parameters
+    ----------
+    path
+        DuckDB file (created when missing and not ``read_only``), or ``":memory:"``.
+    read_only
+        Open for reading only.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        The raw connection (no schema check or migration: see :class:`Atlas`).
+
+    Raises
+    ------
+    AtlasBusyError
+        When another process holds a conflicting lock on the file.
+    AankomstError
+        For any other I/O problem opening the file.
 
     Examples
     --------
@@ -77,6 +111,29 @@ class Atlas:
         File path; created (with the current schema) if it does not exist, unless read-only.
     read_only
         Open read-only (used by the web server); no migration is attempted.
+
+    Raises
+    ------
+    AankomstError
+        Read-only: the file does not exist or has another schema version than this Aankomst
+        expects. Writable: the file's schema is newer than this Aankomst.
+    AtlasBusyError
+        When another process holds a conflicting lock on the file.
+
+    Examples
+    --------
+    >>> atlas = Atlas(":memory:")  # a new, empty atlas with the current schema
+    >>> atlas.schema_version() == SCHEMA_VERSION
+    True
+    >>> len(atlas.sources())
+    0
+    >>> atlas.close()
+
+    An atlas also works as a context manager (closed at the end of the block):
+
+    >>> with Atlas(":memory:") as atlas:
+    ...     atlas.query("SELECT count(*) AS n FROM areas")["n"].tolist()
+    [0]
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
@@ -100,7 +157,12 @@ class Atlas:
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (the atlas cannot be used afterwards).
+
+        Returns
+        -------
+        None
+        """
         self.con.close()
 
     def __enter__(self) -> Atlas:
@@ -110,7 +172,14 @@ class Atlas:
         self.close()
 
     def schema_version(self) -> int:
-        """Return the schema version of the database (0 for an empty file)."""
+        """Return the schema version of the database (0 for an empty file).
+
+        Returns
+        -------
+        int
+            The highest applied migration (:data:`~aankomst.store.schema.SCHEMA_VERSION` once
+            migrated).
+        """
         exists = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
         ).fetchall()[0][0]
@@ -120,7 +189,20 @@ class Atlas:
         return int(row[0] or 0)
 
     def migrate(self) -> int:
-        """Apply pending migrations in one transaction each. Returns the resulting version."""
+        """Apply pending migrations in one transaction each. Returns the resulting version.
+
+        Returns
+        -------
+        int
+            The schema version after migrating.
+
+        Raises
+        ------
+        AankomstError
+            When the file has a newer schema than this Aankomst.
+        duckdb.Error
+            When a migration fails (that migration is rolled back; earlier ones stay).
+        """
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
             "description VARCHAR, applied_at TIMESTAMP)"
@@ -153,17 +235,65 @@ class Atlas:
 
         Always pass values through ``params`` (``?`` or ``$name`` placeholders), never by
         formatting them into ``sql``.
+
+        Parameters
+        ----------
+        sql
+            SQL text with placeholders.
+        params
+            A sequence for ``?`` placeholders or a dict for ``$name`` placeholders.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The result rows.
+
+        Examples
+        --------
+        >>> with Atlas(":memory:") as atlas:
+        ...     atlas.query("SELECT ? + 1 AS x", [41])["x"].tolist()
+        [42]
         """
         return self.con.execute(sql, params or []).df()
 
     def table(self, name: str) -> pd.DataFrame:
-        """Return a whole table (small tables only)."""
+        """Return a whole table (small tables only).
+
+        Parameters
+        ----------
+        name
+            A data table (:data:`~aankomst.store.schema.DATA_TABLES`), ``provenance``,
+            ``settings`` or ``schema_version``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            All rows and columns of the table.
+
+        Raises
+        ------
+        AankomstError
+            For any other table name.
+        """
         if name not in (*DATA_TABLES, "provenance", "settings", "schema_version"):
             raise AankomstError(f"unknown table {name!r}")
         return self.con.execute(f'SELECT * FROM "{name}"').df()
 
     def setting(self, key: str, default: str | None = None) -> str | None:
-        """Return a value from the ``settings`` table."""
+        """Return a value from the ``settings`` table.
+
+        Parameters
+        ----------
+        key
+            Setting name, e.g. ``"small_cell_threshold"``.
+        default
+            Returned when the key is not set.
+
+        Returns
+        -------
+        str or None
+            The stored value (always text) or ``default``.
+        """
         rows = self.con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
         return rows[0][0] if rows else default
 
@@ -173,6 +303,21 @@ class Atlas:
         ``layout`` defaults to the current layout of the level (:data:`CURRENT_LAYOUT`). Rows
         without geometry are kept (empty geometry) unless ``with_geometry_only``.
         Note: DuckDB returns BLOBs as ``bytearray``; this converts them for shapely.
+
+        Parameters
+        ----------
+        level
+            Level name as stored (``municipality``, ``neighbourhood`` …; no aliases).
+        layout
+            Layout; default the level's current one.
+        with_geometry_only
+            Leave out areas without geometry.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            ``level, layout, code, name_nl, name_fr, name_en, area_km2, geometry`` ordered by
+            code; coordinates in metres (Belgian Lambert 72), ``area_km2`` in km².
         """
         import geopandas as gpd
         import shapely
@@ -190,7 +335,15 @@ class Atlas:
         return gpd.GeoDataFrame(df.drop(columns=["geometry"]), geometry=geom, crs=31370)
 
     def sources(self) -> pd.DataFrame:
-        """Return the provenance table (one row per loaded file)."""
+        """Return the provenance table (one row per loaded file).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``load_id, source_id, family, title, publisher, path, url, sha256,
+            reference_date, licence, privacy, loaded_at, rows_read, rows_loaded, warnings``
+            (``warnings`` as JSON text), ordered by ``load_id``.
+        """
         return self.query("SELECT * FROM provenance ORDER BY load_id")
 
     # ------------------------------------------------------------------ writing
@@ -200,8 +353,24 @@ class Atlas:
         A batch whose ``source_id`` was loaded before replaces the earlier rows (idempotent
         re-runs). Batches with areas should come first when other batches refer to them.
 
+        Parameters
+        ----------
+        batches
+            The batches to write (see :class:`~aankomst.store.batch.LoadBatch`).
+        check_areas
+            Check that every area code of ``population``, ``measures`` and ``flows`` is defined
+            at its level and layout (when the atlas has areas of that level and layout).
+
+        Returns
+        -------
+        list of LoadSummary
+            One per batch, in order. A batch's ``warnings`` list is extended with the store's
+            remarks (rows already supplied by an earlier source, contradicting links).
+
         Raises
         ------
+        AankomstError
+            When the atlas is open read-only, or a batch has an unknown table or lacks columns.
         InputError
             When a table has the wrong columns, a count is negative or missing, or (with
             ``check_areas``) a row names an area code unknown at its level and layout while that

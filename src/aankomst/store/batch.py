@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """What the store accepts: a :class:`LoadBatch`, the rows read from one source file for the atlas
 tables, with their provenance.
 
@@ -72,5 +71,11 @@ class LoadBatch:
 
     @property
     def rows_loaded(self) -> int:
-        """Total rows over all tables."""
+        """Total rows over all tables.
+
+        Returns
+        -------
+        int
+            Sum of the row counts of :attr:`tables`.
+        """
         return int(sum(len(df) for df in self.tables.values()))

@@ -45,7 +45,25 @@ class Reexpressed:
 
 def find_path(atlas: Atlas, src: tuple[str, str], dst: tuple[str, str]) -> list[tuple[str, str]]:
     """Shortest chain of crosswalk steps from ``src`` to ``dst``
-    (:meth:`~aankomst.store.hierarchy.Hierarchy.path`), or an error naming the missing link."""
+    (:meth:`~aankomst.store.hierarchy.Hierarchy.path`), or an error naming the missing link.
+
+    Parameters
+    ----------
+    atlas
+        The atlas (its ``crosswalks``).
+    src, dst
+        ``(level, layout)`` of the source and target units.
+
+    Returns
+    -------
+    list of tuple of str
+        ``[src, …, dst]`` (``[src]`` when they are equal).
+
+    Raises
+    ------
+    AankomstError
+        When no chain of at most four crosswalk steps links ``src`` to ``dst``.
+    """
     path = Hierarchy(atlas).path(src, dst)
     if path is None:
         raise AankomstError(
@@ -56,7 +74,27 @@ def find_path(atlas: Atlas, src: tuple[str, str], dst: tuple[str, str]) -> list[
 
 
 def mapping(atlas: Atlas, path: list[tuple[str, str]]) -> pd.DataFrame:
-    """The crosswalks along ``path`` composed into ``from_code, to_code, weight, split``."""
+    """The crosswalks along ``path`` composed into ``from_code, to_code, weight, split``.
+
+    Parameters
+    ----------
+    atlas
+        The atlas.
+    path
+        A chain of ``(level, layout)`` nodes as returned by :func:`find_path` (only its ends
+        are used: the chain is looked up again).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``from_code, to_code, weight, split``: ``weight`` is the share (0–1) of the
+        ``from_code`` unit in the ``to_code`` unit; ``split`` marks units divided on the way.
+
+    Raises
+    ------
+    MissingInputError
+        When no chain of crosswalks links the ends of ``path``.
+    """
     m = Hierarchy(atlas).require_map(path[0], path[-1])
     return m.rename(columns={"code": "from_code"})[["from_code", "to_code", "weight", "split"]]
 
@@ -91,6 +129,14 @@ def reexpress(atlas: Atlas, *, from_level: str, from_layout: str, to_level: str,
     Reexpressed
         ``data`` with ``split`` flags and ``unmapped`` units; counts are persons (float where a
         split unit was shared out by weight).
+
+    Raises
+    ------
+    UnknownCodeError
+        For a ``table`` other than ``population`` or a ``where`` column that is not a key
+        column.
+    AankomstError
+        When no chain of crosswalks links the source to the target.
     """
     if table not in _KEYS:
         raise UnknownCodeError("table for re-expression", table, known=list(_KEYS))
@@ -124,7 +170,29 @@ def reexpress(atlas: Atlas, *, from_level: str, from_layout: str, to_level: str,
 
 
 def parents(atlas: Atlas, level: str, layout: str, to_level: str, to_layout: str | None = None) -> pd.DataFrame:
-    """The parent of every unit at ``to_level`` (columns ``code, parent, weight, split``)."""
+    """The parent of every unit at ``to_level`` (columns ``code, parent, weight, split``).
+
+    Parameters
+    ----------
+    atlas
+        The atlas.
+    level, layout
+        Level and layout of the units (e.g. ``"sector"``, ``"2025"``).
+    to_level, to_layout
+        Level and layout of the parents; ``to_layout`` defaults to the current layout of
+        ``to_level``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, parent, weight, split``: one row per (unit, parent) link; a divided unit has
+        several rows with ``weight`` (share of the unit, 0–1) below 1 and ``split`` true.
+
+    Raises
+    ------
+    AankomstError
+        When no chain of crosswalks links the two levels.
+    """
     from aankomst.store.schema import CURRENT_LAYOUT
 
     to_layout = to_layout or CURRENT_LAYOUT.get(to_level, "2025")
@@ -135,7 +203,22 @@ def parents(atlas: Atlas, level: str, layout: str, to_level: str, to_layout: str
 def hierarchy_report(atlas: Atlas) -> dict[str, Any]:
     """Check the hierarchy of the current layout: sectors 2025 -> exactly one neighbourhood and one
     municipality; municipality -> arrondissement -> province -> region -> country; Brussels
-    sectors -> monitoring neighbourhoods. Returns counts (0 problems = consistent)."""
+    sectors -> monitoring neighbourhoods. Returns counts (0 problems = consistent).
+
+    Parameters
+    ----------
+    atlas
+        The atlas (its ``areas`` and ``crosswalks``).
+
+    Returns
+    -------
+    dict of str to dict
+        Per check (``sector2025_neighbourhood``, ``sector2025_municipality``,
+        ``municipality_arrondissement``, ``arrondissement_province``, ``province_region``,
+        ``region_country``, ``brussels_sector2019_monitor``, ``brussels_sector2025_monitor``)
+        the number of ``units`` and how many have one parent (``with_one``), none
+        (``with_none``) or several (``with_several``).
+    """
     out: dict[str, Any] = {}
 
     def one_parent(level: str, layout: str, to_level: str, to_layout: str, like: str | None = None) -> dict[str, int]:
