@@ -7,8 +7,6 @@ the comments), and a property on the demo atlas: every returned period gives val
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from hypothesis import strategies as st
 from test_indicators_fixture import _areas, _batch, _cw, build
 
 from aankomst.errors import MissingInputError, UnknownCodeError
-from aankomst.indicators import available_periods, compute
+from aankomst.indicators import ParameterError, available_periods, compute
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +165,14 @@ def test_unknown_indicator_level_group(atlas):
     with pytest.raises(UnknownCodeError):
         available_periods(atlas, "group_share", level="municipality",
                           scheme="nationality_group6", group="atlantis")
-    with pytest.raises(UnknownCodeError):  # an explicit reference area that does not exist
-        available_periods(atlas, "bilateral_balance", level="municipality", reference="99999")
+    with pytest.raises(ParameterError):  # a misspelt parameter names the known ones
+        available_periods(atlas, "internal_migration_balance", level="municipality", windw=3)
+    # a reference area that is not in the atlas: nothing is offered, and compute says why
+    assert available_periods(atlas, "bilateral_balance", level="municipality",
+                             reference="99999") == []
+    with pytest.raises(MissingInputError, match="reference area '99999'"):
+        compute(atlas, "bilateral_balance", level="municipality", period="2010-2012",
+                reference="99999")
 
 
 def test_group_share_without_group_is_empty(atlas):
@@ -176,42 +180,29 @@ def test_group_share_without_group_is_empty(atlas):
     assert available_periods(atlas, "group_share", level="municipality") == []
 
 
-def test_measures_fallback_and_hooks(atlas, monkeypatch):
-    from aankomst.indicators import catalog as cat
-    from aankomst.indicators import periods as P
+def test_inputs_of_a_declared_indicator_decide_its_periods(atlas):
+    """A spec whose only input is a measure offers the periods of that measure reaching the
+    level (tax_declarations: 2019 at the sectors, which reach neighbourhoods and
+    municipalities); an ``External`` input offers what its function says."""
+    from aankomst.indicators.availability import External, Measures
+    from aankomst.indicators.registry import _SPECS
+    from aankomst.indicators.spec import IndicatorSpec
 
-    real = cat.entry
-    fake = {"levels": "municipality;neighbourhood;sector", "inputs": "measures:tax_<x>",
-            "implementation": "tests_no_such_module:fn", "params": ""}
+    def fn(atlas, *, level, period, **kw):  # pragma: no cover - not computed here
+        raise AssertionError
 
-    def entry(ind):
-        return dict(fake) if ind == "fake_indicator" else real(ind)
-
-    monkeypatch.setattr(P.cat, "entry", entry)
-    # tax_declarations: 2019 at the sectors, which reach neighbourhoods and municipalities
-    assert available_periods(atlas, "fake_indicator", level="municipality") == ["2019"]
-    # a hook in the implementation module wins
-    mod = types.ModuleType("tests_periods_hook")
-    mod.fn = lambda atlas, **kw: None
-    mod.fn_periods = lambda atlas, *, level, group=None, scheme=None, **kw: [2001, "1991"]
-    monkeypatch.setitem(sys.modules, "tests_periods_hook", mod)
-    fake["implementation"] = "tests_periods_hook:fn"
-    assert available_periods(atlas, "fake_indicator", level="sector") == ["1991", "2001"]
-    # inputs outside the atlas (registry) and no hook: cannot tell
-    fake.update(implementation="tests_no_such_module:fn", inputs="registry;areas")
-    assert available_periods(atlas, "fake_indicator", level="sector") is None
-
-
-def test_measure_patterns():
-    from aankomst.indicators.periods import _measure_patterns
-
-    assert _measure_patterns("measures:bimd_<domain>_score;population (BIMD)") == ["bimd_%_score"]
-    assert _measure_patterns("measures:bimd_decile|atlas_difficulty_index;population") == [
-        "bimd_decile", "atlas_difficulty_index"]
-    assert _measure_patterns("measures(total_net_taxable_income, residents_income_statistics) "
-                             "or population") == ["total_net_taxable_income",
-                                                  "residents_income_statistics"]
-    assert _measure_patterns("registry;areas") == []
+    specs = [IndicatorSpec("t_measure", fn, "count", ("municipality", "sector"),
+                           (Measures(("tax_declarations",)),)),
+             IndicatorSpec("t_external", fn, "count", ("sector",),
+                           (External(lambda atlas, **kw: ["2001", "1991"]),))]
+    try:
+        for sp in specs:
+            _SPECS[sp.id] = sp
+        assert available_periods(atlas, "t_measure", level="municipality") == ["2019"]
+        assert available_periods(atlas, "t_external", level="sector") == ["1991", "2001"]
+    finally:
+        for sp in specs:
+            _SPECS.pop(sp.id, None)
 
 
 # --------------------------------------------------------------------------- demo atlas

@@ -24,6 +24,23 @@ from aankomst.indicators.registry import get, ids, specs
 from aankomst.indicators.result import OUTPUT_COLUMNS, Computed, IndicatorResult
 from aankomst.indicators.spec import IndicatorSpec, Param, ParameterError
 
-__all__ = ["compute", "compare", "rank", "available_periods", "available_groups", "catalogue",
-           "entry", "listing", "parameters", "get", "ids", "specs", "OUTPUT_COLUMNS", "Computed",
-           "IndicatorResult", "IndicatorSpec", "Param", "ParameterError"]
+__all__ = [
+           "OUTPUT_COLUMNS",
+           "Computed",
+           "IndicatorResult",
+           "IndicatorSpec",
+           "Param",
+           "ParameterError",
+           "available_groups",
+           "available_periods",
+           "catalogue",
+           "compare",
+           "compute",
+           "entry",
+           "get",
+           "ids",
+           "listing",
+           "parameters",
+           "rank",
+           "specs",
+]

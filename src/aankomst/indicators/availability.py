@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from aankomst.errors import UnknownCodeError
+from aankomst.errors import MissingInputError, UnknownCodeError
 from aankomst.indicators import groups as G
 from aankomst.indicators._store import Node, Store, period_label, resolve_level, split_group
 from aankomst.store.hierarchy import atlas_version
@@ -585,10 +585,8 @@ def _reference_ok(c: _Ctx, params: dict[str, Any]) -> bool:
 
     try:
         _reference_node(c.s, str(params.get("reference") or "04000"), params.get("reference_level"))
-    except UnknownCodeError:
-        if str(params.get("reference") or "04000") != "04000":
-            raise
-        return False  # the default reference area (Brussels) is not in this atlas
+    except MissingInputError:
+        return False  # the reference area is not in this atlas
     return True
 
 

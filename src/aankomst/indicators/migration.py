@@ -372,19 +372,17 @@ def internal_migration_balance(
 
 
 def _reference_node(s: Store, reference: str, reference_level: str | None) -> Node:
-    """``(level, layout)`` of a reference area code (current layout first)."""
+    """``(level, layout)`` of a reference area code (current layout first); an area that is not
+    in the atlas is a missing input of this atlas (``MissingInputError``)."""
     if reference_level:
         return resolve_level(reference_level)
-    rows = s.atlas.con.execute(
-        "SELECT DISTINCT level, layout FROM areas WHERE code = ?", [str(reference)]).fetchall()
-    if not rows:
-        raise UnknownCodeError("reference area", reference,
-                               hint="give an area code of the atlas, e.g. 04000 (Brussels Capital "
-                               "Region), 11002 (Antwerpen), 44021 (Gent)")
-    for lv, ly in rows:
-        if CURRENT_LAYOUT.get(lv) == ly:
-            return str(lv), str(ly)
-    return str(rows[0][0]), str(rows[0][1])
+    try:
+        return s.node_of(reference)
+    except UnknownCodeError:
+        raise MissingInputError(
+            "bilateral_balance", f"the reference area {reference!r}",
+            fix="give reference=CODE of an area of this atlas, e.g. 04000 (Brussels Capital "
+            "Region), 11002 (Antwerpen), 44021 (Gent)") from None
 
 
 def bilateral_balance(
