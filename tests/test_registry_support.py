@@ -183,6 +183,19 @@ def app_for(url: str, atlas: Path | None = None) -> Any:
     return app
 
 
+@pytest.fixture(scope="module")
+def atlas(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-built atlas of the module docstring (once per test module)."""
+    return build_fixture_atlas(tmp_path_factory.mktemp("atlas") / "fixture.duckdb")
+
+
+def client(app: Any) -> Any:
+    """A TestClient that answers errors as responses (never raises the app's exceptions)."""
+    from fastapi.testclient import TestClient
+
+    return TestClient(app, raise_server_exceptions=False)
+
+
 def login(client: Any, name: str) -> str:
     """Log in through the API; returns the CSRF token."""
     r = client.post("/api/registry/login", json={"name": name, "password": PASSWORD})

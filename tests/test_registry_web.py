@@ -6,26 +6,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from test_registry_support import (
     PASSWORD,
     _registry_templates,
     app_for,
-    build_fixture_atlas,
+    atlas,
     login,
     lonlat,
     make_user,
     payload,
     registry_url,
 )
+from test_registry_support import client as _client
 
 XSS = '<script>alert("x")</script>"><img src=x onerror=alert(1)>'
 SQLI = "Robert'); DROP TABLE resources;-- ' OR '1'='1"
-
-
-@pytest.fixture(scope="module")
-def atlas(tmp_path_factory):
-    return build_fixture_atlas(tmp_path_factory.mktemp("atlas") / "fixture.duckdb")
 
 
 @pytest.fixture()
@@ -35,10 +30,6 @@ def env(registry_url, atlas):
     make_user(registry_url, "root", "admin")
     app = app_for(registry_url, atlas)
     return registry_url, app
-
-
-def _client(app):
-    return TestClient(app, raise_server_exceptions=False)
 
 
 def _create(c, csrf, **over):
@@ -67,7 +58,8 @@ def test_editor_outside_scope_is_403(env):
     url, app = env
     c = _client(app)
     csrf = login(c, "root")
-    other = _create(c, csrf, municipality_nis="11005", name="Elders")
+    lon5, lat5 = lonlat(152500, 210500)  # N3, municipality 11005
+    other = _create(c, csrf, municipality_nis="11005", name="Elders", lon=lon5, lat=lat5)
     c2 = _client(app)
     csrf2 = login(c2, "ed")
     h = {"X-CSRF-Token": csrf2}
@@ -86,8 +78,9 @@ def test_editor_outside_scope_is_403(env):
     rec.pop("municipality_nis")
     assert c2.post("/api/resources", json=rec, headers=h).status_code == 403
     # an import row outside the scope is reported, nothing written
+    lon1, lat1 = lonlat(150500, 210500)
     csv_text = ("name,domains,spheres,provider_type,formality,scale,municipality_nis,lon,lat\n"
-                f"A,health,market,public,formal,municipality,11002,{lon},{lat}\n"
+                f"A,health,market,public,formal,municipality,11002,{lon1},{lat1}\n"
                 f"B,health,market,public,formal,municipality,11005,{lon},{lat}\n")
     r = c2.post("/api/resources/import?format=csv", content=csv_text, headers=h)
     assert r.status_code == 422 and r.json()["problems"][0]["row"] == 3

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """CLI: ``aankomst build``, ``fetch``, ``sql``, ``sources`` (foundation)."""
 
 from __future__ import annotations

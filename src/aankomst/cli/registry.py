@@ -31,7 +31,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(reg, name="registry")
 
     @reg.command("init")
-    def init(url: str | None = typer.Option(None, "--url", help=URL_HELP)) -> None:
+    def init(
+        url: str | None = typer.Option(None, "--url", help=URL_HELP),
+        atlas: Path | None = typer.Option(
+            None, "--db", help="atlas file: also copy its municipality boundaries into the registry "
+                               "(editor scopes are checked against them)"),
+    ) -> None:
         """Create or upgrade the registry schema (Alembic migrations) and load the taxonomies."""
         from aankomst.cli._common import fail
         from aankomst.errors import AankomstError
@@ -45,6 +50,33 @@ def register(app: typer.Typer) -> None:
             fail(AankomstError(f"cannot initialise the registry at {safe_url(_url(url))}: "
                                f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         typer.echo(f"registry ready at {safe_url(_url(url))} (schema {rev})")
+        if atlas is not None:
+            _load_boundaries(_url(url), atlas)
+
+    def _load_boundaries(u: str, atlas: Path) -> None:
+        from aankomst.cli._common import fail
+        from aankomst.errors import AankomstError, InputError
+        from aankomst.registry.areas import load_boundaries
+        from aankomst.registry.db import check_ready
+
+        if not atlas.exists():
+            fail(InputError(str(atlas), "file not found", expected="an atlas DuckDB file"))
+        try:
+            check_ready(u)
+            n = load_boundaries(u, str(atlas))
+        except AankomstError as exc:
+            fail(exc)
+        typer.echo(f"copied {n} municipality boundaries from {atlas} into the registry")
+
+    @reg.command("boundaries")
+    def boundaries(
+        atlas: Path = typer.Option(..., "--db", help="atlas file with municipality geometry"),
+        url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    ) -> None:
+        """Copy (replace) the registry's municipality boundaries from an atlas: editor scopes
+        follow the municipality a resource's point lies in, also when the server runs
+        without an atlas."""
+        _load_boundaries(_url(url), atlas)
 
     @reg.command("import")
     def import_(

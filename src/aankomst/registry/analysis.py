@@ -223,6 +223,6 @@ def area_completeness(
     s = area_set(atlas, level, layout)
     res = active_resources(url, as_of)
     res["area_code"] = s.locate(res["x"].to_numpy(), res["y"].to_numpy()) if len(res) else []
-    table = completeness_table(s.centres, s.codes, res, domain_codes(),
+    table = completeness_table(s.centres, [str(c) for c in s.codes], res, domain_codes(),
                                local_radius_m=local_radius_m, radii=radii)
     return table, s

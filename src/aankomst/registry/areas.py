@@ -15,6 +15,15 @@ Centres (EPSG:31370, metres)
   the 2025 neighbourhood containing its representative point). If that mean falls outside the
   polygon (a crescent-shaped unit) the nearest point on the polygon is used; without any
   population the representative point is used. ``basis`` says which rule applied.
+
+Municipality boundaries for editor scopes
+-----------------------------------------
+An editor may only place a resource in one of their municipalities, judged by the point, not
+by the code they declare. :func:`municipality_lookup` gives the polygons to test against: the
+attached atlas's current municipalities, else the registry's own copy (table ``boundaries``,
+filled from an atlas by :func:`load_boundaries` — ``aankomst registry boundaries --db ATLAS``
+or ``aankomst registry init --db ATLAS``), else ``None`` (then editors cannot place
+resources; admins and the command line can).
 """
 
 from __future__ import annotations
@@ -223,13 +232,8 @@ def _sector_links(a: Any, sector_layout: str, layout: str) -> pd.DataFrame | Non
     Uses the indicator engine's shortest crosswalk chain (e.g. sector 2019 -> sector 2024 ->
     sector 2025 -> neighbourhood 2025), weights multiplied along the chain.
     """
-    try:
-        from aankomst.indicators._store import Store
-    except ImportError:  # engine not installed: direct links only
-        return a.query(
-            "SELECT from_code AS code, to_code, weight FROM crosswalks WHERE from_level = 'sector' "
-            "AND from_layout = ? AND to_level = 'neighbourhood' AND to_layout = ?",
-            [sector_layout, layout])
+    from aankomst.indicators._store import Store
+
     m = Store(a).code_map(("sector", str(sector_layout)), ("neighbourhood", str(layout)))
     return None if m is None else m[["code", "to_code", "weight"]]
 
@@ -279,11 +283,139 @@ def _build(a: Any, level: str, layout: str) -> AreaSet:
                    geoms, centres, basis)
 
 
-def locate_municipality(atlas: Any, lon: float, lat: float) -> str | None:
-    """NIS code of the (current) municipality containing a WGS84 point, or ``None``."""
-    try:
-        s = area_set(atlas, "municipality")
-    except AankomstError:
+@dataclass
+class Lookup:
+    """Municipality polygons used to check where a point lies, and where they came from."""
+
+    areas: AreaSet
+    source: str
+
+    def municipality(self, lon: float, lat: float) -> str | None:
+        """NIS code of the municipality containing a WGS84 point, or ``None``."""
+        x, y = to_31370([lon], [lat])
+        code = self.areas.locate(x, y)[0]
+        return None if code is None else str(code)
+
+    def municipalities(self, lon: Any, lat: Any) -> list[str | None]:
+        """Vectorised :meth:`municipality` (imports)."""
+        x, y = to_31370(lon, lat)
+        return [None if c is None else str(c) for c in self.areas.locate(x, y)]
+
+
+_BOUNDARY_CACHE: dict[tuple[str, int, str], AreaSet] = {}
+
+
+def registry_boundaries(s: Any, level: str = "municipality") -> AreaSet | None:
+    """The registry's own boundary copy of ``level`` (cached until reloaded); ``None`` if empty.
+
+    Parameters
+    ----------
+    s
+        An open SQLAlchemy session of the registry (read inside its transaction).
+    """
+    import shapely
+    from sqlalchemy import func, select
+
+    from aankomst.registry.models import Boundary
+
+    n, last = s.execute(select(func.count(), func.max(Boundary.loaded_at))
+                        .where(Boundary.level == level)).one()
+    if not n:
         return None
-    x, y = to_31370([lon], [lat])
-    return s.locate(x, y)[0]
+    key = (str(s.get_bind().url), int(n), f"{level}:{last}")
+    with _LOCK:
+        hit = _BOUNDARY_CACHE.get(key)
+    if hit is not None:
+        return hit
+    rows = s.execute(select(Boundary.code, Boundary.name, Boundary.layout, Boundary.geometry)
+                     .where(Boundary.level == level).order_by(Boundary.code)).all()
+    geoms = shapely.from_wkb([r.geometry for r in rows])
+    rep = shapely.point_on_surface(geoms)
+    out = AreaSet(level, str(rows[0].layout), np.array([r.code for r in rows], dtype=object),
+                  np.array([r.name for r in rows], dtype=object), geoms,
+                  np.column_stack([shapely.get_x(rep), shapely.get_y(rep)]),
+                  np.full(len(rows), "representative_point", dtype=object))
+    with _LOCK:
+        for k in [k for k in _BOUNDARY_CACHE if k[0] == key[0] and k[2].startswith(level + ":")]:
+            del _BOUNDARY_CACHE[k]
+        _BOUNDARY_CACHE[key] = out
+    return out
+
+
+def municipality_lookup(s: Any, atlas_path: str | None) -> Lookup | None:
+    """Polygons to locate points in: the atlas's municipalities, else the registry's copy.
+
+    Parameters
+    ----------
+    s
+        An open session of the registry.
+    atlas_path
+        The attached atlas, or ``None``.
+
+    Returns
+    -------
+    Lookup or None
+        ``None`` when neither the atlas nor the registry has municipality boundaries.
+    """
+    if atlas_path:
+        try:
+            return Lookup(area_set(atlas_path, "municipality"), "the atlas's municipality boundaries")
+        except AankomstError:  # the atlas has no municipality geometry: the registry's copy
+            pass
+    copy = registry_boundaries(s)
+    return None if copy is None else Lookup(copy, "the registry's municipality boundaries")
+
+
+def load_boundaries(url: str, atlas: Any, *, actor: str = "cli") -> int:
+    """Copy the atlas's current municipality polygons into the registry (replacing the copy).
+
+    Parameters
+    ----------
+    url
+        Registry database URL (initialised).
+    atlas
+        Atlas path or open :class:`~aankomst.store.atlas.Atlas`.
+    actor
+        Name recorded in the audit log.
+
+    Returns
+    -------
+    int
+        Number of municipalities stored.
+
+    Raises
+    ------
+    MissingInputError
+        When the atlas has no municipality geometry.
+    """
+    import shapely
+    from sqlalchemy import delete, insert
+
+    from aankomst.errors import MissingInputError
+    from aankomst.registry.db import session_factory
+    from aankomst.registry.models import Boundary
+    from aankomst.registry.service import audit, now
+
+    layout = default_layout("municipality")
+    a, opened = _open(atlas)
+    try:
+        polys = _read_polys(a, "municipality", layout)
+        source = str(getattr(a, "path", atlas))
+    finally:
+        if opened:
+            a.close()
+    if polys.empty:
+        raise MissingInputError(
+            "registry boundaries", f"municipality geometry (layout {layout})",
+            fix="build the atlas with boundaries (aankomst build / aankomst demo)")
+    t = now()
+    rows = [{"level": "municipality", "code": str(c), "name": str(n)[:200], "layout": layout,
+             "geometry": shapely.to_wkb(g), "source": source[:500], "loaded_at": t}
+            for c, n, g in zip(polys["code"], polys["name"], polys["geom"], strict=True)]
+    with session_factory(url, write=True)() as s, s.begin():
+        s.execute(delete(Boundary).where(Boundary.level == "municipality"))
+        s.execute(insert(Boundary), rows)
+        audit(s, None, "boundaries_load", None, None,
+              {"level": "municipality", "layout": layout, "count": len(rows), "source": source[:500]},
+              username=actor)
+    return len(rows)

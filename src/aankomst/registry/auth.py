@@ -6,7 +6,13 @@ hashes of 256-bit random values (a fast hash is safe for such high-entropy secre
 Throttling: at most :data:`MAX_FAILURES_PER_USER` failed logins per user name and
 :data:`MAX_FAILURES_PER_CLIENT` per client address within :data:`THROTTLE_WINDOW`; further
 attempts get HTTP 429 until the window has passed (the check happens before the password is
-verified, so a correct password does not help an attacker either).
+verified, so a correct password does not help an attacker either). The client address is the
+TCP peer unless the server was told to trust a proxy (``aankomst serve
+--forwarded-allow-ips``), so a forged ``X-Forwarded-For`` cannot dodge the per-address limit.
+
+Every login that reaches the password check does the same work — one argon2 verification —
+whether the account exists, is deactivated, has an unusable hash or a wrong password, so the
+answer time says nothing about the account.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from aankomst.errors import AankomstError
+from aankomst.registry.limits import ID_MAX
 from aankomst.registry.models import ROLES, ApiToken, LoginAttempt, User, UserScope, WebSession
 from aankomst.registry.service import TooManyAttempts, Unauthorized, audit, now
 
@@ -60,7 +67,7 @@ def verify_password(hashed: str, password: str) -> bool:
     from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
     try:
-        return bool(_hasher().verify(hashed, password))
+        return bool(_hasher().verify(hashed, password.encode("utf-8", "surrogatepass")))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -70,8 +77,19 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-# Dummy hash so that unknown user names cost as much time as wrong passwords.
+# Dummy hash so that unknown or unusable accounts cost as much time as wrong passwords.
 _DUMMY: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY
+    if _DUMMY is None:
+        _DUMMY = hash_password("dummy-password-for-timing")
+    return _DUMMY
+
+
+def _usable_hash(hashed: str | None) -> bool:
+    return bool(hashed) and str(hashed).startswith("$argon2")
 
 
 def add_user(s: Session, name: str, password: str, role: str, scope: list[str] | None = None,
@@ -111,28 +129,79 @@ def _failures(s: Session, column: Any, value: str) -> int:
                         .where(column == value, LoginAttempt.at >= now() - THROTTLE_WINDOW)) or 0)
 
 
-def authenticate(s: Session, name: str, password: str, client: str = "unknown") -> User:
-    """Check credentials with throttling; records failures. Raises 401 or 429."""
-    global _DUMMY
+def _throttled(s: Session, name: str, client: str) -> bool:
+    return (_failures(s, LoginAttempt.username, name) >= MAX_FAILURES_PER_USER
+            or _failures(s, LoginAttempt.client, client) >= MAX_FAILURES_PER_CLIENT)
+
+
+def _check_password(hashed: str | None, active: bool, password: str) -> bool:
+    """Exactly one argon2 verification whatever the account state (dummy hash for a missing
+    account or an unusable hash); ``True`` only for an active account and the right password."""
+    usable = hashed is not None and _usable_hash(hashed)
+    verified = verify_password(hashed if hashed is not None and usable else _dummy_hash(), password or "")
+    return usable and verified and active
+
+
+def check_throttle(read: Any, name: str, client: str = "unknown") -> None:
+    """Raise 429 when this user name or client address has too many recent failures (cheap:
+    callers check it before queueing for a password check; :func:`login` checks again).
+
+    Raises
+    ------
+    TooManyAttempts
+        Too many failures for this name or client address.
+    """
+    with read() as s:
+        if _throttled(s, (name or "")[:100], (client or "unknown")[:100]):
+            raise TooManyAttempts("too many failed logins; wait 15 minutes and try again")
+
+
+def login(read: Any, write: Any, name: str, password: str,
+          client: str = "unknown") -> tuple[dict[str, Any], str, str]:
+    """Log in: throttle check and password verification outside any write transaction (the
+    argon2 work does not hold a database lock), then record the failure or start a session.
+
+    Parameters
+    ----------
+    read, write
+        Read and write session factories of the registry.
+    name, password
+        The credentials.
+    client
+        The client address (per-address throttling).
+
+    Returns
+    -------
+    (info, cookie_secret, csrf_token)
+        ``info`` = ``{"user", "role", "scope"}``.
+
+    Raises
+    ------
+    Unauthorized
+        Wrong name or password, or a deactivated account (one message for all).
+    TooManyAttempts
+        Too many failures for this name or client address.
+    """
     name = (name or "")[:100]
     client = (client or "unknown")[:100]
-    if (_failures(s, LoginAttempt.username, name) >= MAX_FAILURES_PER_USER
-            or _failures(s, LoginAttempt.client, client) >= MAX_FAILURES_PER_CLIENT):
-        raise TooManyAttempts("too many failed logins; wait 15 minutes and try again")
-    u = s.scalar(select(User).where(User.name == name))
-    if u is None:
-        if _DUMMY is None:
-            _DUMMY = hash_password("dummy-password-for-timing")
-        verify_password(_DUMMY, password or "")
-        ok = False
-    else:
-        ok = u.active and verify_password(u.password_hash, password or "")
-    if not ok:
-        s.add(LoginAttempt(username=name, client=client, at=now()))
-        s.commit()
+    with read() as s:
+        if _throttled(s, name, client):
+            raise TooManyAttempts("too many failed logins; wait 15 minutes and try again")
+        u = s.scalar(select(User).where(User.name == name))
+        uid, hashed, active = (u.id, u.password_hash, bool(u.active)) if u is not None else (None, None, False)
+    ok = _check_password(hashed, active, password)
+    started: tuple[dict[str, Any], str, str] | None = None
+    with write() as s, s.begin():
+        user = s.get(User, uid) if ok and uid is not None else None
+        if user is None or not user.active:  # wrong, or removed/deactivated meanwhile
+            s.add(LoginAttempt(username=name, client=client, at=now()))
+        else:
+            s.execute(delete(LoginAttempt).where(LoginAttempt.username == name))
+            secret, csrf = create_session(s, user)
+            started = ({"user": user.name, "role": user.role, "scope": user.scope_codes}, secret, csrf)
+    if started is None:
         raise Unauthorized("wrong user name or password")
-    s.execute(delete(LoginAttempt).where(LoginAttempt.username == name))
-    return u
+    return started
 
 
 def create_session(s: Session, user: User) -> tuple[str, str]:
@@ -196,7 +265,7 @@ def revoke_token(s: Session, user: User, token_id: int) -> None:
     """Revoke one of the user's tokens (admins: any token)."""
     from aankomst.registry.service import NotFound
 
-    t = s.get(ApiToken, token_id)
+    t = s.get(ApiToken, token_id) if 1 <= token_id <= ID_MAX else None
     if t is None or (t.user_id != user.id and user.role != "admin"):
         raise NotFound(f"no token {token_id}")
     t.revoked_at = now()
@@ -204,5 +273,7 @@ def revoke_token(s: Session, user: User, token_id: int) -> None:
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:
-    """Constant-time comparison of CSRF tokens (both must be non-empty)."""
-    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+    """Constant-time comparison of CSRF tokens (both must be non-empty texts)."""
+    if not (isinstance(expected, str) and isinstance(given, str) and expected and given):
+        return False
+    return hmac.compare_digest(expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass"))

@@ -7,7 +7,8 @@ the base atlas exists. It
    ``demo_communities.csv`` (see the README there) inside the atlas's neighbourhood polygons —
    more in populous neighbourhoods with many foreign residents, public services once per
    municipality, some services closed in the past (kept in history);
-2. writes them to a fresh SQLite registry ``WORKDIR/registry.sqlite`` (one audited import);
+2. writes them to a fresh SQLite registry ``WORKDIR/registry.sqlite`` (one audited import)
+   with a copy of the atlas's municipality boundaries (editor scopes, maps without atlas);
 3. stores the completeness indicators for neighbourhoods and municipalities as atlas
    ``measures`` (``registry_*``) so maps and profiles show them even when no registry URL is
    configured (the catalogue indicators read these stored values as a fallback).
@@ -198,6 +199,9 @@ def extend(atlas: Any, *, seed: int, workdir: Path) -> list[str]:
         from aankomst.errors import AankomstError
 
         raise AankomstError(f"demo inventory invalid: {report['problems'][:3]}")
+    from aankomst.registry.areas import load_boundaries
+
+    load_boundaries(url, atlas, actor="demo")  # editor scopes work also without --db
     meas, defs = _measures(atlas, url)
     atlas.load([LoadBatch(source_id="demo/registry-completeness", family="registry_demo",
                           path=str(path), sha256="seed-%d" % seed,

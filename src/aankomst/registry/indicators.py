@@ -108,6 +108,12 @@ def _domain(domain: str | None, group: str | None, indicator: str, required: boo
     return d
 
 
+def _required_domain(domain: str | None, group: str | None, indicator: str) -> str:
+    d = _domain(domain, group, indicator, True)
+    assert d is not None  # _domain raised otherwise
+    return d
+
+
 def _table(atlas: Any, level: str, period: Any, registry_url: str | None, indicator: str,
            layout: str | None, local_radius_m: float, radii: tuple[float, ...]) -> tuple[pd.DataFrame, Any, date]:
     from aankomst.registry.analysis import area_completeness
@@ -137,7 +143,7 @@ def nearest_distance(atlas: Any, *, level: str, period: Any, group: str | None =
                      local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
     """Distance (m, straight line, EPSG:31370) from each area's centre to the nearest active
     resource of ``domain`` (``group`` may name the domain). Empty when there is none."""
-    d = _domain(domain, group, "registry_nearest_m", True)
+    d = _required_domain(domain, group, "registry_nearest_m")
     st = _fallback(atlas, registry_url, "registry_nearest_m", level, layout, d)
     if st is not None:
         return st
@@ -163,8 +169,8 @@ def count_within(atlas: Any, *, level: str, period: Any, group: str | None = Non
     if d is not None:
         res = res[res["domains"].apply(lambda v: d in v)]
     r = float(radius_m)
-    _, _, counts = nearest_and_counts(s.centres, res[["x", "y"]].to_numpy(float), (r,))
-    vals = pd.Series(counts[r], index=s.codes)
+    _dist, _idx, within = nearest_and_counts(s.centres, res[["x", "y"]].to_numpy(float), (r,))
+    vals = pd.Series(within[r], index=s.codes)
     return _frame(s, level, as_of, vals, "resources", d or "all")
 
 
@@ -220,7 +226,7 @@ def coverage(atlas: Any, *, level: str, period: Any, group: str | None = None,
     """Coverage of one domain: 2 = local, 1 = supra-local only, 0 = none."""
     from aankomst.registry.analysis import STATUS_CODE
 
-    d = _domain(domain, group, "registry_coverage", True)
+    d = _required_domain(domain, group, "registry_coverage")
     st = _fallback(atlas, registry_url, "registry_coverage", level, layout, d)
     if st is not None:
         return st

@@ -13,58 +13,58 @@ Import validates every row first and returns a report (rows, created, updated, p
 row/column/value/expected). Any problem → nothing is written. Otherwise all rows are written
 in **one transaction**: killing the process mid-way leaves the registry as it was.
 
-Export protects spreadsheet users from formula injection: a text starting with ``= + - @`` is
-written with a leading apostrophe (as is a text that itself starts with one), which import
-strips again, so export → import round-trips every text.
+Export protects spreadsheet users from formula injection through :mod:`aankomst.csvsafe`
+(every text quoted; a text — or a piece after a ``,``/``;``/line break — that starts with
+``= + - @``, a tab or CR gets a leading apostrophe, as does one that itself starts with an
+apostrophe; plain numbers stay as they are). Import removes those apostrophes again
+(:func:`aankomst.csvsafe.restore`), so export → import round-trips every text.
+
+Imports are bounded: the web routes pass ``max_rows`` (see
+:class:`aankomst.registry.limits.Limits`); GeoJSON is parsed strictly (no NaN/Infinity, no
+lone surrogates, bounded nesting) and every malformed feature is an :class:`InputError`
+naming the feature.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from aankomst import csvsafe
 from aankomst.errors import InputError
 from aankomst.registry.validate import ALL_FIELDS, MULTI_FIELDS, Problem, clean_record
 
 EXPORT_COLUMNS: tuple[str, ...] = ("id", "version", *ALL_FIELDS)
-_FORMULA = ("=", "+", "-", "@")
+_DERIVED = ("deleted", "active", "created_at", "updated_at")
 
 
-def _unguard(v: Any) -> Any:
-    if isinstance(v, str) and len(v) > 1 and v[0] == "'" and (v[1] in _FORMULA or v[1] == "'"):
-        return v[1:]
-    return v
-
-
-def _guard(v: Any) -> Any:
-    if isinstance(v, str) and ((v[:1] in _FORMULA and not _is_number(v)) or v[:1] == "'"):
-        return "'" + v
-    return v
-
-
-def _is_number(v: str) -> bool:
-    try:
-        float(v)
-        return True
-    except ValueError:
-        return False
-
-
-def read_records(data: bytes | str | Path, *, fmt: str | None = None,
-                 name: str = "upload") -> list[tuple[int, dict[str, Any]]]:
+def read_records(data: bytes | str | Path, *, fmt: str | None = None, name: str = "upload",
+                 max_rows: int | None = None) -> list[tuple[int, dict[str, Any]]]:
     """Parse an import file into ``[(row_number, record)]``.
 
     ``row_number`` is the spreadsheet row (header = 1) for CSV, the 1-based feature number
     for GeoJSON.
 
+    Parameters
+    ----------
+    data
+        The file's bytes or text, or its path.
+    fmt
+        ``csv`` or ``geojson`` (default: from the extension or the first character).
+    name
+        File name used in messages.
+    max_rows
+        Most data rows/features accepted (``None``: no limit, the command line).
+
     Raises
     ------
     InputError
-        For undecodable bytes, malformed JSON/GeoJSON or a CSV without a header.
+        For undecodable bytes, malformed CSV/JSON/GeoJSON, a CSV without a header, or more
+        rows than ``max_rows``.
     """
     if isinstance(data, Path) or (isinstance(data, str) and "\n" not in data and Path(data).exists()):
         p = Path(data)
@@ -80,13 +80,25 @@ def read_records(data: bytes | str | Path, *, fmt: str | None = None,
     if fmt is None:
         fmt = "geojson" if text.lstrip().startswith("{") else "csv"
     if fmt == "geojson":
-        return _read_geojson(text, name)
-    if fmt != "csv":
-        raise InputError(name, f"unknown format {fmt!r}", expected="csv or geojson")
-    return _read_csv(text, name)
+        out = _read_geojson(text, name)
+    elif fmt == "csv":
+        out = _read_csv(text, name)
+    else:
+        raise InputError(name, f"unknown format {str(fmt)[:40]!r}", expected="csv or geojson")
+    if max_rows is not None and len(out) > max_rows:
+        raise InputError(name, f"{len(out)} rows; at most {max_rows} are accepted in one import",
+                         expected=f"a file of at most {max_rows} rows (split it)")
+    return out
 
 
 def _read_csv(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        return _parse_csv(text, name)
+    except csv.Error as exc:
+        raise InputError(name, f"malformed CSV: {exc}", expected="RFC 4180 CSV in UTF-8") from None
+
+
+def _parse_csv(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
     first = text.split("\n", 1)[0]
     delim = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delim)
@@ -96,13 +108,13 @@ def _read_csv(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
         raise InputError(name, "empty file", row=1, expected="a header row with column names") from None
     header = [h.strip() for h in header]
     allowed = set(EXPORT_COLUMNS) | {"deleted", "active", "created_at", "updated_at"}
-    unknown = [h for h in header if h not in allowed]
+    unknown = [h[:60] for h in header if h not in allowed]
     if unknown:
-        raise InputError(name, f"unknown column(s) {', '.join(map(repr, unknown))}", row=1,
+        raise InputError(name, f"unknown column(s) {', '.join(map(repr, unknown[:10]))}", row=1,
                          column=unknown[0], expected="columns among " + ", ".join(EXPORT_COLUMNS))
-    if "name" not in header:
+    if "name" not in header and "id" not in header:  # update rows (with id) may change only some fields
         raise InputError(name, "no 'name' column", row=1, column="name",
-                         expected="a header row with at least " + ", ".join(("name", "domains", "lon", "lat")))
+                         expected="a header row with at least name, domains, lon, lat")
     out = []
     for i, row in enumerate(reader, start=2):
         if not any(c.strip() for c in row):
@@ -110,34 +122,58 @@ def _read_csv(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
         if len(row) != len(header):
             raise InputError(name, f"{len(row)} fields instead of {len(header)}", row=i,
                              expected=f"{len(header)} fields separated by {delim!r}")
-        rec = {h: _unguard(v) for h, v in zip(header, row)
-               if h not in ("deleted", "active", "created_at", "updated_at")}
+        rec = {h: csvsafe.restore(v) for h, v in zip(header, row, strict=True) if h not in _DERIVED}
         out.append((i, rec))
     return out
 
 
 def _read_geojson(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
+    from aankomst.registry.limits import current
+    from aankomst.registry.validate import JSONProblem, parse_json
+
+    lim = current()
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(name, f"invalid JSON: {exc.msg} at line {exc.lineno}",
-                         expected="a GeoJSON FeatureCollection") from None
+        doc = parse_json(text, max_depth=lim.json_depth, max_string=lim.string_chars)
+    except JSONProblem as exc:
+        raise InputError(name, f"invalid JSON: {exc}", expected="a GeoJSON FeatureCollection") from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise InputError(name, "not a GeoJSON FeatureCollection", expected='{"type": "FeatureCollection", …}')
+    feats = doc.get("features")
+    if feats is None:
+        feats = []
+    if not isinstance(feats, list):
+        raise InputError(name, f"'features' is {_json_type(feats)}", column="features",
+                         expected="a list of Point features")
     out = []
-    for i, f in enumerate(doc.get("features") or [], start=1):
-        geom = (f or {}).get("geometry") or {}
-        if geom.get("type") != "Point" or not isinstance(geom.get("coordinates"), list) \
-                or len(geom["coordinates"]) < 2:
-            raise InputError(name, f"feature {i} has geometry {geom.get('type')!r}", row=i,
+    for i, f in enumerate(feats, start=1):
+        if not isinstance(f, dict):
+            raise InputError(name, f"feature {i} is {_json_type(f)}", row=i,
+                             expected='a Feature object {"type": "Feature", "geometry": …, "properties": {…}}')
+        geom = f.get("geometry")
+        gtype = geom.get("type") if isinstance(geom, dict) else None
+        coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        if gtype != "Point" or not isinstance(coords, list) or len(coords) < 2:
+            what = f"geometry {str(gtype)[:40]!r}" if isinstance(geom, dict) else f"geometry {_json_type(geom)}"
+            raise InputError(name, f"feature {i} has {what}", row=i,
                              column="geometry", expected="a Point with [lon, lat] in WGS84")
-        rec = {k: v for k, v in (f.get("properties") or {}).items()
-               if k not in ("deleted", "active", "created_at", "updated_at")}
-        rec["lon"], rec["lat"] = geom["coordinates"][0], geom["coordinates"][1]
+        props = f.get("properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            raise InputError(name, f"feature {i} has properties that are {_json_type(props)}", row=i,
+                             column="properties", expected="an object of resource fields")
+        rec = {k: v for k, v in props.items() if k not in _DERIVED}
+        rec["lon"], rec["lat"] = coords[0], coords[1]
         if f.get("id") is not None and "id" not in rec:
             rec["id"] = f["id"]
         out.append((i, rec))
     return out
+
+
+def _json_type(v: Any) -> str:
+    from aankomst.registry.validate import type_name
+
+    return type_name(v)
 
 
 def import_records(
@@ -174,28 +210,25 @@ def import_records(
     """
     from sqlalchemy import insert
 
+    from aankomst.registry.areas import municipality_lookup
     from aankomst.registry.models import AuditEntry, Resource, ResourceTerm
-    from aankomst.registry.service import (
-        Conflict,
-        _fill_municipality,
-        can_edit,
-        now,
-        update_resource,
-    )
-    from aankomst.registry.validate import ValidationFailed
+    from aankomst.registry.service import Conflict, RegistryHTTPError, now, place, update_resource
+    from aankomst.registry.validate import ValidationFailed, parse_id
 
     problems: list[Problem] = []
     creates: list[tuple[int, dict[str, Any]]] = []
     updates: list[tuple[int, int, Any, dict[str, Any]]] = []
-    for row, rec in records:
+    for i, (row, rec) in enumerate(records):
+        if i % 25 == 24:
+            time.sleep(0)  # let the server's other threads take the GIL (imports run in a worker)
         rid = rec.pop("id", None)
         ver = rec.pop("version", None)
         rid = None if rid in (None, "") else rid
         if rid is not None:
             try:
-                rid = int(rid)
-            except (TypeError, ValueError):
-                problems.append(Problem("id", rid, "not an integer id", "empty (new) or an existing id", row))
+                rid = parse_id(rid, "id", row=row, expected="empty (new) or an existing id")
+            except ValidationFailed as exc:
+                problems += exc.problems
                 continue
             rec = {k: v for k, v in rec.items() if v not in (None,)}
             clean, probs = clean_record(rec, partial=True, row=row)
@@ -206,17 +239,25 @@ def import_records(
             updates.append((row, rid, ver, rec))
             continue
         clean, probs = clean_record(rec, row=row)
-        if not probs:
-            try:
-                _fill_municipality(clean, atlas_path, row)
-            except ValidationFailed as exc:
-                probs += exc.problems
-        if not probs and user is not None and not can_edit(user, clean.get("municipality_nis")):
-            probs.append(Problem("municipality_nis", clean.get("municipality_nis"),
-                                 f"outside the scope of user {user.name!r}",
-                                 "one of " + (", ".join(user.scope_codes) or "(no municipalities)"), row))
         problems += probs
-        creates.append((row, clean))
+        if not probs:
+            creates.append((row, clean))
+    if creates:
+        # where each new resource lies decides whether this user may add it (one vectorised lookup)
+        with _read_session(session_factory) as rs:
+            look = municipality_lookup(rs, atlas_path)
+        ats = (look.municipalities([c["lon"] for _, c in creates], [c["lat"] for _, c in creates])
+               if look is not None else [None] * len(creates))
+        for (row, clean), at in zip(creates, ats, strict=True):
+            try:
+                clean["municipality_nis"] = place(user, clean.get("municipality_nis"), clean["lon"],
+                                                  clean["lat"], look, row=row, at=at)
+            except ValidationFailed as exc:
+                problems += exc.problems
+            except RegistryHTTPError as exc:
+                problems.append(Problem("municipality_nis", clean.get("municipality_nis"), str(exc),
+                                        "a location inside one of " + (", ".join(user.scope_codes) or "(none)")
+                                        if user is not None else "", row))
     report: dict[str, Any] = {"ok": not problems, "file": file, "rows": len(records),
                               "created": 0, "updated": 0, "written": False}
     if problems or dry_run:
@@ -265,9 +306,8 @@ def import_records(
                         update_resource(s, sys_user, rid, rec, ver, atlas_path=atlas_path)
                     else:
                         update_resource(s, user, rid, rec, ver, atlas_path=atlas_path)
-                except (Conflict, ValidationFailed, Exception) as exc:  # noqa: BLE001 - reported per row
-                    msg = getattr(exc, "args", [str(exc)])[0] if getattr(exc, "args", None) else str(exc)
-                    problems.append(Problem("id", rid, str(msg), "an up-to-date row", row))
+                except (Conflict, ValidationFailed, RegistryHTTPError) as exc:  # reported per row
+                    problems.append(Problem("id", rid, str(exc), "an up-to-date row you may edit", row))
                 done += 1
                 if on_progress and done % chunk == 0:
                     on_progress(done)
@@ -288,15 +328,23 @@ def export_rows(resources: Iterable[Any]) -> list[dict[str, Any]]:
     return [{k: to_dict(r).get(k) for k in EXPORT_COLUMNS} for r in resources]
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
-    """CSV text (comma separated, multi-valued fields joined by ``;``)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes fields holding \r or \n
-    w.writerow(EXPORT_COLUMNS)
-    for r in rows:
-        w.writerow(["" if r.get(c) is None else
-                    (";".join(r[c]) if isinstance(r[c], list) else _guard(r[c])) for c in EXPORT_COLUMNS])
-    return buf.getvalue()
+def to_csv(rows: list[dict[str, Any]], sep: str = ",") -> str:
+    """Spreadsheet-safe CSV text (:func:`aankomst.csvsafe.to_csv`; multi-valued fields joined
+    by ``;``, numbers bare, every text quoted and neutralised)."""
+    flat = [{c: (";".join(r[c]) if isinstance(r.get(c), list) else r.get(c)) for c in EXPORT_COLUMNS}
+            for r in rows]
+    text = csvsafe.to_csv(flat, sep=sep, columns=EXPORT_COLUMNS)
+    assert text is not None
+    return text
+
+
+def _read_session(write_factory: Any) -> Any:
+    """A read-only session on the same database as a write session factory (SQLite readers
+    must not take the write lock)."""
+    from aankomst.registry.db import session_factory
+
+    bind = write_factory.kw["bind"]
+    return session_factory(bind.url.render_as_string(hide_password=False))()
 
 
 def to_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:

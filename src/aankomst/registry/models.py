@@ -19,6 +19,9 @@ Tables
     throttling.
 ``audit_log``
     Every change: who, when, action, before and after (JSON).
+``boundaries``
+    The registry's own copy of the municipality polygons (WKB, EPSG:31370), copied from an
+    atlas: editor scopes follow the municipality a resource's point lies in.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
 )
@@ -196,3 +200,16 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class Boundary(Base):
+    """One area polygon of the registry's boundary copy (WKB in EPSG:31370)."""
+
+    __tablename__ = "boundaries"
+    level: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    layout: Mapped[str] = mapped_column(String(32))
+    geometry: Mapped[bytes] = mapped_column(LargeBinary)
+    source: Mapped[str] = mapped_column(String(500))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)

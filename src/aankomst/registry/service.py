@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from aankomst.errors import AankomstError
+from aankomst.registry.limits import ID_MAX
 from aankomst.registry.models import AuditEntry, Resource, ResourceTerm, User
 from aankomst.registry.validate import (
     ALL_FIELDS,
@@ -25,6 +26,7 @@ from aankomst.registry.validate import (
     ValidationFailed,
     clean_record,
     eligible_codes,
+    parse_id,
 )
 
 
@@ -57,6 +59,14 @@ class Conflict(RegistryHTTPError):
 
 class TooManyAttempts(RegistryHTTPError):
     status, code = 429, "too_many_attempts"
+
+
+class PayloadTooLarge(RegistryHTTPError):
+    status, code = 413, "too_large"
+
+
+class Busy(RegistryHTTPError):
+    status, code = 503, "busy"
 
 
 def now() -> datetime:
@@ -119,6 +129,85 @@ def require_edit(user: User | None, nis: str | None) -> None:
         )
 
 
+def may_see_deleted(user: User | None, r: Resource) -> bool:
+    """Deleted resources (and their history) are shown to editors of their scope and admins."""
+    return can_edit(user, r.municipality_nis)
+
+
+_UNKNOWN: Any = object()
+
+
+def place(user: User | None, declared: str | None, lon: float, lat: float, lookup: Any, *,
+          row: int | None = None, at: Any = _UNKNOWN) -> str:
+    """Check where a resource may be put and return the municipality code to store.
+
+    The point decides: it must lie in the declared municipality (a missing code is taken
+    from the point), and an editor may only place resources in their own municipalities —
+    by the point as well as by the code. Without any municipality boundaries (no atlas, no
+    registry copy) editors cannot place resources; admins and the command line
+    (``user=None``) can, trusting the declared code.
+
+    Parameters
+    ----------
+    user
+        The acting user; ``None`` for the command line (full rights).
+    declared
+        The municipality code sent, or ``None``.
+    lon, lat
+        The point (WGS84 degrees, already validated).
+    lookup
+        The :class:`~aankomst.registry.areas.Lookup` to locate the point in
+        (:func:`~aankomst.registry.areas.municipality_lookup`), or ``None`` when there are no
+        boundaries.
+    row
+        Import row number for problems.
+    at
+        The municipality of the point when already located (imports locate all rows at once).
+
+    Raises
+    ------
+    Forbidden
+        The code or the point lies outside the editor's municipalities (both codes named).
+    ValidationFailed
+        The point lies in another municipality than declared, or in none (both named).
+    """
+    if at is _UNKNOWN:
+        at = lookup.municipality(lon, lat) if lookup is not None else None
+    where = f"the point (lon {lon:.6f}, lat {lat:.6f})"
+    if declared is None:
+        if at is None:
+            why = ("does not fall in any municipality of " + lookup.source if lookup is not None else
+                   "cannot be located: no municipality boundaries are available (attach an atlas or "
+                   "load them with 'aankomst registry boundaries --db ATLAS')")
+            raise ValidationFailed([Problem("municipality_nis", None, f"missing, and {where} {why}",
+                                            "the 5-digit NIS code of the municipality (e.g. 11002)", row)])
+        declared = at
+    if user is not None:
+        require_edit(user, declared)
+    if lookup is None:
+        if user is not None and user.role != "admin":
+            raise Forbidden(
+                f"cannot check that {where} lies in your municipalities "
+                f"({', '.join(user.scope_codes) or 'none'}): this registry has no municipality "
+                "boundaries; an admin loads them with 'aankomst registry boundaries --db ATLAS'")
+        return declared
+    if at is None:
+        raise ValidationFailed([Problem(
+            "lon", lon, f"{where} lies in no municipality of {lookup.source} (declared municipality_nis "
+            f"{declared})", f"a point inside municipality {declared}", row)])
+    if at != declared:
+        if user is not None and not can_edit(user, at):
+            raise Forbidden(
+                f"{where} lies in municipality {at}, outside the scope of user {user.name!r} "
+                f"({', '.join(user.scope_codes) or 'none'}); declared municipality_nis {declared}")
+        raise ValidationFailed([Problem(
+            "municipality_nis", declared,
+            f"municipality_nis {declared} does not agree with the location: {where} lies in "
+            f"municipality {at} ({lookup.source})",
+            f"municipality_nis {at}, or a point inside municipality {declared}", row)])
+    return declared
+
+
 # --------------------------------------------------------------------------- writes
 def _apply(s: Session, r: Resource, clean: Mapping[str, Any]) -> None:
     for f, v in clean.items():
@@ -128,22 +217,6 @@ def _apply(s: Session, r: Resource, clean: Mapping[str, Any]) -> None:
             r.terms = keep + [ResourceTerm(vocabulary=voc, code=c) for c in v]
         else:
             setattr(r, f, v)
-
-
-def _fill_municipality(clean: dict[str, Any], atlas_path: str | None, row: int | None = None) -> None:
-    if clean.get("municipality_nis") or "lon" not in clean or "lat" not in clean:
-        return
-    nis = None
-    if atlas_path:
-        from aankomst.registry.areas import locate_municipality
-
-        nis = locate_municipality(atlas_path, clean["lon"], clean["lat"])
-    if nis is None:
-        raise ValidationFailed([Problem(
-            "municipality_nis", None,
-            "missing, and the point does not fall in a municipality of the atlas",
-            "the 5-digit NIS code of the municipality (e.g. 11002)", row)])
-    clean["municipality_nis"] = nis
 
 
 def audit(s: Session, user: User | None, action: str, resource_id: int | None,
@@ -162,8 +235,10 @@ def create_resource(s: Session, user: User | None, data: Mapping[str, Any], *,
     clean, probs = clean_record(data)
     if probs:
         raise ValidationFailed(probs)
-    _fill_municipality(clean, atlas_path)
-    require_edit(user, clean["municipality_nis"])
+    from aankomst.registry.areas import municipality_lookup
+
+    clean["municipality_nis"] = place(user, clean.get("municipality_nis"), clean["lon"], clean["lat"],
+                                      municipality_lookup(s, atlas_path))
     t = now()
     r = Resource(created_at=t, updated_at=t, terms=[])
     _apply(s, r, clean)
@@ -174,7 +249,9 @@ def create_resource(s: Session, user: User | None, data: Mapping[str, Any], *,
 
 
 def get_resource(s: Session, rid: int, *, include_deleted: bool = False) -> Resource:
-    """Load a resource or raise 404."""
+    """Load a resource or raise 404 (also for ids no database can hold)."""
+    if not (1 <= rid <= ID_MAX):
+        raise NotFound(f"no resource with id {rid}")
     r = s.get(Resource, rid)
     if r is None or (r.deleted_at is not None and not include_deleted):
         raise NotFound(f"no resource with id {rid}")
@@ -193,12 +270,7 @@ def update_resource(s: Session, user: User | None, rid: int, data: Mapping[str, 
     """
     if user is None:
         raise Unauthorized("log in or send an API token to change resources")
-    try:
-        expected = int(expected_version)
-    except (TypeError, ValueError):
-        raise ValidationFailed([Problem("version", expected_version,
-                                        "missing or not an integer",
-                                        "the version you read (optimistic concurrency)")]) from None
+    expected = parse_id(expected_version, "version", expected="the version you read (optimistic concurrency)")
     r = get_resource(s, rid)
     require_edit(user, r.municipality_nis)
     if r.version != expected:
@@ -210,14 +282,17 @@ def update_resource(s: Session, user: User | None, rid: int, data: Mapping[str, 
     clean, probs = clean_record(fields, partial=True)
     if probs:
         raise ValidationFailed(probs)
-    if "municipality_nis" in clean and clean["municipality_nis"] is None:
-        clean.pop("municipality_nis")
-        if "lon" in clean or "lat" in clean:
-            c2 = {"lon": clean.get("lon", r.lon), "lat": clean.get("lat", r.lat)}
-            _fill_municipality(c2, atlas_path)
-            clean["municipality_nis"] = c2["municipality_nis"]
-    if clean.get("municipality_nis"):
-        require_edit(user, clean["municipality_nis"])
+    # where it lies decides who may edit it: check any move or change of municipality
+    moved = any(f in clean and clean[f] != getattr(r, f) for f in ("lon", "lat"))
+    code_sent = "municipality_nis" in clean
+    declared = clean.pop("municipality_nis", None)
+    if moved or (code_sent and declared != r.municipality_nis):
+        from aankomst.registry.areas import municipality_lookup
+
+        look = municipality_lookup(s, atlas_path)
+        if declared is None and look is None:
+            declared = r.municipality_nis  # nothing to derive a new code from: keep it
+        clean["municipality_nis"] = place(user, declared, clean.get("lon", r.lon), clean.get("lat", r.lat), look)
     before = _audit_view(r)
     _apply(s, r, clean)
     vf, vt = r.valid_from, r.valid_to
@@ -241,7 +316,7 @@ def delete_resource(s: Session, user: User | None, rid: int, expected_version: A
         raise Unauthorized("log in or send an API token to delete resources")
     r = get_resource(s, rid)
     require_edit(user, r.municipality_nis)
-    if expected_version not in (None, "") and int(expected_version) != r.version:
+    if expected_version not in (None, "") and parse_id(expected_version, "version") != r.version:
         raise Conflict(f"resource {rid} was changed since version {expected_version} (now "
                        f"{r.version}); reload before deleting", current=to_dict(r))
     before = _audit_view(r)
@@ -271,18 +346,46 @@ def restore_resource(s: Session, user: User | None, rid: int) -> Resource:
     return r
 
 
-def history(s: Session, rid: int) -> list[dict[str, Any]]:
-    """Audit entries of a resource, oldest first, with the changed fields listed."""
+def history(s: Session, rid: int, *, viewer: User | None | bool = True) -> list[dict[str, Any]]:
+    """Audit entries of a resource, oldest first, with the changed fields listed.
+
+    Parameters
+    ----------
+    viewer
+        Who asks. ``True`` (the command line, tests): everything. Otherwise the entries of a
+        deleted resource are only for editors of its scope and admins (others get 404), and
+        account names (``user``) only for them too: everyone else sees the ``role`` only
+        (``admin``, ``editor``, ``system`` for the command line and imports without account).
+
+    Raises
+    ------
+    NotFound
+        No such resource or history, or a deleted resource the viewer may not see.
+    """
+    if not (1 <= rid <= ID_MAX):
+        raise NotFound(f"no history for resource {rid}")
+    privileged = viewer is True
+    if viewer is not True:
+        r = s.get(Resource, rid)
+        user = viewer if isinstance(viewer, User) else None
+        if r is not None:
+            privileged = may_see_deleted(user, r)
+            if r.deleted_at is not None and not privileged:
+                raise NotFound(f"no history for resource {rid}")
     rows = s.scalars(select(AuditEntry).where(AuditEntry.resource_id == rid)
                      .order_by(AuditEntry.at, AuditEntry.id)).all()
     if not rows:
         raise NotFound(f"no history for resource {rid}")
+    ids = {e.user_id for e in rows if e.user_id is not None}
+    roles = dict(s.execute(select(User.id, User.role).where(User.id.in_(ids))).tuples().all()) if ids else {}
     out = []
     for e in rows:
         b, a = e.before or {}, e.after or {}
         changed = sorted(k for k in set(b) | set(a) if b.get(k) != a.get(k) and k != "version")
-        out.append({"id": e.id, "at": e.at.isoformat(), "user": e.username, "action": e.action,
-                    "changed": changed, "before": e.before, "after": e.after})
+        role = "system" if e.user_id is None else roles.get(e.user_id, "former account")
+        out.append({"id": e.id, "at": e.at.isoformat(), "user": e.username if privileged else None,
+                    "role": role, "action": e.action, "changed": changed, "before": e.before,
+                    "after": e.after})
     return out
 
 
@@ -337,6 +440,7 @@ def search(
     as_of: date | None = None,
     include_closed: bool = False,
     include_deleted: bool = False,
+    deleted_in: Iterable[str] | None = None,
     limit: int = 500,
     offset: int = 0,
 ) -> tuple[list[tuple[Resource, float | None]], int]:
@@ -345,13 +449,17 @@ def search(
     ``eligible=undocumented`` also matches resources open "regardless of residence status"
     (see ``includes`` in ``eligibility.csv``). ``near=LAT,LON`` with ``radius_m`` (default
     1,000 m) keeps resources within that great-circle distance and sorts by distance.
-    By default only resources active today (or on ``as_of``) are returned.
+    By default only resources active today (or on ``as_of``) are returned; ``include_deleted``
+    adds soft-deleted ones — only those in the municipalities ``deleted_in`` when given (an
+    editor's scope).
 
     Returns ``([(resource, distance_m or None)], total_before_paging)``.
     """
     conds: list[Any] = []
     if not include_deleted:
         conds.append(Resource.deleted_at.is_(None))
+    elif deleted_in is not None:
+        conds.append(or_(Resource.deleted_at.is_(None), Resource.municipality_nis.in_(list(deleted_in))))
     if not include_closed:
         d = as_of or date.today()
         conds += [or_(Resource.valid_from.is_(None), Resource.valid_from <= d),
@@ -388,9 +496,10 @@ def search(
     stmt = select(Resource).where(*conds)
     if centre:
         rows = s.scalars(stmt).all()
-        hits = [(r, haversine_m(lat0, lon0, r.lat, r.lon)) for r in rows]
-        hits = sorted([h for h in hits if h[1] <= radius], key=lambda h: (h[1], h[0].id))
-        return hits[offset: offset + limit], len(hits)
+        dist = [(r, haversine_m(lat0, lon0, r.lat, r.lon)) for r in rows]
+        found: list[tuple[Resource, float | None]] = sorted(
+            [h for h in dist if h[1] <= radius], key=lambda h: (h[1], h[0].id))
+        return found[offset: offset + limit], len(found)
     from sqlalchemy import func
 
     rows = s.scalars(stmt.order_by(Resource.name, Resource.id).offset(offset).limit(limit)).all()

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Helpers shared by the readers: code normalisation, spreadsheet and text reading with clear
 errors, and constructors for the atlas tables."""
 

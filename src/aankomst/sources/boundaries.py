@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Readers of area boundaries: the Provincies-in-Cijfers shapefiles (EPSG:31370) and the
 Brussels monitoring-neighbourhood GeoJSON (EPSG:4326, reprojected to EPSG:31370).
 

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Readers of the Brussels files: the IBSA neighbourhood-monitoring export (xlsx, three header
 rows), its JSON twin (recognised as a duplicate), the communes migration JSON, the 2007
 nationality-by-sector table, the sector -> monitoring-neighbourhood table and the median-income

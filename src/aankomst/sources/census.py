@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Reader of the 2011 census cube HC46 (``TF_CENSUS_2011_HC46_L.zip``): residents on 1 January
 2011 by arrondissement (NUTS 3) × sex × age × country of citizenship × place of birth ×
 residence one year before.

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Readers of the Provincies-in-Cijfers area tables: ``def_<level>.xlsx`` (codes and names),
 ``agg_<A>_<B>.xlsx`` (aggregation A -> B) and ``statsec[YYYY]_als_basis.xlsx`` (every sector with
 all the units it lies in).

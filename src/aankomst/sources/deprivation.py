@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Readers for deprivation indices: the BIMD 2001/2011 and the Atlas 2010 synthetic index.
 
 Files read (``/work/shared/data/deprivation/**`` in the mirror, official formats):

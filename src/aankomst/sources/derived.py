@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Links and geometry that no published table gives but the loaded tables imply
 (:func:`derive_links`), built from the batches of a build before they are written.
 

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Download the official open files (addresses in ``data/sources.csv``) or copy them from a local
 mirror, into the directory layout :func:`aankomst.sources.build.build_atlas` reads."""
 

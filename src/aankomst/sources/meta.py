@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Provenance metadata per file family and measure definitions, read from the package's data
 tables (``data/sources.csv``, ``data/measures.csv``)."""
 

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Readers of Aankomst's own CSV formats (documented in ``docs/formats.md``): population counts,
 migration flows and area definitions, so users can load what they hold (a city monitor export, a
 register extract already aggregated).

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Content checks (*sniffs*) that confirm a file recognised by name really is of its family.
 
 Each function here returns a check ``(path) -> bool`` for a

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Readers of Statbel open data: population per statistical sector (``OPEN DATA_SECTOREN_*``),
 fiscal income per sector (``fisc*``), population by municipality × sex × nationality × age
 (``TF_SOC_POP_STRUCT_*``, both column namings), taxable income per municipality

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Readers of Statbel's municipal taxable income (``TF_PSNL_INC_TAX_MUNTY``) and of the 2011
 census housing table per sector (``census_2011_logements.xls``, best effort)."""
 

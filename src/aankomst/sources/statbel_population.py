@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Reader of Statbel "Bevolking per gemeente" (``Bevolking_per_gemeente.xlsx``): residents on
 1 January by municipality and sex, one sheet per year.
 

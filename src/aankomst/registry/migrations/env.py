@@ -9,9 +9,13 @@ from aankomst.registry.models import Base
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - the alembic command line, for maintainers
+    from aankomst.errors import AankomstError
     from aankomst.registry.db import make_engine
 
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise AankomstError("set sqlalchemy.url in the alembic configuration to the registry URL")
+    engine = make_engine(url)
     with engine.begin() as connection:
         context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
         with context.begin_transaction():
