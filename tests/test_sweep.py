@@ -2,7 +2,8 @@
 
 For every declared indicator × level:
 
-1. every period that :func:`available_periods` reports computes to at least one non-null value
+1. every period that :func:`available_periods` reports computes to at least one non-null value,
+   with non-empty sources and reference periods in its metadata,
    with the default group (the total, or for indicators that need a group, one available group
    of every scheme on offer); for the other schemes on offer, their latest period. Every
    offered period is computed at municipality level; at the other levels the first, middle and
@@ -67,10 +68,17 @@ def _outside(spec: Any, offered: set[str]) -> list[str]:
             0 <= i < len(labels)]
 
 
-def _values(atlas: Any, spec: Any, level: str, period: str, sch: str | None, grp: str | None
-            ) -> int:
+def _values(atlas: Any, spec: Any, level: str, period: str, sch: str | None, grp: str | None,
+            problems: list[str] | None = None) -> int:
     res = compute(atlas, spec.id, level=level, period=period, scheme=sch, group=grp)
-    return int(res.data["value"].notna().sum())
+    n = int(res.data["value"].notna().sum())
+    if problems is not None and n:
+        where = f"{spec.id} @ {level} [{sch}:{grp}] {period}"
+        if not res.meta["sources"]:
+            problems.append(f"{where}: values without sources")
+        if not res.meta["reference_periods"]:
+            problems.append(f"{where}: values without reference periods")
+    return n
 
 
 def sweep(atlas: Any) -> tuple[int, list[str]]:
@@ -88,7 +96,7 @@ def sweep(atlas: Any) -> tuple[int, list[str]]:
                 for p in _positive(level, offered, k == 0):
                     checked += 1
                     try:
-                        n = _values(atlas, spec, level, p, sch, grp)
+                        n = _values(atlas, spec, level, p, sch, grp, problems)
                     except Exception as exc:  # noqa: BLE001 - every failure is a finding
                         problems.append(f"{where} {p}: offered but raises {type(exc).__name__}: "
                                         f"{str(exc)[:160]}")

@@ -30,9 +30,14 @@ import numpy as np
 import pandas as pd
 
 from aankomst.errors import MissingInputError, UnknownCodeError
+from aankomst.indicators.result import VALUE_COLUMNS, Computed
 
-COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
-           "numerator", "denominator"]
+REGISTRY_SOURCE = {"source_id": "aankomst/registry", "family": "registry",
+                   "title": "Aankomst registry of arrival infrastructure (local resources)",
+                   "publisher": "Aankomst registry", "licence": None, "privacy": "open",
+                   "url": None, "path": None}
+"""How a live registry appears among an indicator's sources (its URL is never published: it
+may hold credentials)."""
 
 
 def _as_of(period: Any) -> date:
@@ -60,7 +65,7 @@ def _url(registry_url: str | None, indicator: str) -> str:
 
 
 def _stored(atlas: Any, indicator: str, level: str, layout: str | None,
-            group: str) -> pd.DataFrame | None:
+            group: str) -> Computed | None:
     """Values stored in the atlas as measures (the demo does this), or ``None``."""
     from aankomst.registry.areas import _open, default_layout
 
@@ -80,17 +85,17 @@ def _stored(atlas: Any, indicator: str, level: str, layout: str | None,
             a.close()
     if df.empty:
         return None
-    out = df.assign(level=level, layout=lay, group=group, numerator=np.nan, denominator=np.nan)
+    out = df.assign(level=level, layout=lay, group=group, numerator=np.nan, denominator=np.nan,
+                    area_name_fr=np.nan)
     per = str(out["period"].iloc[0])
-    out.attrs["periods"] = [per]
-    out.attrs["load_ids"] = sorted(int(x) for x in df["load_id"].unique())
-    out.attrs["notes"] = [f"values stored in the atlas (registry snapshot of {per}); pass "
-                          "registry_url or set AANKOMST_REGISTRY_URL for live values"]
-    return out[COLUMNS]
+    return Computed(out[VALUE_COLUMNS], load_ids={int(x) for x in df["load_id"].unique()},
+                    periods=[per], restricted=False,
+                    notes=[f"values stored in the atlas (registry snapshot of {per}); pass "
+                           "registry_url or set AANKOMST_REGISTRY_URL for live values"])
 
 
 def _fallback(atlas: Any, registry_url: str | None, indicator: str, level: str,
-              layout: str | None, group: str) -> pd.DataFrame | None:
+              layout: str | None, group: str) -> Computed | None:
     if registry_url or os.environ.get("AANKOMST_REGISTRY_URL"):
         return None
     return _stored(atlas, indicator, level, layout, group)
@@ -124,23 +129,24 @@ def _table(atlas: Any, level: str, period: Any, registry_url: str | None, indica
     return table, s, as_of
 
 
-def _frame(s: Any, level: str, as_of: date, values: pd.Series, unit: str, group: str) -> pd.DataFrame:
+def _frame(s: Any, level: str, as_of: date, values: pd.Series, unit: str, group: str) -> Computed:
     df = pd.DataFrame({"area_code": s.codes, "area_name": s.names})
     df["level"], df["layout"], df["period"], df["group"] = level, s.layout, as_of.isoformat(), group
     df["value"] = df["area_code"].map(values).astype(float)
     df["unit"] = unit
     df["numerator"] = np.nan
     df["denominator"] = np.nan
-    df.attrs["periods"] = [as_of.isoformat()]
-    df.attrs["notes"] = ["resources active on " + as_of.isoformat() + "; centres: "
-                         + ", ".join(sorted(set(map(str, s.basis))))]
-    return df[COLUMNS]
+    df["area_name_fr"] = np.nan
+    return Computed(df[VALUE_COLUMNS], periods=[as_of.isoformat()], restricted=False,
+                    sources=[{**REGISTRY_SOURCE, "reference_date": as_of.isoformat()}],
+                    notes=["resources active on " + as_of.isoformat() + "; centres: "
+                           + ", ".join(sorted(set(map(str, s.basis))))])
 
 
 def nearest_distance(atlas: Any, *, level: str, period: Any, group: str | None = None,
                      scheme: str | None = None, domain: str | None = None,
                      registry_url: str | None = None, layout: str | None = None,
-                     local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+                     local_radius_m: float = 1000.0, **_: Any) -> Computed:
     """Distance (m, straight line, EPSG:31370) from each area's centre to the nearest active
     resource of ``domain`` (``group`` may name the domain). Empty when there is none."""
     d = _required_domain(domain, group, "registry_nearest_m")
@@ -156,7 +162,7 @@ def nearest_distance(atlas: Any, *, level: str, period: Any, group: str | None =
 def count_within(atlas: Any, *, level: str, period: Any, group: str | None = None,
                  scheme: str | None = None, domain: str | None = None, radius_m: float = 1000.0,
                  registry_url: str | None = None, layout: str | None = None,
-                 local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+                 local_radius_m: float = 1000.0, **_: Any) -> Computed:
     """Number of active resources of ``domain`` (all domains when omitted) within
     ``radius_m`` metres of each area's centre (distance <= radius)."""
     from aankomst.registry.analysis import active_resources, nearest_and_counts
@@ -175,7 +181,7 @@ def count_within(atlas: Any, *, level: str, period: Any, group: str | None = Non
 
 
 def _summary(atlas: Any, level: str, period: Any, registry_url: str | None, layout: str | None,
-             local_radius_m: float, ind: str, column: str, unit: str) -> pd.DataFrame:
+             local_radius_m: float, ind: str, column: str, unit: str) -> Computed:
     """One column of the per-area completeness summary (or the values stored in the atlas)."""
     from aankomst.registry.analysis import domain_codes, profile_summary
 
@@ -189,7 +195,7 @@ def _summary(atlas: Any, level: str, period: Any, registry_url: str | None, layo
 
 def domains_local(atlas: Any, *, level: str, period: Any, group: str | None = None,
                   scheme: str | None = None, registry_url: str | None = None,
-                  layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+                  layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> Computed:
     """Institutional completeness: number of the 11 domains covered locally (0–11)."""
     return _summary(atlas, level, period, registry_url, layout, local_radius_m,
                     "registry_domains_local", "local", "domains")
@@ -197,7 +203,7 @@ def domains_local(atlas: Any, *, level: str, period: Any, group: str | None = No
 
 def completeness_pct(atlas: Any, *, level: str, period: Any, group: str | None = None,
                      scheme: str | None = None, registry_url: str | None = None,
-                     layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+                     layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> Computed:
     """Institutional completeness as % of the 11 domains covered locally."""
     return _summary(atlas, level, period, registry_url, layout, local_radius_m,
                     "registry_completeness_pct", "completeness_pct", "%")
@@ -206,7 +212,7 @@ def completeness_pct(atlas: Any, *, level: str, period: Any, group: str | None =
 def domains_supralocal_only(atlas: Any, *, level: str, period: Any, group: str | None = None,
                             scheme: str | None = None, registry_url: str | None = None,
                             layout: str | None = None, local_radius_m: float = 1000.0,
-                            **_: Any) -> pd.DataFrame:
+                            **_: Any) -> Computed:
     """Number of domains reachable only supra-locally (a resource's scale reaches the area)."""
     return _summary(atlas, level, period, registry_url, layout, local_radius_m,
                     "registry_domains_supralocal_only", "supra_local_only", "domains")
@@ -214,7 +220,7 @@ def domains_supralocal_only(atlas: Any, *, level: str, period: Any, group: str |
 
 def domains_missing(atlas: Any, *, level: str, period: Any, group: str | None = None,
                     scheme: str | None = None, registry_url: str | None = None,
-                    layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+                    layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> Computed:
     """Number of domains not covered at all (neither locally nor by any resource's reach)."""
     return _summary(atlas, level, period, registry_url, layout, local_radius_m,
                     "registry_domains_missing", "missing", "domains")
@@ -222,7 +228,7 @@ def domains_missing(atlas: Any, *, level: str, period: Any, group: str | None = 
 
 def coverage(atlas: Any, *, level: str, period: Any, group: str | None = None,
              scheme: str | None = None, domain: str | None = None, registry_url: str | None = None,
-             layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> pd.DataFrame:
+             layout: str | None = None, local_radius_m: float = 1000.0, **_: Any) -> Computed:
     """Coverage of one domain: 2 = local, 1 = supra-local only, 0 = none."""
     from aankomst.registry.analysis import STATUS_CODE
 

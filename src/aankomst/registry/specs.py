@@ -22,11 +22,13 @@ LOCAL = Param("local_radius_m", "float", 1000.0, minimum=0)
 DOMAIN = Param("domain", "str")
 
 
-def _periods(indicator: str) -> External:
+def _periods(indicator: str, needs_domain: bool = False) -> External:
     """The current year when a registry is configured, else the periods of the snapshots of
-    this indicator stored in the atlas."""
+    this indicator stored in the atlas; nothing without the ``domain`` an indicator needs."""
 
     def fn(atlas: Any, *, level: str, layout: str, params: dict[str, Any]) -> list[str]:
+        if needs_domain and not params.get("domain"):
+            return []
         if params.get("registry_url") or os.environ.get("AANKOMST_REGISTRY_URL"):
             return [str(date.today().year)]
         rows = atlas.con.execute(
@@ -37,19 +39,20 @@ def _periods(indicator: str) -> External:
     return External(fn, "registry of local resources (registry_url) or its snapshots in the atlas")
 
 
-def _spec(ind: str, fn: Any, kind: Any, params: tuple[Param, ...]) -> IndicatorSpec:
-    return IndicatorSpec(ind, fn, kind, LEVELS, (_periods(ind),), params=(*params, URL),
-                         period="year")
+def _spec(ind: str, fn: Any, kind: Any, params: tuple[Param, ...],
+          needs_domain: bool = False) -> IndicatorSpec:
+    return IndicatorSpec(ind, fn, kind, LEVELS, (_periods(ind, needs_domain),),
+                         params=(*params, URL), period="year")
 
 
 SPECS: tuple[IndicatorSpec, ...] = (
-    _spec("registry_nearest_m", R.nearest_distance, "distance", (DOMAIN, LOCAL)),
+    _spec("registry_nearest_m", R.nearest_distance, "distance", (DOMAIN, LOCAL), True),
     _spec("registry_count_within", R.count_within, "count",
           (DOMAIN, Param("radius_m", "float", 1000.0, minimum=0), LOCAL)),
     _spec("registry_domains_local", R.domains_local, "count", (LOCAL,)),
     _spec("registry_completeness_pct", R.completeness_pct, "share", (LOCAL,)),
     _spec("registry_domains_supralocal_only", R.domains_supralocal_only, "count", (LOCAL,)),
     _spec("registry_domains_missing", R.domains_missing, "count", (LOCAL,)),
-    _spec("registry_coverage", R.coverage, "index", (DOMAIN, LOCAL)),
+    _spec("registry_coverage", R.coverage, "index", (DOMAIN, LOCAL), True),
 )
 """The arrival-infrastructure indicators."""
