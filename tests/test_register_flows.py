@@ -38,7 +38,7 @@ def _digest(folder: Path) -> str:
 def test_same_seed_same_register(tmp_path):
     a = generate(tmp_path / "a", persons=3000, seed=5, start_year=2010, end_year=2012)
     b = generate(tmp_path / "b", persons=3000, seed=5, start_year=2010, end_year=2012)
-    c = generate(tmp_path / "c", persons=3000, seed=6, start_year=2010, end_year=2012)
+    generate(tmp_path / "c", persons=3000, seed=6, start_year=2010, end_year=2012)
     assert a.persons == b.persons
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b") != _digest(tmp_path / "c")
 
@@ -149,20 +149,27 @@ def test_cli_load_and_typology(loaded, tmp_path):
 
 
 def test_register_indicators(loaded):
+    from aankomst.indicators import compute
     from aankomst.register import indicators as I
 
     _, _, a, _ = loaded
-    s = I.share_new_residents_5y(a, level="municipality", period=2014)
+    res = compute(a, "share_new_residents_5y", level="municipality", period=2014)
+    assert res.meta["layout"] == "synthetic" and res.meta["restricted"] is True
+    s = res.data
     m = a.query("SELECT code, value FROM measures WHERE measure = 'new_residents_5y' AND level = 'municipality' "
                 "AND period = '2014-01-01'").set_index("code")["value"]
     p = a.query("SELECT code, count FROM population WHERE level = 'municipality' AND scheme = 'total' AND sex = 'T' "
                 "AND age_band = 'total' AND ref_date = DATE '2014-01-01'").set_index("code")["count"]
     got = s.set_index("area_code")["value"]
     assert ((got - 100 * m / p).abs() < 1e-9).all() and got.between(5, 95).all()
-    r = I.recent_immigrants_per_1000(a, level="municipality", period=2012)
-    assert (r["value"] > 0).all() and r["unit"].iloc[0] == "per 1000"
-    t = I.arrival_typology(a, level="sector", period="2010-2014")
-    assert set(t["value"].dropna()) <= {0.0, 1.0, 2.0, 3.0, 4.0} and t["explanation"].str.len().min() > 10
+    r = I.recent_immigrants_per_1000(a, level="municipality", period=2012, layout="synthetic")
+    assert (r.values["value"] > 0).all() and r.values["unit"].iloc[0] == "per 1000"
+    assert r.restricted is True and r.load_ids and r.periods == ["2012", "2013-01-01"]
+    t = I.arrival_typology(a, level="sector", period="2010-2014", layout="synthetic")
+    assert t.restricted is True and t.load_ids and "2015-01-01" in t.periods
+    v = t.values
+    assert set(v["value"].dropna()) <= {0.0, 1.0, 2.0, 3.0, 4.0} and v["explanation"].str.len().min() > 10
+    assert (v["group"] == v["class"]).all() and v["numerator"].isna().all()
 
 
 def test_cli_generate(tmp_path):

@@ -125,7 +125,8 @@ def register(app: typer.Typer) -> None:
     def typology_cmd(
         db: Path = typer.Option(..., "--db", help="atlas database"),
         level: str = typer.Option("neighbourhood", "--level", help="sector, neighbourhood, municipality, …"),
-        period: str = typer.Option("2016-2020", "--period", help="a year or a window, e.g. 2010-2014"),
+        period: str = typer.Option("2016-2020", "--period", help="a window, e.g. 2016-2020, or its last year (with --window)"),
+        window: int = typer.Option(5, "--window", min=1, help="years of the window ending in --period when it is one year"),
         fmt: str = typer.Option("csv", "--format", help="csv, json or parquet"),
         out: Path | None = typer.Option(None, "--out", help="file (default: stdout)"),
         rules: Path | None = typer.Option(None, "--rules", help="rule table (default data/typology_rules.csv)"),
@@ -136,7 +137,7 @@ def register(app: typer.Typer) -> None:
         import aankomst
         from aankomst.cli._common import fail, write_frame
         from aankomst.errors import AankomstError
-        from aankomst.register.typology import typology
+        from aankomst.register.typology import classify_areas
 
         overrides = {}
         for s in set_:
@@ -146,11 +147,15 @@ def register(app: typer.Typer) -> None:
             overrides[k.strip()] = float(v)
         try:
             with aankomst.open(str(db), read_only=True) as atlas:
-                df = typology(atlas, level=level, period=period, rules=rules, overrides=overrides)
+                res = classify_areas(atlas, level=level, period=period, window=window, rules=rules,
+                                     overrides=overrides)
         except AankomstError as exc:
             fail(exc)
             return
-        meta = {"indicator": "arrival_typology", "level": level, "period": period,
+        meta = {"indicator": "arrival_typology", "level": level, "period": period, "window": window,
                 "rules": str(rules or "data/typology_rules.csv"), "overrides": overrides,
-                "privacy": "values resting on counts of 1-4 are suppressed"}
-        write_frame(df, fmt, out, meta)
+                "reference_periods": res.periods, "load_ids": sorted(res.load_ids),
+                "restricted": bool(res.restricted), "notes": res.notes,
+                "privacy": "feature values are the published ones: empty where withheld under the "
+                           "small-cell rule; classes never depend on a withheld value"}
+        write_frame(res.values, fmt, out, meta)

@@ -13,13 +13,14 @@ so nothing is counted twice.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 MAX_PERSONS = 260_000
 """Largest demo register: beyond it the register covers the smallest municipalities whose
 populations add up to this (the demo's centre city, its suburbs and rural municipalities)."""
 
 
-def extend(atlas, *, seed: int, workdir: str | Path) -> list[str]:
+def extend(atlas: Any, *, seed: int, workdir: str | Path) -> list[str]:
     """Add the synthetic register's aggregates and the typology to the demo atlas.
 
     Returns the lines the demo builder prints.
@@ -42,13 +43,15 @@ def extend(atlas, *, seed: int, workdir: str | Path) -> list[str]:
     res = load_register(out, atlas, source_id="aankomst/demo/register", typology=False,
                         schemes={"origin_vsa", "origin_4crit", "origin_antwerp", "nationality_at_birth"},
                         flows=False, measures={"recent_immigrants", "new_residents_5y", "births", "deaths"})
-    n = store_typology(atlas, source_id="aankomst/demo/typology", period=f"{y1 - 4}-{y1}")
+    st = store_typology(atlas, source_id="aankomst/demo/typology", period=f"{y1 - 4}-{y1}")
     import shutil
 
     shutil.rmtree(out, ignore_errors=True)  # only aggregates stay: the person files are not kept
+    left_out = "".join(f"; {lv} left out: {why}" for lv, why in st.skipped.items())
     return [
-        f"register: synthetic register of {r.persons:,} persons ({y0}-{y1}) on {len(geo)} sectors; "
-        f"{res.rows['population']:,} origin-population rows, {res.rows['measures']:,} measure rows (restricted)",
-        f"typology: {n} areas classified ({y1 - 4}-{y1}); try 'aankomst typology --db <demo.duckdb> "
-        f"--level neighbourhood --period {y1 - 4}-{y1}'",
+        (f"register: synthetic register of {r.persons:,} persons ({y0}-{y1}) on {len(geo)} "
+         f"sectors; {res.rows['population']:,} origin-population rows, "
+         f"{res.rows['measures']:,} measure rows (restricted)"),
+        (f"typology: {st.rows} areas classified ({st.period}: {', '.join(st.levels)}{left_out}); "
+         f"try 'aankomst typology --db <demo.duckdb> --level neighbourhood --period {st.period}'"),
     ]

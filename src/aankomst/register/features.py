@@ -1,211 +1,450 @@
-"""Arrival features per area from the atlas ``flows``, ``population`` and ``measures`` tables.
+"""Input indicators of the register's derived indicators, read through the indicator engine.
 
-One function, :func:`arrival_features`, computes for every area of a level over a window of
-years ``y0..y1`` (all counts summed over the window, rates per year):
+The arrival typology and the residential-mobility ratio compute nothing from the atlas tables
+themselves: every value they use is a published figure of a declared indicator, obtained with
+:func:`aankomst.indicators.compute` — the same definition, base population and small-cell rule
+as the figure a user maps. :class:`Call` names one such input (indicator, arguments, which
+result columns become which features); :class:`DerivedInputs` declares a list of calls as the
+spec's input so that the periods offered are exactly those where every call computes.
 
-=============================  ==========================================================================
-``population``                 mean total population on 1 January of ``y0 .. y1+1``
-``newcomers_foreign``          foreign-nationality (``nationality/ETR``) moves into the area from outside it (known origin)
-``newcomer_concentration``     (area's share of the foreign newcomers arriving in its parent from outside the
-                               parent) / (area's share of the parent's population)
-``first_entry_share``          of the foreign newcomers (known origin), the share arriving directly from abroad
-``external_balance_foreign``   foreign moves in from outside the parent minus out to outside it (incl. abroad), per 1,000 inhabitants per year
-``external_balance_belgian``   the same for Belgians
-``internal_balance_foreign``   foreign moves in from other areas of the same parent minus out to them, per 1,000 per year
-``internal_balance_belgian``   the same for Belgians
-``residential_mobility``       (arrivals + departures + moves inside the area) / population, per year
-``residential_mobility_ratio`` residential mobility / that of the parent (sum of its areas)
-``share_new_residents_5y``     residents on 1 January y1+1 not living in the area five years earlier / population
-=============================  ==========================================================================
+Typology features (per area of a sub-municipal level, window ``y0..y1``; by default only those
+the rules use, :data:`RULE_FEATURES` — the other balances on request):
 
-The *parent* of a sub-municipal area is its municipality; of a municipality, arrondissement or
-province the region; of a region the country. The ``*_n`` columns keep the smallest count each
-rate rests on, so that explanations can apply the small-cell rule.
+=============================  ===================================================================
+feature                        published indicator (arguments) → column
+=============================  ===================================================================
+``newcomer_concentration``     ``newcomer_concentration`` (foreign nationals ``nationality:ETR``,
+                               newcomers from outside the city) → value (ratio)
+``population``                 the same result → denominator (inhabitants on 1 January ``y1``)
+``first_entry_share``          ``first_entry_share`` (``nationality:ETR``, origin abroad, yearly
+                               average) → value (%)
+``newcomers_foreign``          the same result → denominator (foreign newcomers of known origin in
+                               the window, persons; 0 for areas without any)
+``internal_balance_foreign``   ``internal_balance`` (``nationality:ETR``) → value (per 1,000
+                               inhabitants of the group per year)
+``internal_balance_belgian``   ``internal_balance`` (``nationality:BEL``) → value
+``external_balance_foreign``   ``external_balance`` (``nationality:ETR``) → value
+``external_balance_belgian``   ``external_balance`` (``nationality:BEL``) → value
+``residential_mobility_ratio`` ``residential_mobility_ratio`` → value (ratio)
+``share_new_residents_5y``     ``share_new_residents_5y`` on 1 January ``y1 + 1`` → value (%)
+=============================  ===================================================================
 
-When the indicator engine (:mod:`aankomst.indicators`) provides ``first_entry_share``,
-``newcomer_concentration`` and ``residential_mobility``, :func:`arrival_features` uses its values
-for those columns (``use_engine=True``), so the typology and the published indicators agree.
+The *city* of an area (:data:`CITY_LEVEL`) is its municipality; for the Brussels monitoring
+neighbourhoods, which cross municipal borders, the region. Every feature column ``f`` comes with
+``f_suppressed``: ``True`` where the published figure is withheld under the small-cell rule
+(its value is then empty, as published).
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from aankomst.errors import MissingInputError, UnknownCodeError
+from aankomst.indicators._store import (
+    FINENESS,
+    Node,
+    Store,
+    parse_window,
+    period_label,
+    resolve_level,
+)
+from aankomst.indicators.availability import Indicators, available_periods
+from aankomst.indicators.result import Computed
 
-PARENT = {"sector": "municipality", "neighbourhood": "municipality", "deelgemeente": "municipality",
-          "brussels_neighbourhood": "municipality", "municipality": "region", "arrondissement": "region",
-          "province": "region", "region": "country", "country": "country"}
+if TYPE_CHECKING:  # pragma: no cover
+    from aankomst.indicators.result import IndicatorResult
 
+CITY_LEVEL: dict[str, str] = {"sector": "municipality", "neighbourhood": "municipality",
+                              "deelgemeente": "municipality", "brussels_neighbourhood": "region",
+                              "municipality": "region"}
+"""The city an area lies in, by level: its municipality (the region for the Brussels monitoring
+neighbourhoods, which cross municipal borders, and for municipalities)."""
 
-def parse_period(period: str | int) -> tuple[int, int]:
-    """``'2012'`` -> (2012, 2012); ``'2010-2014'`` -> (2010, 2014)."""
-    text = str(period).strip()
-    try:
-        if "-" in text:
-            a, b = text.split("-", 1)
-            y0, y1 = int(a), int(b)
-        else:
-            y0 = y1 = int(text)
-    except ValueError:
-        raise UnknownCodeError("period", period, hint="use a year (2014) or a window (2010-2014)") from None
-    if y1 < y0:
-        raise UnknownCodeError("period", period, hint="the window must run forward, e.g. 2010-2014")
-    return y0, y1
-
-
-def flow_layout(atlas, level: str, layout: str | None = None) -> str:
-    """The layout of ``level`` that the flows table uses (``layout`` when given and present)."""
-    rows = atlas.query("SELECT DISTINCT dest_layout AS l FROM flows WHERE dest_level = ? AND dest_kind = 'area'", [level])
-    have = [str(x) for x in rows["l"]]
-    if not have:
-        levels = atlas.query("SELECT DISTINCT dest_level AS l FROM flows WHERE dest_kind = 'area'")["l"].dropna().tolist()
-        raise UnknownCodeError("level", level, known=sorted(map(str, levels)),
-                               hint="no flows at this level: load a register extract (aankomst register load)")
-    if layout and layout in have:
-        return layout
-    from aankomst.store.schema import CURRENT_LAYOUT
-
-    return CURRENT_LAYOUT.get(level) if CURRENT_LAYOUT.get(level) in have else sorted(have)[-1]
+FOREIGN = "nationality:ETR"
+BELGIAN = "nationality:BEL"
 
 
-def parent_map(atlas, level: str, layout: str) -> pd.DataFrame:
-    """``code -> parent`` for the areas of ``level``/``layout`` (whole crosswalk links, or via sectors)."""
-    plevel = PARENT.get(level, "region")
-    if plevel == level:
-        codes = atlas.query("SELECT DISTINCT dest_code AS code FROM flows WHERE dest_level = ? AND dest_layout = ?", [level, layout])
-        return codes.assign(parent="BE")
-    direct = atlas.query(
-        "SELECT from_code AS code, min(to_code) AS parent FROM crosswalks WHERE from_level = ? AND from_layout = ? "
-        "AND to_level = ? AND weight >= 0.999 GROUP BY from_code HAVING count(DISTINCT to_layout) >= 1", [level, layout, plevel])
-    if len(direct):
-        return direct
-    via = atlas.query(
-        "SELECT a.to_code AS code, min(b.to_code) AS parent FROM crosswalks a JOIN crosswalks b "
-        "ON a.from_level = 'sector' AND b.from_level = 'sector' AND a.from_code = b.from_code AND a.from_layout = b.from_layout "
-        "WHERE a.to_level = ? AND a.to_layout = ? AND b.to_level = ? AND a.weight >= 0.999 AND b.weight >= 0.999 "
-        "GROUP BY a.to_code", [level, layout, plevel])
-    if via.empty:
-        raise MissingInputError("arrival features", f"a crosswalk from {level} ({layout}) to {plevel}",
-                                fix="build the atlas with the crosswalk workbooks or load an extract with geography.parquet")
-    return via
+def city_level(level: str, city: str | None = None) -> str:
+    """The level of the city of the areas of ``level`` (``city`` when given).
+
+    Parameters
+    ----------
+    level
+        Level of the areas (a name, optionally ``level@layout``).
+    city
+        An explicit city level, checked to be coarser than ``level``.
+
+    Returns
+    -------
+    str
+        A level name, e.g. ``municipality``.
+
+    Raises
+    ------
+    UnknownCodeError
+        When ``level`` has no default city, or ``city`` is not a coarser level.
+
+    Examples
+    --------
+    >>> city_level("neighbourhood"), city_level("brussels_neighbourhood")
+    ('municipality', 'region')
+    """
+    lv = resolve_level(level)[0]
+    if city in (None, ""):
+        if lv not in CITY_LEVEL:
+            raise UnknownCodeError("level (an area inside a city)", level, known=list(CITY_LEVEL),
+                                   hint="or give city_level explicitly")
+        return CITY_LEVEL[lv]
+    cl = resolve_level(str(city))[0]
+    if not 0 <= FINENESS.get(cl, -1) < FINENESS.get(lv, -1):
+        coarser = [x for x, i in FINENESS.items() if 0 <= i < FINENESS.get(lv, -1)]
+        raise UnknownCodeError(f"city level of {lv} areas", city, known=coarser,
+                               hint="the city must be a coarser level, e.g. municipality")
+    return cl
 
 
-def arrival_features(atlas, *, level: str, period: str | int, layout: str | None = None,
-                     use_engine: bool = True) -> pd.DataFrame:
-    """Arrival features per area (see the module docstring). One row per area with population."""
-    y0, y1 = parse_period(period)
-    layout = flow_layout(atlas, level, layout)
-    pm = parent_map(atlas, level, layout)
-    con = atlas.con
-    con.register("_pm", pm)
-    try:
-        fl = con.execute("""
-            WITH f AS (
-              SELECT f.*, po.parent AS op, pd.parent AS dp FROM flows f
-              LEFT JOIN _pm po ON f.origin_kind = 'area' AND po.code = f.origin_code
-              LEFT JOIN _pm pd ON f.dest_kind = 'area' AND pd.code = f.dest_code
-              WHERE f.year BETWEEN ? AND ? AND f.scheme = 'nationality'
-                AND ((f.dest_level = ? AND f.dest_layout = ?) OR (f.origin_level = ? AND f.origin_layout = ?)))
-            SELECT code, grp, sum(in_all) AS in_all, sum(in_known) AS in_known, sum(in_city) AS in_city, sum(in_abroad) AS in_abroad, sum(in_ext) AS in_ext,
-                   sum(in_int) AS in_int, sum(out_all) AS out_all, sum(out_ext) AS out_ext,
-                   sum(out_int) AS out_int, sum(within) AS within
-            FROM (
-              SELECT dest_code AS code, grp,
-                     CASE WHEN origin_kind <> 'area' OR origin_code <> dest_code THEN count ELSE 0 END AS in_all,
-                     CASE WHEN origin_kind <> 'unknown' AND (origin_kind <> 'area' OR origin_code <> dest_code) THEN count ELSE 0 END AS in_known,
-                     CASE WHEN origin_kind <> 'unknown' AND (origin_kind <> 'area' OR op IS DISTINCT FROM dp) THEN count ELSE 0 END AS in_city,
-                     CASE WHEN origin_kind = 'abroad' THEN count ELSE 0 END AS in_abroad,
-                     CASE WHEN origin_kind <> 'area' OR op IS DISTINCT FROM dp THEN count ELSE 0 END AS in_ext,
-                     CASE WHEN origin_kind = 'area' AND op = dp AND origin_code <> dest_code THEN count ELSE 0 END AS in_int,
-                     0 AS out_all, 0 AS out_ext, 0 AS out_int,
-                     CASE WHEN origin_kind = 'area' AND origin_code = dest_code THEN count ELSE 0 END AS within
-              FROM f WHERE dest_kind = 'area' AND dest_level = ? AND dest_layout = ?
-              UNION ALL
-              SELECT origin_code, grp, 0, 0, 0, 0, 0, 0,
-                     CASE WHEN dest_kind <> 'area' OR origin_code <> dest_code THEN count ELSE 0 END,
-                     CASE WHEN dest_kind <> 'area' OR op IS DISTINCT FROM dp THEN count ELSE 0 END,
-                     CASE WHEN dest_kind = 'area' AND op = dp AND origin_code <> dest_code THEN count ELSE 0 END, 0
-              FROM f WHERE origin_kind = 'area' AND origin_level = ? AND origin_layout = ?)
-            GROUP BY code, grp""", [y0, y1, level, layout, level, layout, level, layout, level, layout]).df()
-    finally:
-        con.unregister("_pm")
-    pop = atlas.query(
-        "SELECT code, avg(count) AS population FROM population WHERE level = ? AND layout = ? AND scheme = 'total' "
-        "AND grp = 'total' AND sex = 'T' AND age_band = 'total' AND year(ref_date) BETWEEN ? AND ? GROUP BY code",
-        [level, layout, y0, y1 + 1])
-    if pop.empty:
-        raise MissingInputError("arrival features", f"population at {level} ({layout})", years=f"{y0}-{y1 + 1}")
-    end = atlas.query(
-        "SELECT p.code, p.count AS pop_end, m.value AS new5 FROM population p LEFT JOIN measures m ON m.level = p.level "
-        "AND m.layout = p.layout AND m.code = p.code AND m.measure = 'new_residents_5y' AND m.period = CAST(p.ref_date AS VARCHAR) "
-        "WHERE p.level = ? AND p.layout = ? AND p.scheme = 'total' AND p.grp = 'total' AND p.sex = 'T' "
-        "AND p.age_band = 'total' AND year(p.ref_date) = ?", [level, layout, y1 + 1])
-    nyears = y1 - y0 + 1
-    w = fl.pivot_table(index="code", columns="grp", values=[c for c in fl.columns if c not in ("code", "grp")],
-                       aggfunc="sum", fill_value=0)
-    w.columns = [f"{a}_{b}" for a, b in w.columns]
-    df = pop.set_index("code").join(w, how="left").fillna(0).join(end.set_index("code"), how="left")
-    df = df.join(pm.set_index("code"), how="left")
-    for g in ("ETR", "BEL"):
-        for c in ("in_all", "in_known", "in_city", "in_abroad", "in_ext", "in_int", "out_all", "out_ext", "out_int", "within"):
-            if f"{c}_{g}" not in df:
-                df[f"{c}_{g}"] = 0.0
-    P = df["population"].replace(0, np.nan)
-    df["newcomers_foreign"] = df["in_known_ETR"]
-    par_new = df.groupby("parent")["in_city_ETR"].transform("sum")
-    par_pop = df.groupby("parent")["population"].transform("sum")
-    df["newcomer_concentration"] = (df["in_city_ETR"] / par_new.replace(0, np.nan)) / (P / par_pop)
-    df["first_entry_share"] = df["in_abroad_ETR"] / df["newcomers_foreign"].replace(0, np.nan)
-    for g, name in (("ETR", "foreign"), ("BEL", "belgian")):
-        df[f"external_balance_{name}"] = (df[f"in_ext_{g}"] - df[f"out_ext_{g}"]) / P * 1000 / nyears
-        df[f"internal_balance_{name}"] = (df[f"in_int_{g}"] - df[f"out_int_{g}"]) / P * 1000 / nyears
-    moves = sum(df[f"{c}_{g}"] for c in ("in_all", "out_all", "within") for g in ("ETR", "BEL"))
-    df["residential_mobility"] = moves / P / nyears
-    par_rm = moves.groupby(df["parent"]).transform("sum") / par_pop / nyears
-    df["residential_mobility_ratio"] = df["residential_mobility"] / par_rm.replace(0, np.nan)
-    df["share_new_residents_5y"] = df["new5"] / df["pop_end"].replace(0, np.nan)
-    # smallest count each rate rests on (for the small-cell rule in explanations)
-    df["newcomer_concentration_n"] = df["in_city_ETR"]
-    df["first_entry_share_n"] = np.minimum(df["in_abroad_ETR"].where(df["in_abroad_ETR"] > 0, np.inf), df["newcomers_foreign"])
-    df["residential_mobility_ratio_n"] = moves
-    df["share_new_residents_5y_n"] = df["new5"]
-    for g, name in (("ETR", "foreign"), ("BEL", "belgian")):
-        for kind, cols in (("external", ("in_ext", "out_ext")), ("internal", ("in_int", "out_int"))):
-            a, b = df[f"{cols[0]}_{g}"], df[f"{cols[1]}_{g}"]
-            df[f"{kind}_balance_{name}_n"] = np.minimum(a.where(a > 0, np.inf), b.where(b > 0, np.inf))
-    df["population_n"] = df["population"]
-    df["newcomers_foreign_n"] = df["newcomers_foreign"]
-    if use_engine:
-        _engine_values(atlas, df, level, f"{y0}-{y1}" if y0 != y1 else str(y0), layout)
-    df = df.reset_index().rename(columns={"index": "code"})
-    df.insert(1, "level", level)
-    df.insert(2, "layout", layout)
-    df.insert(3, "period", f"{y0}-{y1}" if y0 != y1 else str(y0))
-    return df
+def city_of(atlas: Any, node: Node, city: str | None = None) -> str:
+    """The city level of the areas of ``node``, with the layout their crosswalks reach.
+
+    ``municipality`` when the areas reach the current municipality layout; otherwise
+    ``municipality@<layout>`` for the layout they do reach (e.g. the ``synthetic`` layout of a
+    register extract with its own geography); the bare level when none is reached (the input
+    indicator then says what is missing).
+
+    Examples
+    --------
+    >>> city_of(atlas, ("sector", "synthetic"))  # doctest: +SKIP
+    'municipality@synthetic'
+    """
+    name = city_level(node[0], city)
+    if "@" in str(city or ""):
+        return str(city)
+    h = Store(atlas)
+    current = resolve_level(name)
+    layouts = [current[1]] + [str(r[0]) for r in atlas.con.execute(
+        "SELECT DISTINCT layout FROM areas WHERE level = ? AND layout <> ? ORDER BY layout DESC",
+        [name, current[1]]).fetchall()]
+    for ly in layouts:
+        m = h.code_map(node, (name, ly))
+        if m is not None and len(m):
+            return name if ly == current[1] else f"{name}@{ly}"
+    return name
 
 
-def _engine_values(atlas, df: pd.DataFrame, level: str, period: str, layout: str) -> None:
-    """Replace features by the indicator engine's values when the engine provides them."""
-    try:
-        from aankomst.indicators import compute  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - engine not (yet) available: keep the SQL features
-        return
-    for ind, col, kwargs in (("first_entry_share", "first_entry_share", {}),
-                             ("newcomer_concentration", "newcomer_concentration", {"group": "nationality:ETR"})):
+@dataclass(frozen=True)
+class Call:
+    """One input of a derived indicator: a declared indicator computed with fixed arguments.
+
+    Attributes
+    ----------
+    indicator
+        Id of the input indicator.
+    kwargs
+        Its arguments (group and parameters); ``window`` is added for window indicators.
+    columns
+        ``feature -> result column`` (``value``, ``numerator`` or ``denominator``).
+    level
+        ``None``: the derived indicator's own level (and layout); otherwise this level (the
+        city), in its current layout.
+    stock
+        ``True`` for a 1 January stock, read on 1 January after the window (``y1 + 1``).
+    """
+
+    indicator: str
+    kwargs: Mapping[str, Any]
+    columns: Mapping[str, str] = field(default_factory=dict)
+    level: str | None = None
+    stock: bool = False
+
+    def period(self, y0: int, y1: int) -> str:
+        """The period asked of the input for the window ``y0..y1`` (``'Y0-Y1'`` or ``'Y1+1'``)."""
+        return str(y1 + 1) if self.stock else period_label(y0, y1)
+
+    def arguments(self, window: int) -> dict[str, Any]:
+        """Keyword arguments of :func:`~aankomst.indicators.compute` (without level/period)."""
+        return dict(self.kwargs) if self.stock else {**self.kwargs, "window": window}
+
+    def describe(self, window: int) -> str:
+        """``indicator(arg=value, …)`` for notes."""
+        args = ", ".join(f"{k}={v}" for k, v in self.arguments(window).items())
+        return f"{self.indicator}({args})" + (f" at {self.level} level" if self.level else "")
+
+    def offered(self, atlas: Any, level: str, window: int) -> set[str]:
+        """Windows of ``window`` years for which this input computes at ``level``.
+
+        Parameters
+        ----------
+        atlas
+            An open atlas.
+        level
+            The derived indicator's level (``level@layout``); ignored for city-level calls.
+        window
+            Window length in years.
+
+        Returns
+        -------
+        set of str
+            Window labels (``'2018-2022'``; ``'2022'`` for one year).
+        """
+        got = available_periods(atlas, self.indicator, level=self.level or level,
+                                **self.arguments(window))
+        if not self.stock:
+            return set(got)
+        return {period_label(int(p) - window, int(p) - 1) for p in got if re.fullmatch(r"\d{4}", p)}
+
+    def run(self, atlas: Any, owner: str, level: str, y0: int, y1: int,
+            layout: str | None) -> IndicatorResult:
+        """The input's published result for the window ``y0..y1``.
+
+        Raises
+        ------
+        MissingInputError
+            Naming the derived indicator ``owner``, this input and the window, when the input
+            does not compute (the input's own message follows).
+        """
+        from aankomst.indicators import compute
+
+        kw = self.arguments(y1 - y0 + 1)
+        if self.level is None and layout:
+            kw["layout"] = layout
+        lv = self.level or level
+        period = self.period(y0, y1)
         try:
-            res = compute(atlas, ind, level=level, period=period, layout=layout, **kwargs)
-            data = getattr(res, "data", res)
-            if "layout" in data and (data["layout"].astype(str) != layout).all():
-                continue
-            vals = pd.to_numeric(data.set_index("area_code")["value"], errors="coerce")
-            unit = str(data["unit"].iloc[0]) if "unit" in data and len(data) else ""
-            if unit in ("%", "percent"):
-                vals = vals / 100.0
-            got = vals.reindex(df.index)
-            if got.notna().sum() >= 0.5 * df[col].notna().sum():
-                df[col] = got.where(got.notna(), df[col])
-                df.attrs.setdefault("engine", []).append(ind)
-        except Exception:  # noqa: BLE001 - engine unfinished or different semantics: keep ours
-            continue
+            return compute(atlas, self.indicator, level=lv, period=period, **kw)
+        except MissingInputError as exc:
+            raise MissingInputError(
+                owner, f"its input indicator {self.indicator!r} at level {lv} for {period} "
+                f"(window {period_label(y0, y1)})",
+                fix=f"{exc}. Windows on offer: aankomst.indicators.available_periods(atlas, "
+                f"{owner!r}, level={level!r}) or /api/periods",
+            ) from exc
+
+
+CallList = Callable[[Node, Mapping[str, Any], Any], tuple[Call, ...]]
+"""``calls(node, params, atlas)``: the inputs of a derived indicator for the areas of ``node``
+(``(level, layout)``), given its parameters; ``atlas`` (or ``None``) resolves the city's layout."""
+
+
+@dataclass(frozen=True)
+class DerivedInputs(Indicators):
+    """:class:`~aankomst.indicators.availability.Indicators` read with fixed arguments.
+
+    ``ids`` names the input indicators (for the catalogue); ``calls(node, params, atlas)`` gives
+    the exact calls the implementation makes, so that the periods offered — windows of the
+    ``window`` parameter — are those where every call computes (a stock read on 1 January
+    ``y1 + 1`` offers the window ending the year before).
+    """
+
+    calls: CallList
+
+    def periods(self, c: Any, t: tuple[str, str], sch: str | None, grp: str | None,
+                params: dict[str, Any]) -> set[str] | None:
+        n = int(params.get("window") or 1)
+        out: set[str] | None = None
+        for call in self.calls(t, params, c.s.atlas):
+            got = call.offered(c.s.atlas, f"{t[0]}@{t[1]}", n)
+            out = got if out is None else out & got
+            if not out:
+                return set()
+        return out or set()
+
+
+def typology_calls(node: Node | str, params: Mapping[str, Any] | None = None,
+                   atlas: Any = None, features: Iterable[str] | None = None
+                   ) -> tuple[Call, ...]:
+    """The input indicators of the arrival typology (see the module docstring).
+
+    Parameters
+    ----------
+    node
+        The areas: ``(level, layout)`` or a level name.
+    params
+        The typology's parameters (unused: the window is handled by the caller).
+    atlas
+        An atlas to find the layout of the city level the areas reach (:func:`city_of`);
+        ``None``: the city level's current layout.
+    features
+        Features wanted (default :data:`RULE_FEATURES`, those of the packaged rules); the
+        first two calls (first-entry share and newcomer concentration, which give the size
+        features ``newcomers_foreign`` and ``population``) are always made.
+
+    Returns
+    -------
+    tuple of Call
+        The first call needs no city (it fixes the layout of the others).
+
+    Raises
+    ------
+    UnknownCodeError
+        A feature that is not in :data:`FEATURES`.
+
+    Examples
+    --------
+    >>> [c.indicator for c in typology_calls("neighbourhood")]  # doctest: +NORMALIZE_WHITESPACE
+    ['first_entry_share', 'newcomer_concentration', 'internal_balance',
+     'residential_mobility_ratio', 'share_new_residents_5y']
+    """
+    n = resolve_level(node) if isinstance(node, str) else node
+    city = city_level(n[0]) if atlas is None else city_of(atlas, n)
+    want = set(RULE_FEATURES if features is None else features)
+    unknown = sorted(want - set(FEATURES))
+    if unknown:
+        raise UnknownCodeError("typology feature", unknown[0], known=list(FEATURES))
+    calls = (
+        Call("first_entry_share", {"group": FOREIGN, "origin": "abroad", "average": "yearly"},
+             {"first_entry_share": "value", "newcomers_foreign": "denominator"}),
+        Call("newcomer_concentration",
+             {"group": FOREIGN, "newcomers": "outside_city", "city_level": city},
+             {"newcomer_concentration": "value", "population": "denominator"}),
+        Call("internal_balance", {"group": FOREIGN, "city_level": city},
+             {"internal_balance_foreign": "value"}),
+        Call("internal_balance", {"group": BELGIAN, "city_level": city},
+             {"internal_balance_belgian": "value"}),
+        Call("external_balance", {"group": FOREIGN, "city_level": city},
+             {"external_balance_foreign": "value"}),
+        Call("external_balance", {"group": BELGIAN, "city_level": city},
+             {"external_balance_belgian": "value"}),
+        Call("residential_mobility_ratio", {"city_level": city},
+             {"residential_mobility_ratio": "value"}),
+        Call("share_new_residents_5y", {}, {"share_new_residents_5y": "value"}, stock=True),
+    )
+    return calls[:2] + tuple(c for c in calls[2:] if want & set(c.columns))
+
+
+FEATURES: tuple[str, ...] = ("population", "newcomers_foreign", "newcomer_concentration",
+                             "first_entry_share", "internal_balance_foreign",
+                             "internal_balance_belgian", "external_balance_foreign",
+                             "external_balance_belgian", "residential_mobility_ratio",
+                             "share_new_residents_5y")
+"""Every feature a rule may use, in table order (the columns of :func:`typology_calls`)."""
+
+RULE_FEATURES: tuple[str, ...] = ("population", "newcomers_foreign", "newcomer_concentration",
+                                  "first_entry_share", "internal_balance_foreign",
+                                  "residential_mobility_ratio", "share_new_residents_5y")
+"""The features the packaged rules (``data/typology_rules.csv``) use: computed by default."""
+
+TYPOLOGY_INPUTS: tuple[str, ...] = ("first_entry_share", "newcomer_concentration",
+                                    "internal_balance", "residential_mobility_ratio",
+                                    "share_new_residents_5y")
+"""Ids of the indicators the typology reads with the packaged rules."""
+
+PERCENT_FEATURES = ("first_entry_share", "share_new_residents_5y")
+"""Features in % (0–100), as published."""
+
+
+def ratio_calls(node: Node | str, params: Mapping[str, Any] | None = None,
+                atlas: Any = None) -> tuple[Call, Call]:
+    """Inputs of :func:`~aankomst.register.indicators.residential_mobility_ratio`: residential
+    mobility of the areas and of their city (``city_level``, ``base`` from ``params``).
+
+    Examples
+    --------
+    >>> [c.level for c in ratio_calls("sector")]
+    [None, 'municipality']
+    """
+    p = params or {}
+    n = resolve_level(node) if isinstance(node, str) else node
+    base = {"base": p["base"]} if p.get("base") not in (None, "") else {}
+    city = (city_level(n[0], p.get("city_level")) if atlas is None
+            else city_of(atlas, n, p.get("city_level")))
+    return (Call("residential_mobility", base, {"residential_mobility": "value"}),
+            Call("residential_mobility", base, {"city_residential_mobility": "value"},
+                 level=city))
+
+
+def inherit(values: pd.DataFrame, results: list[IndicatorResult],
+            notes: list[str] | None = None) -> Computed:
+    """A :class:`Computed` carrying the provenance of the input results it was derived from.
+
+    ``load_ids`` are the inputs' files, ``periods`` their reference periods, ``restricted``
+    whether any input used restricted data; sources outside the atlas's provenance are passed on.
+    """
+    load_ids: set[int] = set()
+    sources: list[dict[str, Any]] = []
+    periods: list[str] = []
+    for r in results:
+        for src in r.meta.get("sources", []):
+            if src.get("load_id") is not None:
+                load_ids.add(int(src["load_id"]))
+            elif src not in sources:
+                sources.append(src)
+        periods += [str(p) for p in r.meta.get("reference_periods", [])]
+    return Computed(values, load_ids=load_ids, periods=periods, notes=list(notes or []),
+                    split=any(bool(r.meta.get("split_units")) for r in results),
+                    restricted=any(bool(r.meta.get("restricted")) for r in results),
+                    sources=sources)
+
+
+def arrival_features(atlas: Any, *, level: str, period: Any, window: int = 5,
+                     layout: str | None = None, features: Iterable[str] | None = None,
+                     owner: str = "arrival_typology") -> Computed:
+    """Typology features per area from the published input indicators.
+
+    Parameters
+    ----------
+    atlas
+        An open atlas (plug-ins installed, e.g. by :func:`aankomst.open`).
+    level
+        A sub-municipal level (``neighbourhood``, ``sector``, ``deelgemeente``,
+        ``brussels_neighbourhood``; ``level@layout`` accepted).
+    period, window
+        Window ``'Y0-Y1'``, or its end year with ``window`` years (default 5).
+    layout
+        Layout of the level (default: the current one, or the newest one the first input
+        computes for).
+    features
+        Features to compute (default :data:`RULE_FEATURES`; ``population`` and
+        ``newcomers_foreign`` always).
+    owner
+        Indicator id named in errors.
+
+    Returns
+    -------
+    Computed
+        ``values``: one row per area with a population figure — ``area_code, area_name,
+        area_name_fr, level, layout, period``, the features (published values, in the
+        inputs' units) and ``<feature>_suppressed``; provenance of the inputs.
+
+    Raises
+    ------
+    MissingInputError
+        When an input indicator does not compute for the window (message names it).
+    """
+    y0, y1 = parse_window(period, window)
+    n = y1 - y0 + 1
+    first = typology_calls(level)[0]  # no city: fixes the layout of the other inputs
+    res = first.run(atlas, owner, level, y0, y1, layout)
+    node: Node = (str(res.meta["level"]), str(res.meta["layout"]))
+    calls = typology_calls(node, None, atlas, features)
+    results = [res] + [c.run(atlas, owner, level, y0, y1, node[1]) for c in calls[1:]]
+    notes = [", ".join(c.columns) + f": {c.describe(n)} for {c.period(y0, y1)}" for c in calls]
+    # the areas: those with a population figure (newcomer concentration's denominator)
+    d0 = results[1].data.drop_duplicates("area_code")
+    table = pd.DataFrame({"area_code": d0["area_code"].astype(str), "area_name": d0["area_name"],
+                          "area_name_fr": d0.get("area_name_fr", d0["area_name"]),
+                          "level": node[0], "layout": node[1], "period": period_label(y0, y1)})
+    for call, r in zip(calls, results):
+        d = r.data.drop_duplicates("area_code").set_index("area_code")
+        for feat, col in call.columns.items():
+            table[feat] = pd.to_numeric(table["area_code"].map(d[col]), errors="coerce")
+            table[f"{feat}_suppressed"] = table["area_code"].map(
+                d["suppressed"]).fillna(False).astype(bool).to_numpy()
+        notes += [f"{call.indicator}: {x}" for x in r.meta.get("notes", [])]
+    # areas without foreign newcomers of known origin have no first-entry share: 0 newcomers
+    table["newcomers_foreign"] = table["newcomers_foreign"].where(
+        table["newcomers_foreign"].notna() | table["newcomers_foreign_suppressed"], 0.0)
+    return inherit(table.sort_values("area_code").reset_index(drop=True), results, notes)
+
+
+def suppressed_flags(features: pd.DataFrame, name: str) -> np.ndarray:
+    """``<name>_suppressed`` of a feature table as a boolean array (all ``False`` when absent)."""
+    col = f"{name}_suppressed"
+    if col not in features:
+        return np.zeros(len(features), dtype=bool)
+    return features[col].fillna(False).astype(bool).to_numpy()

@@ -182,7 +182,7 @@ def load_register(root: str | Path, atlas, *, source_id: str | None = None, thre
     t0 = time.perf_counter()
     con, levelmap, info = aggregate_extract(root, atlas, validate_input=validate_input, years=years)
     t = time.perf_counter()
-    where = {"reg_population": [], "reg_flows": [], "reg_measures": []}
+    where: dict[str, list[str]] = {"reg_population": [], "reg_flows": [], "reg_measures": []}
     if schemes is not None:
         con.register("_keep_schemes", pd.DataFrame({"s": sorted(schemes)}))
         where["reg_population"].append("scheme IN (SELECT s FROM _keep_schemes)")
@@ -248,9 +248,11 @@ def load_register(root: str | Path, atlas, *, source_id: str | None = None, thre
             from aankomst.register.typology import store_typology
 
             t = time.perf_counter()
-            store_typology(atlas, source_id=f"{sid}/typology")
+            st = store_typology(atlas, source_id=f"{sid}/typology")
             secs["typology"] = time.perf_counter() - t
-        except AankomstError as exc:
+            res.warnings += [f"typology {st.period} not stored for {lv}: {why}"
+                             for lv, why in st.skipped.items()]
+        except AankomstError as exc:  # the load itself succeeded: report, do not undo it
             res.warnings.append(f"typology not computed: {exc}")
     secs["total"] = time.perf_counter() - t0
     return res
