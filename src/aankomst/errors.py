@@ -94,7 +94,7 @@ class MissingInputError(AankomstError):
     """
 
     def __init__(self, indicator: str, missing: str, *, years: object = None, fix: str = ""):
-        self.indicator, self.missing, self.years = indicator, missing, years
+        self.indicator, self.missing, self.years, self.fix = indicator, missing, years, fix
         text = f"indicator {indicator!r} needs {missing}"
         if years is not None:
             text += f" for {years}"

@@ -23,7 +23,9 @@ sum of the nationality or country breakdown.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,7 @@ import pandas as pd
 from aankomst.errors import MissingInputError
 from aankomst.indicators import groups as G
 from aankomst.indicators._store import FINENESS, Node, Store, Trace
+from aankomst.store.hierarchy import atlas_version
 
 _COLS = ["year", "origin_kind", "origin_level", "origin_layout", "origin_code",
          "dest_kind", "dest_level", "dest_layout", "dest_code", "grp", "count", "load_id"]
@@ -331,7 +334,49 @@ def flow_table(
     ------
     MissingInputError
         When no flows of the group exist for some year of the window, naming the years.
+
+    Answers (and refusals) are memoised per atlas version
+    (:func:`~aankomst.store.hierarchy.atlas_version`): the balances, mobility, first-entry and
+    concentration of one window read and map the flows once.
     """
+    key = (atlas_version(s.atlas), target, y0, y1, scheme, grp,
+           tuple(sorted((extra or {}).items())), need_area_origins, need)
+    hit = _MEMO.get(key)
+    if hit is None:
+        seen = Trace()
+        try:
+            hit = (_flow_table(s, target, y0, y1, scheme, grp, indicator=indicator, trace=seen,
+                               extra=extra, need_area_origins=need_area_origins, need=need), seen)
+        except MissingInputError as exc:
+            hit = (exc, seen)
+        _MEMO[key] = hit
+        if len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    else:
+        _MEMO.move_to_end(key)
+    got, seen = hit
+    if isinstance(got, MissingInputError):
+        raise MissingInputError(indicator, got.missing, years=got.years, fix=got.fix)
+    if trace is not None:
+        trace.load_ids |= seen.load_ids
+        for p in seen.periods:
+            trace.add_period(p)
+        trace.notes += seen.notes
+        trace.split = trace.split or seen.split
+        trace.drop_codes |= seen.drop_codes
+    return got.copy()
+
+
+_MEMO: OrderedDict[tuple[Any, ...], tuple[Any, Trace]] = OrderedDict()
+_MEMO_SIZE = 64
+
+
+def _flow_table(
+    s: Store, target: Node, y0: int, y1: int, scheme: str | None, grp: str | None, *,
+    indicator: str, trace: Trace, extra: dict[str, Node] | None, need_area_origins: bool,
+    need: str,
+) -> pd.DataFrame:
+    """:func:`flow_table` without the memo."""
     df = _raw_flows(s, y0, y1, scheme, grp, target)
     years_have = {int(y) for y in df["year"].unique()} if not df.empty else set()
     missing = [y for y in range(y0, y1 + 1) if y not in years_have]

@@ -13,7 +13,7 @@ multiplying weights and summing over the intermediate units; ``split`` marks div
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -92,6 +92,10 @@ def resolve_level(level: str, layout: str | None = None) -> Node:
     return lv, str(layout) if layout else CURRENT_LAYOUT[lv]
 
 
+_MAPS: OrderedDict[tuple[Any, Node, Node], pd.DataFrame | None] = OrderedDict()
+_MAPS_SIZE = 256
+
+
 class Hierarchy:
     """Crosswalk chains, parents and names of one atlas (answers cached per instance).
 
@@ -152,6 +156,7 @@ class Hierarchy:
         self._edges: dict[Node, set[Node]] | None = None
         self._maps: dict[tuple[Node, Node], pd.DataFrame | None] = {}
         self._areas: dict[Node, pd.DataFrame] = {}
+        self._version: tuple[str, int, int, str] | None = None
 
     def q(self, sql: str, params: Iterable[Any] = ()) -> pd.DataFrame:
         """Run a query on the atlas and return a DataFrame.
@@ -246,18 +251,31 @@ class Hierarchy:
             of the ``src`` unit in the ``dst`` unit, 0–1, multiplied along the chain and summed
             over intermediate units) and ``split`` (bool: divided somewhere along the chain or
             weight below 1). Empty when ``src == dst``; ``None`` when no chain of at most four
-            steps links them. Cached per instance: do not modify.
+            steps links them. Shared by every computation on the same atlas version
+            (:func:`atlas_version`): do not modify.
         """
         key = (src, dst)
         if key in self._maps:
             return self._maps[key]
+        if self._version is None:
+            self._version = atlas_version(self.atlas)
+        shared = (self._version, src, dst)
+        if shared in _MAPS:
+            _MAPS.move_to_end(shared)
+        else:
+            _MAPS[shared] = self._compose(src, dst)
+            if len(_MAPS) > _MAPS_SIZE:
+                _MAPS.popitem(last=False)
+        self._maps[key] = _MAPS[shared]
+        return self._maps[key]
+
+    def _compose(self, src: Node, dst: Node) -> pd.DataFrame | None:
+        """:meth:`code_map` without the caches."""
         p = self.path(src, dst)
         if p is None:
-            self._maps[key] = None
             return None
         if len(p) == 1:
-            self._maps[key] = pd.DataFrame(columns=["code", "to_code", "weight", "split"])
-            return self._maps[key]
+            return pd.DataFrame(columns=["code", "to_code", "weight", "split"])
         m: pd.DataFrame | None = None
         for a, b in zip(p[:-1], p[1:]):
             step = self.q(
@@ -279,7 +297,6 @@ class Hierarchy:
         if m is None:
             raise AssertionError("a path of two or more nodes composes at least one step")
         m["split"] = m["split"].astype(bool) | (m["weight"] < 1 - 1e-9)
-        self._maps[key] = m
         return m
 
     def require_map(self, src: Node, dst: Node) -> pd.DataFrame:
