@@ -7,8 +7,9 @@
                  "message": "unknown indicator 'x'; known: …", "detail": {…}}}
 
   (404 for unknown indicator/area/level and data that do not exist, 422 for invalid
-  parameters, 503 when a subsystem is missing, 500 without any trace for bugs — the trace goes
-  to the server log only);
+  parameters — also a misspelt or mistyped indicator parameter, listing the known ones —, 503
+  when the server has no atlas, 500 without any trace for bugs — the trace goes to the server
+  log only);
 * security headers on every response (a Content-Security-Policy without inline scripts or
   styles and without any other origin, ``X-Content-Type-Options``, ``frame-ancestors``,
   ``Referrer-Policy``);
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,9 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from aankomst import __version__
 from aankomst.errors import AankomstError, InputError, MissingInputError, UnknownCodeError
+from aankomst.indicators import ParameterError
 from aankomst.web.fastpath import FastPath
+from aankomst.web.state import AtlasUnavailable
 
 log = logging.getLogger("aankomst.web")
 
@@ -63,14 +67,14 @@ class SecurityHeaders:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
         started = False
 
-        async def send_with_headers(message: dict) -> None:
+        async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
@@ -102,12 +106,23 @@ def _slug(text: str) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map every error to the JSON error shape (never a stack trace to the client)."""
-    from aankomst.web.engine import EngineUnavailable
+    """Map every error to the JSON error shape (never a stack trace to the client).
+
+    ``ParameterError`` (a misspelt or mistyped indicator parameter) -> 422
+    ``invalid_parameter``; other ``UnknownCodeError`` -> 404 ``unknown_<kind>``;
+    ``MissingInputError`` -> 404 ``not_available``; ``AtlasUnavailable`` -> 503; other
+    ``AankomstError`` -> 422 ``invalid``; request validation -> 422 ``invalid_parameter``.
+    """
+
+    @app.exception_handler(ParameterError)
+    async def _parameter(request: Request, exc: ParameterError) -> JSONResponse:
+        return _error(422, "invalid_parameter", str(exc),
+                      {"kind": exc.kind, "value": str(exc.value), "known": [str(k) for k in exc.known[:200]]})
 
     @app.exception_handler(UnknownCodeError)
     async def _unknown(request: Request, exc: UnknownCodeError) -> JSONResponse:
-        return _error(404, "unknown_" + _slug(str(exc.kind).split(" for ")[0].split(" of ")[0]), str(exc),
+        kind = re.split(r" (?:for|of|without) ", str(exc.kind))[0]
+        return _error(404, "unknown_" + _slug(kind), str(exc),
                       {"kind": exc.kind, "value": str(exc.value), "known": [str(k) for k in exc.known[:200]]})
 
     @app.exception_handler(MissingInputError)
@@ -115,8 +130,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(404, "not_available", str(exc),
                       {"indicator": exc.indicator, "missing": exc.missing, "period": str(exc.years)})
 
-    @app.exception_handler(EngineUnavailable)
-    async def _unavailable(request: Request, exc: EngineUnavailable) -> JSONResponse:
+    @app.exception_handler(AtlasUnavailable)
+    async def _unavailable(request: Request, exc: AtlasUnavailable) -> JSONResponse:
         return _error(503, "unavailable", str(exc))
 
     @app.exception_handler(AankomstError)
@@ -132,8 +147,10 @@ def install_error_handlers(app: FastAPI) -> None:
         for e in exc.errors():
             loc = [str(x) for x in e.get("loc", ()) if x not in ("query", "path", "body")]
             inp = e.get("input")
+            if isinstance(inp, str) and len(inp) > 200:
+                inp = inp[:200] + "…"
             problems.append({"parameter": ".".join(loc), "message": e.get("msg", ""),
-                             "input": inp if isinstance(inp, (str, int, float)) or inp is None else str(inp)})
+                             "input": inp if isinstance(inp, (str, int, float)) or inp is None else str(inp)[:200]})
         first = problems[0] if problems else {"parameter": "?", "message": "invalid"}
         what = "missing" if first.get("input") is None and "required" in first["message"].lower() else "invalid"
         msg = f"{what} parameter {first['parameter']!r}: {first['message']}"
@@ -174,9 +191,12 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
     -------
     fastapi.FastAPI
     """
+    from aankomst.plugins import install
     from aankomst.web.api import router as api_router
     from aankomst.web.service import Service
     from aankomst.web.state import AtlasPool
+
+    install()  # the indicators of every subsystem (idempotent; aankomst.open does it too)
 
     app = FastAPI(
         title="Aankomst web atlas API",
@@ -199,7 +219,7 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
     )
     app.state.atlas_path = str(atlas_path) if atlas_path else None
     app.state.pool = AtlasPool(str(atlas_path)) if atlas_path else None
-    app.state.service = Service(registry_url)
+    app.state.service = Service(app.state.atlas_path, registry_url)
     app.state.registry_url = registry_url
     app.state.registry_path = None
     install_error_handlers(app)
@@ -224,15 +244,12 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
 
 
 def _mount_registry(app: FastAPI, registry_url: str, atlas_path: str | None) -> None:
+    """Mount the registry's pages and API (with or without an atlas: without one, its maps use
+    the registry's own municipality boundaries)."""
     from starlette.routing import Mount
 
-    try:
-        from aankomst.registry.web import make_router
-    except ImportError as exc:
-        raise AankomstError(
-            "a registry URL was given but the registry web module (aankomst.registry.web) is "
-            "not available in this installation"
-        ) from exc
+    from aankomst.registry.web import make_router
+
     router = make_router(registry_url, atlas_path)
     app.include_router(router)
     for r in router.routes:  # include_router does not copy mounted static folders
@@ -267,19 +284,34 @@ def _pages(app: FastAPI) -> None:
         return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
 
-def serve(db: str | None, host: str = "127.0.0.1", port: int = 8000, registry_url: str | None = None) -> None:
+def serve(db: str | None, host: str = "127.0.0.1", port: int = 8000, registry_url: str | None = None,
+          forwarded_allow_ips: str | None = None) -> None:
     """Run the web atlas with uvicorn until interrupted (used by ``aankomst serve`` and ``aankomst demo``).
 
     Parameters
     ----------
     db
-        Atlas DuckDB file (opened read-only).
+        Atlas DuckDB file (opened read-only); ``None`` serves the registry without an atlas.
     host, port
         Address to listen on (loopback by default).
     registry_url
         Optional registry database URL (mounts the registry pages and API).
+    forwarded_allow_ips
+        Comma-separated addresses (or networks) of reverse proxies whose ``X-Forwarded-For`` /
+        ``X-Forwarded-Proto`` headers are trusted. ``None`` (default): no proxy is trusted and
+        the client address is always the TCP peer — so a forged ``X-Forwarded-For`` cannot
+        dodge the registry's per-address login limit.
+
+    Raises
+    ------
+    AankomstError
+        When neither an atlas nor a registry is given.
     """
     import uvicorn
 
+    if not db and not registry_url:
+        raise AankomstError("nothing to serve: give an atlas (--db FILE) and/or a registry (--registry URL)")
+    ips = (forwarded_allow_ips or "").strip()
     app = create_app(db, registry_url=registry_url, warm=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, server_header=False,
+                proxy_headers=bool(ips), forwarded_allow_ips=ips or None)

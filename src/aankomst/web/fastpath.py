@@ -3,13 +3,15 @@
 The atlas is opened read-only, so an answer of the cached endpoints (values, change, areas,
 profiles, series) is a function of the path and the query string. The first answer goes
 through FastAPI (validation, errors, computation) and is stored by
-:func:`aankomst.web.api._cached` under ``(path, sorted query items)``; this ASGI middleware
+:func:`aankomst.web.api._cached` in the service's one cache under ``("http", path, sorted
+query items)``; this ASGI middleware
 serves the same key straight from memory — the pre-compressed bytes, an ETag and ``304`` on
 ``If-None-Match`` — which is what keeps latency flat under many concurrent clients.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -19,10 +21,10 @@ from aankomst.web.state import Payload
 CACHED_PREFIXES = ("/api/values", "/api/change", "/api/areas")
 
 
-def cache_key(path: str, query_string: bytes | str) -> tuple:
+def cache_key(path: str, query_string: bytes | str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     """The response-cache key of a request (path and sorted query items)."""
     qs = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
-    return (path, tuple(sorted(QueryParams(qs).multi_items())))
+    return ("http", path, tuple(sorted(QueryParams(qs).multi_items())))
 
 
 def payload_response(payload: Payload, *, if_none_match: str | None, accept_gzip: bool,
@@ -48,10 +50,10 @@ class FastPath:
         self.app = app
         self.service = service
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith(CACHED_PREFIXES):
-            hit = self.service.responses.get(cache_key(scope["path"], scope.get("query_string", b"")))
-            if hit is not None:
+            hit = self.service.cache.get(cache_key(scope["path"], scope.get("query_string", b"")))
+            if isinstance(hit, Payload):
                 inm = gz = None
                 for k, v in scope["headers"]:
                     if k == b"if-none-match":

@@ -1,53 +1,80 @@
 """What the API answers, as plain functions of an open atlas (no HTTP here).
 
-Every function takes a read-only :class:`~aankomst.store.atlas.Atlas` and validated
-arguments; unknown levels, areas and indicators raise :class:`~aankomst.errors.UnknownCodeError`
-(HTTP 404), missing inputs :class:`~aankomst.errors.MissingInputError` (HTTP 404). Every
-table passes the small-cell rule (:func:`aankomst.web.engine.protect`).
+Everything about an indicator comes from its one declaration
+(:class:`~aankomst.indicators.spec.IndicatorSpec`) through the public API of
+:mod:`aankomst.indicators`: the catalogue (:func:`~aankomst.indicators.listing`), the
+parameters (:meth:`~aankomst.indicators.spec.IndicatorSpec.validate`), the periods and groups
+on offer (:func:`~aankomst.indicators.available_periods`,
+:func:`~aankomst.indicators.available_groups`) and the values, after the small-cell rule
+(:func:`~aankomst.indicators.compute`). Unknown levels, areas and indicators raise
+:class:`~aankomst.errors.UnknownCodeError` (HTTP 404), bad parameters
+:class:`~aankomst.indicators.spec.ParameterError` (HTTP 422), missing inputs
+:class:`~aankomst.errors.MissingInputError` (HTTP 404). Answers are cached in the one
+:class:`~aankomst.web.state.LRU` of the :class:`Service`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from aankomst.errors import AankomstError, MissingInputError, UnknownCodeError
+from aankomst.indicators import (
+    OUTPUT_COLUMNS,
+    ParameterError,
+    available_groups,
+    available_periods,
+    compute,
+    get,
+    listing,
+    specs,
+)
+from aankomst.indicators.spec import IndicatorSpec
 from aankomst.store.schema import CURRENT_LAYOUT, LEVELS
-from aankomst.web import engine
 from aankomst.web.geo import display_name
-from aankomst.web.state import Busy, LRUCache
+from aankomst.web.state import LRU, Busy, atlas_identity
 
-DATA_COLUMNS = ["area_code", "area_name", "level", "layout", "period", "group", "value", "unit",
-                "numerator", "denominator", "suppressed"]
-"""Columns of a values table (the indicator contract plus ``suppressed``)."""
+log = logging.getLogger("aankomst.web")
 
 COMPARE_LEVELS = ("municipality", "region", "area_type")
 """Comparison columns of an area profile, after the area itself (as in the studies' tables)."""
 
+SERVER_PARAMS = {"registry_url": "the server sets it (aankomst serve --registry URL)",
+                 "layout": "use the query parameter layout=… instead"}
+"""Indicator parameters a client may not give as ``p_NAME`` (and why)."""
+
+INT_LIMIT = 1000
+"""Largest magnitude of a whole-number indicator parameter in the web API (``p_window`` …):
+a window of a billion years would keep a server thread busy for ever."""
+
+FLOAT_LIMIT = 1e12
+"""Largest magnitude of any other numeric indicator parameter in the web API."""
+
 
 # --------------------------------------------------------------------------- levels & areas
-_LEVELS: dict[str, list[dict[str, Any]]] = {}
-
-
-def levels(atlas: Any) -> list[dict[str, Any]]:
+def atlas_levels(atlas: Any) -> list[dict[str, Any]]:
     """Levels present in the atlas: level, layout used, number of areas, areas with geometry.
 
-    Cached per atlas file (the web server opens atlases read-only)."""
-    key = str(getattr(atlas, "path", id(atlas)))
-    if getattr(atlas, "read_only", False) and key in _LEVELS:
-        return _LEVELS[key]
-    out = _levels(atlas)
-    if getattr(atlas, "read_only", False):
-        _LEVELS[key] = out
-    return out
+    Parameters
+    ----------
+    atlas
+        An open :class:`~aankomst.store.atlas.Atlas`.
 
-
-def _levels(atlas: Any) -> list[dict[str, Any]]:
+    Returns
+    -------
+    list of dict
+        ``level, layout, areas, with_geometry, layouts`` in the order of
+        :data:`aankomst.store.schema.LEVELS`; ``layout`` is the current one when present.
+    """
     df = atlas.query(
         "SELECT level, layout, count(*) AS n, count(geometry) AS n_geom FROM areas GROUP BY level, layout"
     )
@@ -64,24 +91,14 @@ def _levels(atlas: Any) -> list[dict[str, Any]]:
     return out
 
 
-levels_of = levels
-
-
-def resolve_level(atlas: Any, level: str, layout: str | None = None) -> str:
-    """The layout to use for ``level`` (the current one unless given); 404 when absent."""
-    present = {d["level"]: d for d in levels(atlas)}
-    if level not in present:
-        raise UnknownCodeError("level", level, known=list(present),
-                               hint="GET /api/levels lists the levels of this atlas")
-    if layout is None:
-        return present[level]["layout"]
-    if layout not in present[level]["layouts"]:
-        raise UnknownCodeError(f"layout of level {level}", layout, known=present[level]["layouts"])
-    return layout
-
-
 def find_area(atlas: Any, code: str, level: str | None = None, layout: str | None = None) -> dict[str, Any]:
-    """The area with ``code`` (at ``level`` / ``layout`` if given; the current layout preferred)."""
+    """The area with ``code`` (at ``level`` / ``layout`` if given; the current layout preferred).
+
+    Raises
+    ------
+    UnknownCodeError
+        No such area (the hint says how to search for one).
+    """
     sql = "SELECT level, layout, code, name_nl, name_fr, name_en, area_km2 FROM areas WHERE code = ?"
     params: list[Any] = [code]
     if level:
@@ -118,7 +135,7 @@ def _str(v: Any) -> str | None:
 def search(atlas: Any, q: str, level: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
     """Areas whose Dutch, French or English name (or code) contains ``q`` (case-insensitive).
 
-    Names that start with ``q`` come first, then the coarser levels.
+    Names that start with ``q`` come first, then the coarser levels; only current layouts.
     """
     pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     start = q.lower() + "%"
@@ -204,213 +221,286 @@ def _links(atlas: Any, level: str, layout: str, code: str, out: dict[str, Any]) 
                    "alternatives": [str(c) for c in sub["to_code"].iloc[1:]]}
 
 
-# --------------------------------------------------------------------------- indicator values
-class Service:
-    """Cached answers for one atlas (the atlas never changes while the server runs)."""
+# --------------------------------------------------------------------------- the service
+Params = tuple[tuple[str, Any], ...]
+"""Indicator parameters as a hashable, sorted tuple of ``(name, value)`` (cache keys)."""
 
-    def __init__(self, registry_url: str | None = None) -> None:
+
+def _frozen(params: Mapping[str, Any] | None) -> Params:
+    return tuple(sorted((params or {}).items()))
+
+
+class Service:
+    """Cached answers for one atlas (the atlas never changes while the server runs).
+
+    Parameters
+    ----------
+    atlas_path
+        The atlas file (its identity scopes the cache); ``None`` without an atlas.
+    registry_url
+        URL of the registry of local resources, given to the indicators that read it.
+    maxsize
+        Entries of the cache (:class:`~aankomst.web.state.LRU`).
+    """
+
+    def __init__(self, atlas_path: str | None = None, registry_url: str | None = None,
+                 maxsize: int = 4096) -> None:
         self.registry_url = registry_url
-        self.results = LRUCache(512)   # (ind, level, period, group, scheme, params) -> (df, meta)
-        self.periods_cache = LRUCache(512)
-        self.misc = LRUCache(256)
+        self.cache = LRU(maxsize, scope=atlas_identity(atlas_path))
         self.busy = Busy()
         self.stopping = threading.Event()
-        self.responses = LRUCache(2048)  # (path, query) -> Payload of a finished answer
-        self._rows: dict[str, dict[str, Any]] = {}
-        self._bg: set[tuple[str, str]] = set()
         self.background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aankomst-bg")
-        self._bg_lock = threading.Lock()
 
-    def catalogue(self) -> pd.DataFrame:
-        return self.misc.get_or_make("catalogue", engine.catalogue)
+    # ------------------------------------------------------------------ catalogue
+    def catalogue(self) -> dict[str, Any]:
+        """``{"indicators": [...], "themes": [...]}``: :func:`aankomst.indicators.listing`
+        (one record per declared indicator: texts, kind, levels, parameters with types,
+        defaults and choices, categories, groups use, period kind) and the ids per theme."""
 
-    def indicator(self, ind: str) -> dict[str, Any]:
-        row = self._rows.get(ind)
-        if row is None:
-            row = engine.indicator_row(self.catalogue(), ind)
-            self._rows[ind] = row
-        return row
+        def make() -> dict[str, Any]:
+            rows = jsonable(listing("records"))
+            themes: dict[str, list[str]] = {}
+            for r in rows:
+                themes.setdefault(str(r.get("theme") or "other"), []).append(r["id"])
+            return {"indicators": rows,
+                    "themes": [{"theme": t, "indicators": ids} for t, ids in themes.items()]}
 
+        return self.cache.get_or_make(("catalogue",), make)
+
+    @staticmethod
+    def spec(ind: str) -> IndicatorSpec:
+        """The declaration of ``ind`` (:class:`UnknownCodeError` listing the known ids)."""
+        return get(ind)
+
+    def params(self, ind: str, given: Mapping[str, str], layout: str | None = None) -> dict[str, Any]:
+        """Indicator parameters of a request (``p_NAME=VALUE``), checked by the declaration.
+
+        Parameters
+        ----------
+        ind
+            Indicator id.
+        given
+            The parameters as given (name without ``p_`` -> text).
+        layout
+            The request's ``layout`` (passed on as the generic ``layout`` parameter).
+
+        Returns
+        -------
+        dict
+            The given parameters, typed (``{"window": 3}``).
+
+        Raises
+        ------
+        ParameterError
+            An unknown (misspelt) name — the message lists the known ones —, a value of the
+            wrong type, a parameter the server sets itself (``registry_url``, ``layout``) or
+            a number beyond :data:`INT_LIMIT` / :data:`FLOAT_LIMIT`.
+        """
+        spec = self.spec(ind)
+        for name in given:
+            if name in SERVER_PARAMS:
+                raise ParameterError(f"parameter of indicator {ind!r}", f"p_{name}",
+                                     hint=SERVER_PARAMS[name])
+        asked = {**given, **({"layout": layout} if layout else {})}
+        typed = spec.validate(asked)
+        out = {k: typed[k] for k in asked}
+        for name, value in out.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            limit = INT_LIMIT if spec.param(name).type == "int" else FLOAT_LIMIT
+            if abs(value) > limit:
+                raise ParameterError(f"value of parameter {name!r} of indicator {ind!r}",
+                                     given.get(name, value),
+                                     hint=f"give a number between {-limit:g} and {limit:g}")
+        return out
+
+    def _engine_params(self, spec: IndicatorSpec, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        out = dict(params or {})
+        if self.registry_url and any(p.name == "registry_url" for p in spec.all_params):
+            out["registry_url"] = self.registry_url
+        return out
+
+    # ------------------------------------------------------------------ levels
+    def levels(self, atlas: Any) -> list[dict[str, Any]]:
+        """:func:`atlas_levels`, cached."""
+        return self.cache.get_or_make(("levels",), lambda: atlas_levels(atlas))
+
+    def resolve_level(self, atlas: Any, level: str, layout: str | None = None) -> str:
+        """The layout to use for ``level`` (the current one unless given).
+
+        Raises
+        ------
+        UnknownCodeError
+            A level or layout the atlas does not have (the message lists those it has).
+        """
+        present = {d["level"]: d for d in self.levels(atlas)}
+        if level not in present:
+            raise UnknownCodeError("level", level, known=list(present),
+                                   hint="GET /api/levels lists the levels of this atlas")
+        if layout is None:
+            return str(present[level]["layout"])
+        if layout not in present[level]["layouts"]:
+            raise UnknownCodeError(f"layout of level {level}", layout, known=present[level]["layouts"])
+        return layout
+
+    # ------------------------------------------------------------------ the offer
+    def periods(self, atlas: Any, ind: str, level: str, group: str | None = None,
+                scheme: str | None = None, params: Mapping[str, Any] | None = None) -> list[str]:
+        """The periods on offer (:func:`aankomst.indicators.available_periods`), cached."""
+        spec = self.spec(ind)
+        kw = self._engine_params(spec, params)
+        key = ("periods", ind, level, group or None, scheme or None, _frozen(kw))
+
+        def make() -> list[str]:
+            with self.busy:
+                return list(available_periods(atlas, ind, level=level, group=group or None,
+                                              scheme=scheme or None, **kw))
+
+        return self.cache.get_or_make(key, make)
+
+    def latest(self, atlas: Any, ind: str, level: str, group: str | None = None,
+               scheme: str | None = None, params: Mapping[str, Any] | None = None) -> str | None:
+        """The newest period on offer, ``None`` when there is none."""
+        got = self.periods(atlas, ind, level, group, scheme, params)
+        return got[-1] if got else None
+
+    def groups(self, atlas: Any, ind: str, level: str,
+               params: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+        """The ``(scheme, group)`` pairs on offer (:func:`aankomst.indicators.available_groups`),
+        cached; ``("total", "total")`` stands for the default (no group)."""
+        spec = self.spec(ind)
+        kw = self._engine_params(spec, params)
+        key = ("groups", ind, level, _frozen(kw))
+
+        def make() -> list[tuple[str, str]]:
+            with self.busy:
+                return [(str(s), str(g)) for s, g in available_groups(atlas, ind, level=level, **kw)]
+
+        return self.cache.get_or_make(key, make)
+
+    # ------------------------------------------------------------------ values
     def compute(self, atlas: Any, ind: str, level: str, period: str, group: str | None = None,
-                scheme: str | None = None, params: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-        """Indicator values at a level for a period (cached), small-cell rule applied."""
-        row = self.indicator(ind)  # 404 for an unknown id before any work
-        if "registry_url" in engine.split_list(row.get("params")):
-            if not self.registry_url:
-                raise MissingInputError(ind, "the arrival-infrastructure registry",
-                                        fix="start the server with --registry URL")
-            params = {**(params or {}), "registry_url": self.registry_url}
-        if params and "layout" in params and "layout" not in engine.split_list(row.get("params")):
-            params = {k: v for k, v in params.items() if k != "layout"}  # one layout only
-        key = (ind, level, period, group, scheme, tuple(sorted((params or {}).items())))
+                scheme: str | None = None, params: Mapping[str, Any] | None = None
+                ) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """Values of ``ind`` at ``level`` for ``period`` (:func:`aankomst.indicators.compute`:
+        the small-cell rule applied), cached.
+
+        Returns
+        -------
+        (data, meta)
+            ``data``: :data:`~aankomst.indicators.OUTPUT_COLUMNS` plus the text columns of the
+            result (``area_name_fr``, the class columns of categorical indicators) — numeric
+            extra columns (``population`` …) are not published; ``meta`` as JSON-ready dict
+            (without the server's registry URL).
+        """
+        spec = self.spec(ind)
+        kw = self._engine_params(spec, params)
+        key = ("values", ind, level, str(period), group or None, scheme or None, _frozen(kw))
 
         def make() -> tuple[pd.DataFrame, dict[str, Any]]:
             with self.busy:
-                data, meta = engine.compute(atlas, ind, level=level, period=period, group=group,
-                                            scheme=scheme, params=params)
-            for col in DATA_COLUMNS:
-                if col not in data.columns:
-                    data[col] = None
-            extra = [c for c in data.columns if c not in DATA_COLUMNS]  # text only (engine.protect)
-            data = data[DATA_COLUMNS + extra].copy()
-            data["area_code"] = data["area_code"].astype(str)
-            return data, meta
+                res = compute(atlas, ind, level=level, period=period, group=group or None,
+                              scheme=scheme or None, **kw)
+            return published(res.data), public_meta(res.meta)
 
-        return self.results.get_or_make(key, make)
+        return self.cache.get_or_make(key, make)
 
-    def _has_values(self, atlas: Any, ind: str, level: str, period: str) -> bool:
-        try:
-            df, _ = self.compute(atlas, ind, level, period)
-        except AankomstError:
-            return False
-        return bool(df["value"].notna().any() or df["suppressed"].any())
-
-    def periods(self, atlas: Any, ind: str, level: str) -> list[str]:
-        """Periods with values for ``ind`` at ``level`` (engine list, else probed and cached).
-
-        Candidates come from the indicator's input tables (:func:`engine.candidate_periods`);
-        each is tried once (the computed values stay cached for the map).
-        """
-        row = self.indicator(ind)
-
-        def make() -> list[str]:
-            got = engine.available_periods(atlas, ind, level)
-            if got is not None:
-                return sorted(got)
-            cands = engine.candidate_periods(atlas, row.get("inputs", ""))
-            return [p for p in cands if self._has_values(atlas, ind, level, p)]
-
-        return self.periods_cache.get_or_make((ind, level), make)
-
-    def periods_quick(self, atlas: Any, get_atlas: Any, ind: str, level: str) -> tuple[list[str], bool]:
-        """``(periods, verified)`` at once: the verified list when known, else the candidate
-        periods of the inputs while a background thread verifies them (next call is exact)."""
-        row = self.indicator(ind)
-        done = self.periods_cache.get((ind, level))
-        if done is not None and not isinstance(done, AankomstError):
-            return list(done), True
-        got = engine.available_periods(atlas, ind, level)
-        if got is not None:
-            self.periods_cache.put((ind, level), sorted(got))
-            return sorted(got), True
-        cands = engine.candidate_periods(atlas, row.get("inputs", ""))
-        with self._bg_lock:
-            start = (ind, level) not in self._bg
-            self._bg.add((ind, level))
-        if start:
-            def verify() -> None:
-                try:
-                    self.periods(get_atlas(), ind, level)
-                except Exception:  # noqa: BLE001 - verification is best effort
-                    pass
-                finally:
-                    with self._bg_lock:
-                        self._bg.discard((ind, level))
-
-            self.background.submit(verify)
-        return cands, False
-
+    # ------------------------------------------------------------------ life cycle
     def stop(self, timeout: float = 120.0) -> None:
-        """Stop background work and wait for computations in flight (call before closing connections)."""
+        """Stop background work and wait for computations in flight (call before closing
+        connections)."""
         self.stopping.set()
         self.background.shutdown(wait=True, cancel_futures=True)
         self.busy.wait_idle(timeout)
 
-    def warm(self, get_atlas: Any, levels: list[str]) -> None:
-        """Compute, in the background worker, the latest values of every indicator at ``levels``
-        and their comparison levels (what the map's first view and area profiles need)."""
+    def warm(self, get_atlas: Callable[[], Any], levels: list[str]) -> None:
+        """Compute, in the background worker, the latest values of every indicator at
+        ``levels`` and the comparison levels (what the map's first view and the area profiles
+        need)."""
 
         def run() -> None:
             atlas = get_atlas()
-            try:
-                present = {d["level"] for d in levels_of(atlas)}
-                cat = self.catalogue()
-            except Exception:  # noqa: BLE001 - warming is best effort
-                return
-            todo = [lv for lv in (*levels, *COMPARE_LEVELS) if lv in present]
-            for row in cat.to_dict("records"):
-                allowed = engine.split_list(row.get("levels"))
-                for lv in dict.fromkeys(todo):
+            present = {d["level"] for d in self.levels(atlas)}
+            todo = [lv for lv in dict.fromkeys((*levels, *COMPARE_LEVELS)) if lv in present]
+            for spec in specs():
+                for lv in todo:
                     if self.stopping.is_set():
                         return
-                    if allowed and lv not in allowed:
+                    if not spec.has_level(lv):
                         continue
                     try:
-                        self.latest(atlas, str(row["id"]), lv)
-                    except Exception:  # noqa: BLE001
+                        per = self.latest(atlas, spec.id, lv)
+                        if per:
+                            self.compute(atlas, spec.id, lv, per)
+                    except AankomstError:
                         continue
+                    except Exception:  # a bug: log it, warm the others
+                        log.exception("warming %s at %s failed", spec.id, lv)
 
         self.background.submit(run)
 
-    def _coverage(self, atlas: Any, ind: str, level: str, period: str) -> float:
-        """Share of the level's areas (in the result's layout) that have a value or are suppressed."""
-        try:
-            df, _ = self.compute(atlas, ind, level, period)
-        except AankomstError:
-            return 0.0
-        n = int((df["value"].notna() | df["suppressed"].astype(bool)).sum())
-        if n == 0:
-            return 0.0
-        lays = [str(x) for x in df["layout"].dropna().unique()]
-        total = atlas.query("SELECT count(*) AS n FROM areas WHERE level = ? AND layout IN (SELECT unnest(?))",
-                            [level, lays or ["?"]])["n"].iloc[0]
-        return n / max(int(total), n, 1)
 
-    def latest(self, atlas: Any, ind: str, level: str) -> str | None:
-        """The newest period with values for at least half of the level's areas (else the newest
-        period with the best coverage). A period published for part of the areas only (e.g. the
-        Brussels municipalities) is not taken as the map's default."""
-        row = self.indicator(ind)
-        done = self.periods_cache.get((ind, level))
-        if done is not None and not isinstance(done, AankomstError):
-            return done[-1] if done else None
-
-        def make() -> str:
-            got = engine.available_periods(atlas, ind, level)
-            if got is not None:
-                return sorted(got)[-1] if got else ""
-            best, best_cov = "", 0.0
-            for p in reversed(engine.candidate_periods(atlas, row.get("inputs", ""))):
-                cov = self._coverage(atlas, ind, level, p)
-                if cov >= 0.5:
-                    return p
-                if cov > best_cov:
-                    best, best_cov = p, cov
-            return best
-
-        return self.misc.get_or_make(("latest", ind, level), make) or None
-
-
-def meta_json(meta: dict[str, Any], row: dict[str, Any], lang: str = "nl") -> dict[str, Any]:
-    """Meta of a result as JSON-safe dict, completed from the catalogue row."""
-    out = {k: _safe(v) for k, v in meta.items()}
-    for k in ("id", "theme", "label_nl", "label_en", "definition_nl", "definition_en", "unit",
-              "numerator", "denominator", "source"):
-        if out.get(k) in (None, "") and row.get(k) not in (None, ""):
-            out[k] = row[k]
-    out.setdefault("id", row.get("id"))
+# --------------------------------------------------------------------------- tables & JSON
+def published(df: pd.DataFrame) -> pd.DataFrame:
+    """The columns of a result that leave the server: :data:`OUTPUT_COLUMNS`, then the text
+    columns (names, class labels, explanations). Numeric extra columns could be counts (e.g.
+    the ``population`` behind a ranking) and are left out; non-finite values become missing.
+    """
+    extra = [c for c in df.columns if c not in OUTPUT_COLUMNS
+             and not pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+    out = df.reindex(columns=[*OUTPUT_COLUMNS, *extra]).copy()
+    out["area_code"] = out["area_code"].astype(str)
+    out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
+    for col in ("value", "numerator", "denominator"):
+        num = pd.to_numeric(out[col], errors="coerce")
+        out[col] = num.where(np.isfinite(num.to_numpy(dtype=float)))
     return out
 
 
-def _safe(v: Any) -> Any:
+def public_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """An indicator result's meta as JSON-ready dict, without the registry URL (it may hold a
+    password) among the parameters."""
+    out = dict(meta)
+    if isinstance(out.get("parameters"), dict):
+        out["parameters"] = {k: v for k, v in out["parameters"].items() if k != "registry_url"}
+    return jsonable(out)
+
+
+def jsonable(obj: Any) -> Any:
+    """``obj`` with only JSON types: numpy scalars as Python numbers, NaN/inf as ``None``,
+    dates as ISO text, tables as lists of records, sets and tuples as lists."""
+    if obj is None or isinstance(obj, (str, bool)):
+        return obj
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(float(obj)) else None
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, pd.DataFrame):
+        return records(obj)
+    if isinstance(obj, (list, tuple, set, frozenset, np.ndarray, pd.Series)):
+        return [jsonable(x) for x in obj]
+    if isinstance(obj, (datetime, date, pd.Timestamp)):
+        return obj.isoformat()
+    if obj is pd.NaT or (not isinstance(obj, type) and _isna(obj)):
+        return None
+    return str(obj)
+
+
+def _isna(obj: Any) -> bool:
     try:
-        json.dumps(v)
-        return v
+        return bool(pd.isna(obj))
     except (TypeError, ValueError):
-        if isinstance(v, pd.DataFrame):
-            return json.loads(v.to_json(orient="records", date_format="iso"))
-        if isinstance(v, (list, tuple, set)):
-            return [_safe(x) for x in v]
-        if isinstance(v, dict):
-            return {str(k): _safe(x) for k, x in v.items()}
-        if isinstance(v, float) and math.isnan(v):
-            return None
-        return str(v)
+        return False
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-safe dicts (NaN -> null)."""
-    return json.loads(df.to_json(orient="records", date_format="iso"))
+    """Rows as JSON-ready dicts (NaN and infinities -> ``None``)."""
+    rows: list[dict[str, Any]] = json.loads(df.to_json(orient="records", date_format="iso"))
+    return rows
 
 
 def change_table(a: pd.DataFrame, b: pd.DataFrame, unit: str) -> tuple[pd.DataFrame, str]:

@@ -1,23 +1,33 @@
-"""Server state: read-only atlas connections (one per worker thread) and bounded caches.
+"""Server state: read-only atlas connections (one per worker thread) and the one cache.
 
 DuckDB connections are not thread-safe. FastAPI runs the API's ``def`` endpoints in a thread
 pool, so every worker thread gets its own read-only :class:`~aankomst.store.atlas.Atlas`
 (DuckDB shares one database instance between connections to the same file in a process).
-The atlas is opened read-only and never changes while the server runs, so computed results
-are cached (bounded LRU) and served as pre-encoded, pre-compressed bytes.
+The atlas is opened read-only and never changes while the server runs, so answers are cached
+in one bounded :class:`LRU` whose keys carry the atlas file's identity
+(:func:`atlas_identity`), and served as pre-encoded, pre-compressed :class:`Payload` bytes.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Self
 
 from aankomst.errors import AankomstError
+
+log = logging.getLogger("aankomst.web")
+
+
+class AtlasUnavailable(AankomstError):
+    """The server was started without an atlas (HTTP 503 on the atlas endpoints)."""
 
 
 @dataclass(frozen=True)
@@ -40,59 +50,100 @@ class Payload:
         )
 
 
-class LRUCache:
-    """A small thread-safe LRU cache; :meth:`get_or_make` computes a missing value once.
+def atlas_identity(path: str | None) -> tuple[str, int, int] | None:
+    """The identity of an atlas file: resolved path, size and modification time (ns).
+
+    Two files (or one file rebuilt in place) never share an identity, so cache entries of one
+    atlas are never served for another.
+
+    Parameters
+    ----------
+    path
+        The atlas DuckDB file, or ``None`` (no atlas).
+
+    Returns
+    -------
+    tuple or None
+        ``(path, size, mtime_ns)``; ``None`` without an atlas.
+    """
+    if path is None:
+        return None
+    st = os.stat(path)
+    return (str(Path(path).resolve()), int(st.st_size), int(st.st_mtime_ns))
+
+
+class LRU:
+    """The web atlas's one cache: a small thread-safe LRU scoped to one atlas file.
+
+    Every key is stored as ``(scope, key)``, where ``scope`` is the atlas identity
+    (:func:`atlas_identity`). :meth:`get_or_make` computes a missing value once, also when many
+    threads ask for it at the same time; an :class:`~aankomst.errors.AankomstError` raised by
+    the computation is cached too, so a request for data that do not exist is answered at once
+    the next time.
 
     Parameters
     ----------
     maxsize
-        Number of entries kept.
+        Number of entries kept (least recently used ones are dropped first).
+    scope
+        The atlas identity (or any hashable naming what the entries were computed from).
+
+    Examples
+    --------
+    >>> c = LRU(2, scope=("atlas.duckdb", 1, 1))
+    >>> c.get_or_make("a", lambda: 1), c.get_or_make("a", lambda: 2), c.get("b")
+    (1, 1, None)
     """
 
-    def __init__(self, maxsize: int = 256) -> None:
+    def __init__(self, maxsize: int = 2048, scope: Hashable = None) -> None:
+        if maxsize < 1:
+            raise ValueError(f"LRU maxsize must be at least 1, not {maxsize}")
         self.maxsize = maxsize
+        self.scope = scope
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[Hashable, threading.Lock] = {}
 
     def get(self, key: Hashable) -> Any:
+        """The cached value (or cached error) of ``key``, ``None`` when absent."""
+        k = (self.scope, key)
         with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
+            if k in self._data:
+                self._data.move_to_end(k)
+                return self._data[k]
         return None
 
     def put(self, key: Hashable, value: Any) -> None:
+        """Store ``value`` under ``key`` (dropping the least recently used entries)."""
+        k = (self.scope, key)
         with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
+            self._data[k] = value
+            self._data.move_to_end(k)
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
 
     def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
-        """Return the cached value or compute it (one computation per key at a time).
+        """The cached value of ``key``, or ``make()`` computed once and cached.
 
-        Errors are cached too (as the raised :class:`AankomstError`), so a request for an
-        unavailable combination is answered at once the next time.
+        Raises
+        ------
+        AankomstError
+            The (cached) error of ``make()``.
         """
         hit = self.get(key)
-        if hit is not None:
-            if isinstance(hit, AankomstError):
-                raise hit
-            return hit
-        with self._lock:
-            klock = self._key_locks.setdefault(key, threading.Lock())
-        with klock:
-            hit = self.get(key)
-            if hit is None:
-                try:
-                    hit = make()
-                except AankomstError as exc:
-                    self.put(key, exc)
-                    raise
-                self.put(key, hit)
-        with self._lock:
-            self._key_locks.pop(key, None)
+        if hit is None:
+            with self._lock:
+                klock = self._key_locks.setdefault(key, threading.Lock())
+            with klock:
+                hit = self.get(key)
+                if hit is None:
+                    try:
+                        hit = make()
+                    except AankomstError as exc:
+                        hit = exc
+                    self.put(key, hit)
+            with self._lock:
+                self._key_locks.pop(key, None)
         if isinstance(hit, AankomstError):
             raise hit
         return hit
@@ -141,8 +192,8 @@ class AtlasPool:
             for a in self._all:
                 try:
                     a.close()
-                except Exception:  # noqa: BLE001 - closing on shutdown must not fail
-                    pass
+                except Exception:  # closing on shutdown must not fail
+                    log.debug("closing an atlas connection failed", exc_info=True)
             self._all.clear()
         self._local = threading.local()
 
@@ -158,7 +209,7 @@ class Busy:
         self._n = 0
         self._cond = threading.Condition()
 
-    def __enter__(self) -> "Busy":
+    def __enter__(self) -> Self:
         with self._cond:
             self._n += 1
         return self

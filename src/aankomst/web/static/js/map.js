@@ -13,7 +13,7 @@ const SUPPRESSED = '#ffffff';
 const $ = (id) => document.getElementById(id);
 
 const S = readState(DEFAULTS);
-const app = { levels: [], catalogue: [], themes: [], schemes: [], palettes: {}, groups: [], layer: null, bucket: null,
+const app = { levels: [], catalogue: [], themes: [], schemes: [], palettes: {}, offered: null, layer: null, bucket: null,
   layout: null, values: new Map(), result: null, map: null, hover: null, selected: null, t0: performance.now(), firstRender: null };
 window.__aankomst = app;
 app.marks = {};
@@ -69,10 +69,21 @@ function fillIndicators() {
   S.ind = fillSelect($('indicator'), groups, S.ind);
 }
 
-function usesGroups(row) {
-  if (!row) return false;
-  const p = `${row.params || ''} ${row.inputs || ''}`.toLowerCase();
-  return Boolean((row.groups && row.groups.length) || (row.schemes && row.schemes.length) || /\bgroup\b|\bscheme\b/.test(p));
+// The indicator's declaration (GET /api/indicators) says whether it takes a population group
+// and whether it is categorical; the groups and periods on offer come from the API.
+const usesGroups = (row) => Boolean(row && row.groups === 'optional');
+const needsGroup = (row) => Boolean(row && (row.parameters || []).some((p) => p.name === 'group' && p.required));
+const isCategorical = (row = indicatorRow()) => Boolean(row && row.kind === 'categorical');
+
+function drawGroupOptions() {
+  const key = `${S.ind}|${S.level}`;
+  const offered = app.offered && app.offered.key === key ? app.offered.schemes : null;
+  // while the offer loads, keep the group of the URL
+  const schemes = offered || (S.gscheme ? [{ scheme: S.gscheme, groups: S.group ? [{ group: S.group }] : [] }] : []);
+  S.gscheme = fillSelect($('gscheme'), [{ value: '', text: t('default') }, ...schemes.map((g) => ({ value: g.scheme, text: g.scheme }))], S.gscheme);
+  const sc = schemes.find((g) => g.scheme === S.gscheme);
+  const groups = sc ? sc.groups : [];
+  S.group = fillSelect($('group'), [{ value: '', text: t('default') }, ...groups.map((g) => ({ value: g.group, text: label(g) || g.group }))], S.group);
 }
 
 function fillGroups() {
@@ -80,45 +91,38 @@ function fillGroups() {
   const box = $('group-controls');
   box.hidden = !usesGroups(row);
   if (box.hidden) { S.gscheme = ''; S.group = ''; return; }
-  const allowed = row.schemes && row.schemes.length ? row.schemes : null;
-  const schemes = app.groups.filter((g) => !allowed || allowed.includes(g.scheme));
-  S.gscheme = fillSelect($('gscheme'), [{ value: '', text: t('default') }, ...schemes.map((g) => ({ value: g.scheme, text: g.scheme }))], S.gscheme);
-  const sc = schemes.find((g) => g.scheme === S.gscheme);
-  const groups = sc ? sc.groups : [];
-  S.group = fillSelect($('group'), [{ value: '', text: t('default') }, ...groups.map((g) => ({ value: g.group, text: label(g) || g.group, title: g.definition_en }))], S.group);
+  drawGroupOptions();
+  const key = `${S.ind}|${S.level}`;
+  if (app.offered && app.offered.key === key) return;
+  // the groups on offer load without holding up the map
+  api('/api/groups', { indicator: S.ind, level: S.level }).then((res) => {
+    if (key !== `${S.ind}|${S.level}`) return;
+    app.offered = { key, schemes: res.schemes, total: res.total };
+    drawGroupOptions();
+    if (needsGroup(row) && !S.group && res.schemes.length) {
+      S.gscheme = res.schemes[0].scheme; drawGroupOptions();
+      S.group = res.schemes[0].groups[0].group; drawGroupOptions();
+      refresh('group');
+    }
+  }).catch(() => {});
 }
 
-async function fillPeriods(keep = false) {
-  const res = await api('/api/periods', { indicator: S.ind, level: S.level });
+async function fillPeriods() {
+  const res = await api('/api/periods', { indicator: S.ind, level: S.level, group: S.group, scheme: S.gscheme });
   app.latestLayout = res.latest_layout;
-  if (!res.verified) pollPeriods(S.ind, S.level, 0);
   const ps = res.periods.map((p) => ({ value: p, text: p }));
-  // keep a period from the URL; after a switch keep it only when it surely has values
-  const has = (p) => res.periods.includes(p) && (keep || res.verified);
+  // keep the period of the URL or of the previous view when it is on offer
+  const has = (p) => res.periods.includes(p);
   S.period = fillSelect($('period'), ps, has(S.period) ? S.period : res.latest);
   S.from = fillSelect($('from'), ps, has(S.from) ? S.from : (ps[0] && ps[0].value));
   S.to = fillSelect($('to'), ps, has(S.to) ? S.to : res.latest);
   if (!ps.length) throw new Error(`${label(indicatorRow())}: ${t('not_available')} (${t(`levels.${S.level}`)})`);
 }
 
-// The server verifies the periods of an indicator in the background; refresh the lists
-// (without reloading the map) once it knows them exactly.
-function pollPeriods(ind, level, n) {
-  if (n > 20) return;
-  setTimeout(async () => {
-    if (ind !== S.ind || level !== S.level) return;
-    const res = await api('/api/periods', { indicator: ind, level }, { memo: false }).catch(() => null);
-    if (!res || ind !== S.ind || level !== S.level) return;
-    if (!res.verified) { pollPeriods(ind, level, n + 1); return; }
-    const ps = res.periods.map((p) => ({ value: p, text: p }));
-    const keep = (v, d) => (res.periods.includes(v) ? v : d);
-    fillSelect($('period'), ps, keep(S.period, res.latest));
-    fillSelect($('from'), ps, keep(S.from, ps[0] && ps[0].value));
-    fillSelect($('to'), ps, keep(S.to, res.latest));
-  }, 1500 + n * 500);
-}
-
 function fillClasses() {
+  // a change between two periods is not defined for categorical indicators (typology …)
+  for (const r of document.querySelectorAll('input[name=mode][value=change]')) r.disabled = isCategorical();
+  if (isCategorical()) S.mode = 'map';
   const change = S.mode === 'change';
   const opts = app.schemes.map((s) => ({ value: s.id, text: label(s) }));
   if (!S.cls || (change && !app.schemes.find((s) => s.id === S.cls))) S.cls = change ? 'diverging' : 'jenks';
@@ -126,9 +130,13 @@ function fillClasses() {
   const sc = app.schemes.find((s) => s.id === S.cls) || {};
   const ks = [];
   for (let k = Math.max(2, sc.min_k || 2); k <= Math.min(9, sc.max_k || 9); k += 1) ks.push({ value: String(k), text: String(k) });
-  $('k-box').hidden = sc.arg !== 'k';
-  $('band-box').hidden = sc.arg !== 'band';
-  $('limits-box').hidden = sc.arg !== 'breaks';
+  // categorical indicators draw their declared categories and colours: no class controls
+  const cat = isCategorical();
+  $('classes').closest('label').hidden = cat;
+  $('palette').closest('label').hidden = cat;
+  $('k-box').hidden = cat || sc.arg !== 'k';
+  $('band-box').hidden = cat || sc.arg !== 'band';
+  $('limits-box').hidden = cat || sc.arg !== 'breaks';
   S.k = fillSelect($('k'), ks, S.k || String(sc.default_k || 5));
   $('band').value = S.band;
   $('limits').value = S.limits;
@@ -203,9 +211,11 @@ function showTooltip(point, f) {
   const tip = $('tooltip');
   const v = app.values.get(String(f.id));
   const unit = app.result ? app.result.unit : '';
+  const cls = app.result && app.result.classes;
   let text;
   if (!v) text = t('no_data');
   else if (v.suppressed) text = t('suppressed');
+  else if (cls && cls.categories) { const i = classIndex(v, cls); text = i >= 0 ? ((lang === 'en' ? cls.labels_en : cls.labels_nl)[i]) : t('no_data'); }
   else text = fmt(v.value, unit);
   tip.replaceChildren(el('strong', {}, f.properties.name || f.id), el('br'), text);
   if (v && S.mode === 'change' && !v.suppressed) tip.append(el('br'), el('span', { class: 'muted' }, `${fmt(v.value_from)} → ${fmt(v.value_to)}`));
@@ -261,11 +271,18 @@ function classOf(v, edges) {
   return edges.length - 2;
 }
 
+/** The class of an area's row: its category (categorical indicators) or its value's class; -1: none. */
+function classIndex(v, cls) {
+  if (!v || v.suppressed || !cls || !cls.k) return -1;
+  if (cls.categories) return cls.categories.indexOf(v.class === null || v.class === undefined ? '' : String(v.class));
+  return v.value === null || v.value === undefined ? -1 : classOf(v.value, cls.edges);
+}
+
 function colourOf(v) {
   const cls = app.result && app.result.classes;
   if (v && v.suppressed) return SUPPRESSED;
-  if (v && v.value !== null && v.value !== undefined && cls && cls.k) return cls.colours[classOf(v.value, cls.edges)];
-  return NO_DATA;
+  const i = classIndex(v, cls);
+  return i >= 0 ? cls.colours[i] : NO_DATA;
 }
 
 /** Recolour the drawn areas after a change of values (feature state: no re-tiling). */
@@ -326,15 +343,16 @@ function drawLegend() {
   let nSupp = 0;
   for (const f of (app.layer ? app.layer.features : [])) {
     const v = app.values.get(String(f.id));
+    const i = classIndex(v, cls);
     if (v && v.suppressed) nSupp += 1;
-    else if (v && v.value !== null && cls.k) counts[classOf(v.value, cls.edges)] += 1;
+    else if (i >= 0) counts[i] += 1;
   }
   app.legendCounts = counts;
   for (let i = 0; i < (cls.k || 0); i += 1) {
     const sw = el('span', { class: 'swatch' }); sw.style.background = cls.colours[i];
     ul.append(el('li', { 'data-class': String(i) }, sw, el('span', { class: 'lim' }, labels[i] || ''), el('span', { class: 'cnt' }, `${counts[i]}`)));
   }
-  const nMissing = app.layer ? app.layer.features.filter((f) => { const v = app.values.get(String(f.id)); return !v || (v.value === null && !v.suppressed); }).length : 0;
+  const nMissing = app.layer ? app.layer.features.filter((f) => { const v = app.values.get(String(f.id)); return !v || (!v.suppressed && classIndex(v, cls) < 0); }).length : 0;
   const s1 = el('span', { class: 'swatch suppressed' }); const s2 = el('span', { class: 'swatch' }); s2.style.background = NO_DATA;
   ul.append(el('li', { class: 'special' }, s1, el('span', { class: 'lim' }, t('suppressed')), el('span', { class: 'cnt' }, `${nSupp}`)));
   ul.append(el('li', { class: 'special' }, s2, el('span', { class: 'lim' }, t('no_data')), el('span', { class: 'cnt' }, `${nMissing}`)));
@@ -483,7 +501,7 @@ async function refresh(what) {
     if (what === 'level') { fillIndicators(); }
     if (what === 'level' || what === 'indicator') { fillGroups(); S.period = what === 'indicator' || what === 'level' ? S.period : ''; }
     if (what === 'level') app.layout = null;
-    if (['init', 'level', 'indicator', 'group'].includes(what)) await fillPeriods(what === 'init');
+    if (['init', 'level', 'indicator', 'group'].includes(what)) await fillPeriods();
     if (['init', 'mode', 'classes', 'indicator', 'level'].includes(what)) fillClasses();
     save();
     const fresh = what === 'init' || what === 'level';
@@ -517,7 +535,7 @@ async function refresh(what) {
 function bind() {
   $('level').addEventListener('change', (e) => { S.level = e.target.value; S.area = ''; $('panel').hidden = true; refresh('level'); });
   $('indicator').addEventListener('change', (e) => { S.ind = e.target.value; refresh('indicator'); });
-  $('gscheme').addEventListener('change', (e) => { S.gscheme = e.target.value; S.group = ''; fillGroups(); refresh('group'); });
+  $('gscheme').addEventListener('change', (e) => { S.gscheme = e.target.value; S.group = ''; drawGroupOptions(); refresh('group'); });
   $('group').addEventListener('change', (e) => { S.group = e.target.value; refresh('group'); });
   $('period').addEventListener('change', (e) => { S.period = e.target.value; refresh('period'); });
   $('from').addEventListener('change', (e) => { S.from = e.target.value; refresh('period'); });
@@ -548,11 +566,11 @@ async function main() {
   app.map = makeMap();  // the map (and its worker) starts while the strings and catalogue load
   const loaded = new Promise((resolve) => app.map.on('load', resolve));
   try {
-    const [levels, cat, classes, groups, health] = await Promise.all([
-      api('/api/levels'), api('/api/indicators'), api('/api/classes'), api('/api/groups'), api('/healthz'),
+    const [levels, cat, classes, health] = await Promise.all([
+      api('/api/levels'), api('/api/indicators'), api('/api/classes'), api('/healthz'),
       loadI18n(S.lang)]);
     app.levels = levels; app.catalogue = cat.indicators; app.themes = cat.themes;
-    app.schemes = classes.schemes; app.palettes = classes.palettes; app.groups = groups.schemes;
+    app.schemes = classes.schemes; app.palettes = classes.palettes;
     mark('catalogue');
     if (health.registry_path) { const a = $('registry-link'); a.href = health.registry_path; a.hidden = false; }
   } catch (e) {

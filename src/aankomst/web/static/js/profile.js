@@ -67,8 +67,9 @@ export async function renderProfile(box, profile, opts = {}) {
     const list = el('dl', { class: 'classification', id: 'classification' });
     for (const c of profile.classification) {
       const v = c.values.area;
+      const cls = v && ((lang === 'en' ? v.class_label_en : v.class_label_nl) || v.class);
       list.append(el('dt', {}, `${label(c)} (${String(c.period || '').slice(0, 10)})`),
-        el('dd', {}, el('strong', {}, v ? (v.suppressed ? t('suppressed') : String(v.value ?? '–')) : '–'),
+        el('dd', {}, el('strong', {}, v ? (v.suppressed ? t('suppressed') : String(cls ?? v.value ?? '–')) : '–'),
           el('br'), lang === 'en' ? (c.explanation_en || c.explanation) : c.explanation));
     }
     box.append(el('h3', {}, t('classification')), list);
