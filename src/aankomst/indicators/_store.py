@@ -70,12 +70,17 @@ class Trace:
 
 
 # --------------------------------------------------------------------------- levels & periods
+YEARS = range(1800, 2201)
+"""Years a period may name (a typo such as ``0000`` or ``20150`` is refused, not computed)."""
+
+
 def parse_year(period: Any, what: str = "period") -> int:
     """Year of a period given as ``2012``, ``'2012'`` or ``'2012-01-01'``."""
     s = str(period).strip()
     m = re.fullmatch(r"(\d{4})(-\d{2}-\d{2})?", s)
-    if not m:
-        raise UnknownCodeError(what, period, hint="give a year (2012) or a date (2012-01-01)")
+    if not m or int(m.group(1)) not in YEARS:
+        raise UnknownCodeError(what, period, hint="give a year (2012) or a date (2012-01-01), "
+                               "1800-2200")
     return int(m.group(1))
 
 
@@ -83,9 +88,12 @@ def parse_date(period: Any) -> date:
     """Reference date: a year means 1 January of that year."""
     s = str(period).strip()
     if re.fullmatch(r"\d{4}", s):
-        return date(int(s), 1, 1)
+        return date(parse_year(s), 1, 1)
     try:
-        return date.fromisoformat(s[:10])
+        got = date.fromisoformat(s[:10])
+        if got.year not in YEARS:
+            raise ValueError
+        return got
     except ValueError:
         raise UnknownCodeError(
             "reference date", period, hint="give a year (= 1 January) or YYYY-MM-DD"
@@ -97,9 +105,10 @@ def parse_window(period: Any, window: int | None) -> tuple[int, int]:
     s = str(period).strip()
     m = re.fullmatch(r"(\d{4})\s*[-–/]\s*(\d{4})", s)
     if m:
-        y0, y1 = int(m.group(1)), int(m.group(2))
-        if y1 < y0:
-            raise UnknownCodeError("window", period, hint="the first year must not be after the last")
+        y0, y1 = parse_year(m.group(1), "window"), parse_year(m.group(2), "window")
+        if y1 < y0 or y1 - y0 >= 50:
+            raise UnknownCodeError("window", period, hint="the first year must not be after the "
+                                   "last, and a window spans at most 50 years")
         return y0, y1
     y1 = parse_year(s)
     n = int(window or 1)

@@ -603,6 +603,9 @@ def _spec_and_ctx(atlas: Any, indicator_id: str, level: str, group: str | None,
         raise UnknownCodeError(f"level for indicator {indicator_id!r}", level,
                                known=list(spec.levels))
     if spec.groups == "none":
+        if group not in (None, "", "total") or scheme not in (None, "", "total"):
+            raise UnknownCodeError(f"group for indicator {indicator_id!r}", group or scheme,
+                                   hint="this indicator has no population groups")
         sch, grp = None, None
     elif spec.groups == "fixed":
         sch, grp = spec.extra.get("group", (None, None))

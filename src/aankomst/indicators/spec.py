@@ -67,8 +67,8 @@ class Param:
         Value used when the parameter is not given (``None``: none).
     choices
         Allowed values for ``choice`` parameters.
-    minimum
-        Smallest allowed value for numbers.
+    minimum, maximum
+        Smallest and largest allowed value for numbers.
     """
 
     name: str
@@ -76,6 +76,7 @@ class Param:
     default: Any = None
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    maximum: float | None = None
 
     def coerce(self, value: Any, indicator: str) -> Any:
         """The value converted to the parameter's type, or :class:`ParameterError`.
@@ -129,12 +130,16 @@ class Param:
             raise ParameterError(what, value, known=list(self.choices))
         if self.minimum is not None and isinstance(out, (int, float)) and out < self.minimum:
             raise ParameterError(what, value, hint=f"give a value >= {self.minimum:g}")
+        if self.maximum is not None and isinstance(out, (int, float)) and out > self.maximum:
+            raise ParameterError(what, value, hint=f"give a value <= {self.maximum:g}")
+        if t == "year" and not 1800 <= int(out) <= 2200:
+            raise ParameterError(what, value, hint="give a year between 1800 and 2200")
         return out
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready description (name, type, default, choices)."""
         return {"name": self.name, "type": self.type, "default": self.default,
-                "choices": list(self.choices), "minimum": self.minimum}
+                "choices": list(self.choices), "minimum": self.minimum, "maximum": self.maximum}
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,7 @@ LAYOUT = Param("layout", "str")
 """Every indicator accepts ``layout`` (the vintage of the level; default its current layout)."""
 
 GENERIC: tuple[Param, ...] = (
-    Param("min_population", "float", None, minimum=0),
+    Param("min_population", "float", None, minimum=0, maximum=1e9),
     Param("within", "code"),
     Param("rank", "bool", False),
 )

@@ -44,12 +44,12 @@ SPECS: tuple[IndicatorSpec, ...] = (
     IndicatorSpec("residential_mobility_ratio", R.residential_mobility_ratio, "ratio",
                   RATIO_LEVELS,
                   (DerivedInputs(("residential_mobility",), calls=ratio_calls),),
-                  params=(Param("window", "int", 1, minimum=1), Param("base", "str", "mean"),
+                  params=(Param("window", "int", 1, minimum=1, maximum=50), Param("base", "str", "mean"),
                           Param("city_level", "level")),
                   period="window"),
     IndicatorSpec("arrival_typology", R.arrival_typology, "categorical", TYPOLOGY_LEVELS,
                   (DerivedInputs(TYPOLOGY_INPUTS, calls=typology_calls),),
-                  params=(Param("window", "int", 5, minimum=1),),
+                  params=(Param("window", "int", 5, minimum=1, maximum=50),),
                   period="window", categories=typology_categories),
 )
 """The register indicators."""

@@ -18,7 +18,7 @@ from aankomst.registry import indicators as R
 
 LEVELS = ("neighbourhood", "municipality", "deelgemeente", "brussels_neighbourhood")
 URL = Param("registry_url", "str")
-LOCAL = Param("local_radius_m", "float", 1000.0, minimum=0)
+LOCAL = Param("local_radius_m", "float", 1000.0, minimum=0, maximum=100_000)
 DOMAIN = Param("domain", "str")
 
 
@@ -48,7 +48,7 @@ def _spec(ind: str, fn: Any, kind: Any, params: tuple[Param, ...],
 SPECS: tuple[IndicatorSpec, ...] = (
     _spec("registry_nearest_m", R.nearest_distance, "distance", (DOMAIN, LOCAL), True),
     _spec("registry_count_within", R.count_within, "count",
-          (DOMAIN, Param("radius_m", "float", 1000.0, minimum=0), LOCAL)),
+          (DOMAIN, Param("radius_m", "float", 1000.0, minimum=0, maximum=100_000), LOCAL)),
     _spec("registry_domains_local", R.domains_local, "count", (LOCAL,)),
     _spec("registry_completeness_pct", R.completeness_pct, "share", (LOCAL,)),
     _spec("registry_domains_supralocal_only", R.domains_supralocal_only, "count", (LOCAL,)),
