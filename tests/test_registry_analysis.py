@@ -140,7 +140,7 @@ def test_indicator_errors_are_clear(fixture, monkeypatch):
         with pytest.raises(MissingInputError, match="geometry for level 'sector'"):
             ind.domains_local(a, level="sector", period="current", registry_url=url)
         monkeypatch.setenv("AANKOMST_REGISTRY_URL", url)
-        df = ind.domains_local(a, level="neighbourhood", period="current", local_radius_m=1200)
+        df = ind.domains_local(a, level="neighbourhood", period="current", local_radius_m=1200).values
         assert list(df["value"]) == [1, 1, 1, 0]
 
 
@@ -187,7 +187,7 @@ def test_demo_extend_builds_registry_and_stores_indicators(tmp_path, fixture, mo
     url = f"sqlite:///{tmp_path / 'work' / 'registry.sqlite'}"
     with aankomst.open(str(own), read_only=True) as a:
         stored = compute(a, "registry_domains_local", level="neighbourhood", period="current")
-        live = domains_local(a, level="neighbourhood", period=DEMO_AS_OF.isoformat(), registry_url=url)
+        live = domains_local(a, level="neighbourhood", period=DEMO_AS_OF.isoformat(), registry_url=url).values
         assert list(stored.data["value"]) == list(live["value"])
         assert any("stored in the atlas" in n for n in stored.meta["notes"])
 

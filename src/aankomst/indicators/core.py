@@ -87,7 +87,7 @@ SPECS: tuple[IndicatorSpec, ...] = (
     IndicatorSpec("income_per_inhabitant", I.income_per_inhabitant, "amount", ALL_LEVELS,
                   (Measures(("total_net_taxable_income",)),
                    AnyOf((Measures(("residents_income_statistics",)), Population(total=True)))),
-                  params=(Param("population_offset", "int", 0, minimum=-5, maximum=5),), period="year"),
+                  params=(Param("population_offset", "int", 0, minimum=-20, maximum=20),), period="year"),
     IndicatorSpec("income_per_declaration", I.income_per_declaration, "amount", ALL_LEVELS,
                   (When("statistic", "median",
                         Measures(("median_taxable_income_declaration",), exact=True),

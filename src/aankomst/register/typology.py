@@ -304,10 +304,8 @@ def classify_areas(atlas: Any, *, level: str = "neighbourhood", period: Any = "2
     InputError
         A bad rule table or override.
     """
-    from aankomst.plugins import install
     from aankomst.register.features import arrival_features
 
-    install()  # the typology reads residential_mobility_ratio, a register indicator
     table = load_rules(rules, overrides)
     used = [f for f in table["indicator"].astype(str).unique() if f]
     feats = arrival_features(atlas, level=level, period=period, window=window, layout=layout,
@@ -367,10 +365,8 @@ def store_typology(atlas: Any, *, source_id: str = "register/typology",
         No flows in the atlas (no period to classify), or no level offers the period.
     """
     from aankomst.indicators import available_periods
-    from aankomst.plugins import install
-    from aankomst.sources.base import LoadBatch
+    from aankomst.store.batch import LoadBatch
 
-    install()
     y = atlas.query("SELECT max(year) AS y FROM flows")["y"].iloc[0]
     if period is None:
         if pd.isna(y):
