@@ -43,18 +43,11 @@ def _within(s: Store, df: pd.DataFrame, target: Node, within: str) -> pd.DataFra
 
 
 def _as_computed(got: Any, indicator_id: str) -> Computed:
-    """The implementation's :class:`Computed` (transition: frames carrying ``Trace`` attrs)."""
-    if isinstance(got, Computed):
-        return got
-    if isinstance(got, pd.DataFrame):
-        a = dict(got.attrs)
-        df = got.copy()
-        df.attrs = {}
-        return Computed(df, load_ids=set(a.get("load_ids", [])), periods=list(a.get("periods", [])),
-                        notes=list(a.get("notes", [])), split=bool(a.get("split", False)),
-                        restricted=a.get("restricted"))
-    raise TypeError(f"indicator {indicator_id!r}: the implementation returned {type(got)!r}, "
-                    "not a Computed result")
+    """The implementation's result, checked: every implementation returns :class:`Computed`."""
+    if not isinstance(got, Computed):
+        raise TypeError(f"indicator {indicator_id!r}: the implementation returned "
+                        f"{type(got).__name__}, not a Computed result (aankomst.indicators.result)")
+    return got
 
 
 def _run(spec: Any, atlas: Any, level: str, period: Any, group: str | None,
