@@ -65,10 +65,13 @@ def _url(registry_url: str | None, indicator: str) -> str:
 
 
 def _stored(atlas: Any, indicator: str, level: str, layout: str | None,
-            group: str) -> Computed | None:
-    """Values stored in the atlas as measures (the demo does this), or ``None``."""
+            group: str, period: Any = None) -> Computed | None:
+    """The snapshot stored in the atlas as measures (the demo does this) for the year of
+    ``period`` (the latest for ``current``), or ``None``."""
     from aankomst.registry.areas import _open, default_layout
 
+    p = "" if period is None else str(period).strip()
+    year = "%" if p in ("", "current", "today", "now") else p[:4] + "%"
     a, opened = _open(atlas)
     try:
         lay = layout or default_layout(level)
@@ -78,8 +81,8 @@ def _stored(atlas: Any, indicator: str, level: str, layout: str | None,
             "ar.level = m.level AND ar.layout = m.layout AND ar.code = m.code "
             "WHERE m.measure = ? AND m.level = ? AND m.layout = ? AND m.grp = ? "
             "AND m.period = (SELECT max(period) FROM measures WHERE measure = ? AND level = ? "
-            "AND layout = ? AND grp = ?) ORDER BY m.code",
-            [indicator, level, lay, group, indicator, level, lay, group])
+            "AND layout = ? AND grp = ? AND period LIKE ?) ORDER BY m.code",
+            [indicator, level, lay, group, indicator, level, lay, group, year])
     finally:
         if opened:
             a.close()
@@ -95,10 +98,10 @@ def _stored(atlas: Any, indicator: str, level: str, layout: str | None,
 
 
 def _fallback(atlas: Any, registry_url: str | None, indicator: str, level: str,
-              layout: str | None, group: str) -> Computed | None:
+              layout: str | None, group: str, period: Any = None) -> Computed | None:
     if registry_url or os.environ.get("AANKOMST_REGISTRY_URL"):
         return None
-    return _stored(atlas, indicator, level, layout, group)
+    return _stored(atlas, indicator, level, layout, group, period)
 
 
 def _domain(domain: str | None, group: str | None, indicator: str, required: bool) -> str | None:
@@ -150,7 +153,7 @@ def nearest_distance(atlas: Any, *, level: str, period: Any, group: str | None =
     """Distance (m, straight line, EPSG:31370) from each area's centre to the nearest active
     resource of ``domain`` (``group`` may name the domain). Empty when there is none."""
     d = _required_domain(domain, group, "registry_nearest_m")
-    st = _fallback(atlas, registry_url, "registry_nearest_m", level, layout, d)
+    st = _fallback(atlas, registry_url, "registry_nearest_m", level, layout, d, period)
     if st is not None:
         return st
     t, s, as_of = _table(atlas, level, period, registry_url, "registry_nearest_m", layout,
@@ -185,7 +188,7 @@ def _summary(atlas: Any, level: str, period: Any, registry_url: str | None, layo
     """One column of the per-area completeness summary (or the values stored in the atlas)."""
     from aankomst.registry.analysis import domain_codes, profile_summary
 
-    st = _fallback(atlas, registry_url, ind, level, layout, "total")
+    st = _fallback(atlas, registry_url, ind, level, layout, "total", period)
     if st is not None:
         return st
     t, s, as_of = _table(atlas, level, period, registry_url, ind, layout, local_radius_m, ())
@@ -233,7 +236,7 @@ def coverage(atlas: Any, *, level: str, period: Any, group: str | None = None,
     from aankomst.registry.analysis import STATUS_CODE
 
     d = _required_domain(domain, group, "registry_coverage")
-    st = _fallback(atlas, registry_url, "registry_coverage", level, layout, d)
+    st = _fallback(atlas, registry_url, "registry_coverage", level, layout, d, period)
     if st is not None:
         return st
     t, s, as_of = _table(atlas, level, period, registry_url, "registry_coverage", layout,
