@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-for b in bench_natural_breaks bench_build bench_clusters bench_registry bench_web bench_register; do
+for b in bench_natural_breaks bench_build bench_clusters bench_registry bench_web bench_register bench_security bench_report; do
   if [ -n "${BENCH_ONLY:-}" ] && [ "$BENCH_ONLY" != "$b" ]; then continue; fi
   echo "=== $b"
   "$PY" "benchmarks/$b.py"

@@ -23,6 +23,10 @@ export async function renderProfile(box, profile, opts = {}) {
     head.append(el('p', { class: 'names' }, `NL: ${a.name_nl} · FR: ${a.name_fr}`));
   }
   if (opts.profileHref) head.append(el('p', {}, el('a', { href: opts.profileHref, id: 'open-profile' }, t('open_profile'))));
+  const lang = document.documentElement.lang || 'nl';
+  head.append(el('p', {}, el('a', {
+    href: `/api/areas/${encodeURIComponent(a.code)}/report.pdf?level=${encodeURIComponent(a.level)}&lang=${encodeURIComponent(lang)}`,
+    id: 'report-pdf', download: '' }, t('report_pdf'))));
   box.append(head);
 
   const cols = profile.columns;
