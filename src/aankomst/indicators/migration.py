@@ -339,7 +339,7 @@ def internal_migration_balance(
 
     Returns
     -------
-    pandas.DataFrame
+    Computed
         Result rows (unit: per 1,000 inhabitants per year) with a ``suppressed`` flag when the
         inflow or outflow is a small cell.
 
@@ -412,7 +412,7 @@ def bilateral_balance(
 
     Returns
     -------
-    pandas.DataFrame
+    Computed
         Result rows; every area reached by some flow gets a value (0 without moves with the
         reference area).
     """
@@ -526,7 +526,7 @@ def external_balance(atlas: Any, *, level: str, period: Any, group: str | None =
 
     Returns
     -------
-    pandas.DataFrame
+    Computed
         Result rows (unit: per 1,000 inhabitants per year).
     """
     return _balance_in_city("external", atlas, level, period, group, scheme, window, base,
@@ -562,7 +562,7 @@ def residential_mobility(atlas: Any, *, level: str, period: Any, group: str | No
 
     Returns
     -------
-    pandas.DataFrame
+    Computed
         Result rows (unit: % per year); ``numerator`` = moves in the window (persons).
     """
     ind = "residential_mobility"
@@ -637,7 +637,7 @@ def first_entry_share(atlas: Any, *, level: str, period: Any, origin: str = "abr
 
     Returns
     -------
-    pandas.DataFrame
+    Computed
         Result rows (unit: %); ``numerator`` / ``denominator`` are the window sums (persons) of
         the origin's and of all arrivals, also with ``average='yearly'``.
 
@@ -757,7 +757,7 @@ def newcomer_concentration(atlas: Any, *, level: str, period: Any, group: str | 
 
     Returns
     -------
-    pandas.DataFrame
+    Computed
         Result rows (unit: ratio); ``numerator`` = newcomers, ``denominator`` = population.
     """
     ind = "newcomer_concentration"
