@@ -48,8 +48,8 @@ NATS = np.array(["BEL"] * 62 + ["MAR"] * 12 + ["TUR"] * 5 + ["SYR"] * 6 + ["ROU"
 def synthesise(out: Path, recipients: int, n_ocmw: int, seed: int = 7) -> dict[str, Any]:
     """Write a person-level extract (clients, episodes, labour, manifest) and return its size."""
     rng = np.random.default_rng(seed)
-    inflow = int(recipients * 0.61)
-    n_sp = inflow * (Y1 - Y0 + 1) + int(recipients * 0.5)  # plus spells running on 1 Jan 2011
+    inflow = int(recipients * 0.53)
+    n_sp = inflow * (Y1 - Y0 + 1) + int(recipients * 0.45)  # plus spells running on 1 Jan 2011
     persons = int(n_sp * 0.6)
     pid = rng.integers(1, persons + 1, n_sp)
     start = np.where(np.arange(n_sp) < inflow * (Y1 - Y0 + 1),

@@ -193,6 +193,7 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
     """
     from aankomst.plugins import install
     from aankomst.web.api import router as api_router
+    from aankomst.web.ocmw_routes import make_router as ocmw_router
     from aankomst.web.report_routes import router as report_router
     from aankomst.web.service import Service
     from aankomst.web.state import AtlasPool
@@ -226,6 +227,7 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(report_router)
+    app.include_router(ocmw_router())
     if registry_url:
         _mount_registry(app, registry_url, app.state.atlas_path)
     _pages(app)
