@@ -1,5 +1,6 @@
-"""End-to-end in Debian chromium (Playwright, headless): log in, add a resource by clicking the
-map, find it by filter, see it in the neighbourhood's completeness profile."""
+"""End-to-end in Debian chromium (Playwright, headless; MapLibre with SwiftShader's software
+WebGL): log in, add a resource by clicking the map, find it by filter, see it in the
+neighbourhood's completeness profile."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import threading
 import time
 
 import pytest
-from test_registry_support import PASSWORD, build_fixture_atlas, make_user
+from test_registry_support import PASSWORD, build_fixture_atlas, lonlat, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 
 
 def _free_port() -> int:
@@ -70,7 +72,7 @@ def test_login_add_on_map_filter_and_profile(server, chromium_path, tmp_path):
             page.click("#login-submit")
             page.wait_for_url(server + "/resources")
             page.click("#nav-new")
-            page.wait_for_selector("#reg-map[data-ready='1']")
+            page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
             page.fill("#e-name", "Taalcafé De Oever")
             page.check("#e-domains input[value='language']")
             page.check("#e-spheres input[value='reciprocity']")
@@ -79,7 +81,9 @@ def test_login_add_on_map_filter_and_profile(server, chromium_path, tmp_path):
             page.select_option("#f-formality", "semi_formal")
             page.select_option("#f-scale", "neighbourhood")
             # click in the middle of neighbourhood N2 on the map
-            page.click("#reg-map path[data-code='N2']")
+            lon, lat = lonlat(151500, 210500)
+            xy = page.evaluate(f"() => window.__aankomst.map.project([{lon}, {lat}])")
+            page.locator("#map canvas").click(position={"x": xy["x"], "y": xy["y"]})
             assert page.input_value("#e-lat") != "" and page.input_value("#e-lon") != ""
             page.click("#e-submit")
             page.wait_for_selector("#resource-name")

@@ -652,8 +652,9 @@ def test_public_history_shows_roles_not_account_names(env):
     for who in (_client(app), _session(app, "ed5")[0]):
         entries = who.get(f"/api/resources/{rid}/history").json()["entries"]
         assert [(e["user"], e["role"]) for e in entries] == [(None, "editor"), (None, "editor")]
-        page = who.get(f"/resources/{rid}/history").text
+        page = who.get(f"/resources/{rid}/history?lang=en").text  # roles in the page's language
         assert "anna.editor" not in page and "editor" in page
+        assert "redacteur" in who.get(f"/resources/{rid}/history").text
         assert [e["role"] for e in who.get(f"/api/resources/{rid + 1}/history").json()["entries"]] == ["system"]
         assert "ops-team" not in who.get(f"/resources/{rid + 1}/history").text
     for who in (c, _session(app, "root")[0]):

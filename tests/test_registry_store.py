@@ -43,7 +43,7 @@ def _count(url, table):
 def test_init_is_idempotent_and_loads_taxonomies(registry_url):
     from aankomst.registry.db import check_ready, head_revision, init_db
 
-    assert init_db(registry_url) == head_revision() == "0003"
+    assert init_db(registry_url) == head_revision() == "0004"
     check_ready(registry_url)
     from aankomst.registry.db import get_engine
 
@@ -365,7 +365,7 @@ def test_cli_console_script_runs(tmp_path):
     url = f"sqlite:///{tmp_path / 'c.sqlite'}"
     r = subprocess.run([str(ROOT / ".venv" / "bin" / "aankomst"), "registry", "init", "--url", url],
                        capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and "schema 0003" in r.stdout, r.stderr
+    assert r.returncode == 0 and "schema 0004" in r.stdout, r.stderr
 
 
 def test_cli_contract(registry_url, tmp_path):

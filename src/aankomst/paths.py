@@ -29,3 +29,15 @@ def mirror_dir() -> Path | None:
         if (c / "README.md").exists() or (c / "statbel").is_dir():
             return c
     return None
+
+
+def web_static() -> Path:
+    """The folder of the web front end's static assets (styles, scripts, vendored MapLibre,
+    glyphs, UI strings), served at ``/static`` by the atlas and by a stand-alone registry.
+
+    Example
+    -------
+    >>> (web_static() / "app.css").is_file()
+    True
+    """
+    return Path(str(resources.files("aankomst") / "web" / "static"))

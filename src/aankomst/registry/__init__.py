@@ -7,8 +7,10 @@ throttling), ``limits`` (request and work limits), ``io`` (CSV/GeoJSON import an
 all-or-nothing; spreadsheet-safe CSV through :mod:`aankomst.csvsafe`), ``areas``/``analysis``
 (centres, municipality boundaries, KD-tree accessibility, institutional completeness),
 ``indicators`` (catalogue functions), ``web`` (FastAPI router:
-``make_router(registry_url, atlas_path)``) with its routes in ``web_api`` and ``web_pages``
-and their shared helpers in ``http`` and ``maps``, ``demo`` (seeded demo inventory:
-``extend``). Threat model and limits: docs/security.md.
+``make_router(registry_url, atlas_path)``) with its routes in ``web_api``, ``web_pages`` and
+``web_practices`` and their shared helpers in ``http``, ``maps`` and ``i18n`` (nl/fr/en pages
+and error messages from ``data/registry/ui_strings.csv``), ``practices`` (the exchange of
+practices between OCMWs: validation, search, audited changes), ``demo`` (seeded demo
+inventory and practices: ``extend``). Threat model and limits: docs/security.md.
 Nothing is imported at package import time.
 """

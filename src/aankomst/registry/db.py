@@ -199,7 +199,9 @@ def safe_url(url: str) -> str:
 
 
 def read_vocabulary(vocab: str) -> list[dict[str, Any]]:
-    """Read one taxonomy CSV into term dicts (vocabulary, code, labels, extra columns).
+    """Read one taxonomy CSV into term dicts (vocabulary, code, nl/en/fr labels, extra columns).
+
+    A missing ``label_fr`` falls back to the English label.
 
     Raises
     ------
@@ -215,13 +217,14 @@ def read_vocabulary(vocab: str) -> list[dict[str, Any]]:
                     raise InputError(str(path), f"empty {col}", row=i, column=col,
                                      expected="a non-empty value")
             extra = {k: v for k, v in row.items()
-                     if k not in ("code", "label_nl", "label_en", "definition_en", "sort_order")}
+                     if k not in ("code", "label_nl", "label_en", "label_fr", "definition_en", "sort_order")}
             out.append(
                 {
                     "vocabulary": vocab,
                     "code": row["code"].strip(),
                     "label_nl": row["label_nl"].strip(),
                     "label_en": row["label_en"].strip(),
+                    "label_fr": (row.get("label_fr") or "").strip() or row["label_en"].strip(),
                     "definition_en": (row.get("definition_en") or "").strip() or None,
                     "sort_order": int(row.get("sort_order") or i),
                     "extra": extra or None,

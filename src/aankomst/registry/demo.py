@@ -173,6 +173,31 @@ def _measures(atlas: Any, url: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return meas, defs
 
 
+def seed_practices(url: str, municipalities: list[str]) -> int:
+    """Add the demo practices of ``data/registry/demo_practices.csv`` (``municipality_rank`` 1,
+    2, … = ``municipalities`` in the given order; rows beyond the list are skipped), audited
+    as ``demo``. Returns the number added.
+
+    Examples
+    --------
+    >>> seed_practices("sqlite:///demo-registry.sqlite", ["21001", "21004"])  # doctest: +SKIP
+    3
+    """
+    from aankomst.registry.db import session_factory
+    from aankomst.registry.practices import add_practice
+
+    n = 0
+    with session_factory(url, write=True)() as s, s.begin():
+        for row in _read("demo_practices.csv"):
+            rank = int(row["municipality_rank"])
+            if not 1 <= rank <= len(municipalities):
+                continue
+            data = {k: v for k, v in row.items() if k != "municipality_rank"}
+            add_practice(s, {**data, "ocmw_code": municipalities[rank - 1]}, actor="demo")
+            n += 1
+    return n
+
+
 def extend(atlas: Any, *, seed: int, workdir: Path) -> list[str]:
     """Build the demo registry next to the demo atlas and store its completeness indicators.
 
@@ -202,6 +227,7 @@ def extend(atlas: Any, *, seed: int, workdir: Path) -> list[str]:
     from aankomst.registry.areas import load_boundaries
 
     load_boundaries(url, atlas, actor="demo")  # editor scopes work also without --db
+    n_practices = seed_practices(url, sorted({r["municipality_nis"] for r in recs}))
     meas, defs = _measures(atlas, url)
     atlas.load([LoadBatch(source_id="demo/registry-completeness", family="registry_demo",
                           path=str(path), sha256="seed-%d" % seed,
@@ -214,6 +240,7 @@ def extend(atlas: Any, *, seed: int, workdir: Path) -> list[str]:
     return [
         f"registry: {len(recs)} demo resources ({n_closed} closed, kept in history) in {path}",
         "registry: spheres " + ", ".join(f"{k} {v}" for k, v in spheres.items()),
+        f"registry: {n_practices} demo practices of OCMWs (exchange of practices, /registry/practices)",
         f"registry: completeness indicators stored for {meas['code'].nunique()} areas "
         "(registry_domains_local, registry_completeness_pct, …)",
         f"registry: browse it with: aankomst serve --db {getattr(atlas, 'path', 'ATLAS')} --registry {url}",

@@ -28,6 +28,14 @@ from fastapi.routing import APIRoute
 from aankomst.errors import AankomstError, InputError, UnknownCodeError
 from aankomst.registry import auth
 from aankomst.registry import service as svc
+from aankomst.registry.i18n import (
+    LANGS,
+    error_sentence,
+    pick_lang,
+    term_label,
+    translator,
+    with_lang,
+)
 from aankomst.registry.limits import Limits
 from aankomst.registry.validate import (
     ALL_FIELDS,
@@ -43,9 +51,14 @@ log = logging.getLogger("aankomst.registry")
 HERE = Path(__file__).parent
 SESSION_COOKIE = "aankomst_registry_session"
 LOGIN_CSRF_COOKIE = "aankomst_registry_login_csrf"
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "font-src 'self'; connect-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; "
+       "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+"""The atlas's policy (the pages load the atlas's MapLibre build and its worker): nothing
+inline, nothing from another origin."""
 T = TypeVar("T")
+JS_KEYS: tuple[str, ...] = ("map_resources", "map_areas", "open_record", "pick_hint")
+"""Strings the pages' script needs (sent in the page as a JSON data block)."""
 
 
 # --------------------------------------------------------------------------- errors
@@ -115,7 +128,10 @@ def error_response(request: Request, exc: Exception) -> Response:
         headers["Retry-After"] = "5"
     if status in (400, 413):
         headers["Connection"] = "close"  # the unread rest of the body is not wanted
-    if request.url.path.startswith("/api/"):
+    if is_api_path(request.url.path):
+        lang = request.query_params.get("lang")
+        if lang in ("nl", "fr"):  # the general sentence in that language, the specifics after it
+            body["message"] = f"{error_sentence(body['code'], lang)} ({body['message']})"
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="aankomst-registry"'
         resp: Response = JSONResponse({"error": body}, status_code=status, headers=headers or None)
@@ -124,7 +140,14 @@ def error_response(request: Request, exc: Exception) -> Response:
     ctx = getattr(request.state, "regctx", None)
     if ctx is None:
         return HTMLResponse(f"<!doctype html><title>{status}</title><p>{status}", status_code=status)
-    return ctx.page(request, "error.html", {"error": body}, status=status, headers=headers or None)
+    sentence = error_sentence(body["code"], pick_lang(request.query_params.get("lang")))
+    return ctx.page(request, "error.html", {"error": body, "sentence": sentence}, status=status,
+                    headers=headers or None)
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` is a JSON API route (errors in the JSON shape, not as a page)."""
+    return path.startswith(("/api/", "/registry/api/"))
 
 
 def install_error_handlers(app: Any) -> None:
@@ -238,9 +261,16 @@ class RegistryContext:
              headers: dict[str, str] | None = None) -> HTMLResponse:
         """Render a template with the acting user, CSRF token and security headers."""
         who = getattr(request.state, "who", None)
+        lang = pick_lang(request.query_params.get("lang"))
+        t = translator(lang)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         html = self.env.get_template(name).render(
-            user=who, csrf=who.csrf if who else "",
-            has_atlas=bool(self.atlas_path), lang="nl", **ctx)
+            user=who, csrf=who.csrf if who else "", has_atlas=bool(self.atlas_path), lang=lang,
+            t=t, u=lambda url: with_lang(url, lang),
+            label=lambda vocab, code: term_label(taxonomy()[vocab].get(code), lang, code),
+            tlabel=lambda term, code="": term_label(term, lang, code),
+            switch={x: with_lang(here, x) for x in LANGS},
+            js_strings={k: t(k) for k in JS_KEYS}, **ctx)
         resp = HTMLResponse(html, status_code=status, headers=headers)
         sec_headers(resp)
         return resp
@@ -433,8 +463,10 @@ def raw_json(body: bytes, headers: dict[str, str] | None = None) -> Response:
                     headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", **(headers or {})})
 
 
-def redirect(url: str) -> RedirectResponse:
-    """303 See Other (after a POST)."""
+def redirect(url: str, request: Request | None = None) -> RedirectResponse:
+    """303 See Other (after a POST); with ``request``, keeping its interface language."""
+    if request is not None:
+        url = with_lang(url, pick_lang(request.query_params.get("lang")))
     return RedirectResponse(url, status_code=303)
 
 
@@ -450,9 +482,9 @@ def new_login_csrf() -> str:
 
 
 def safe_next(v: Any) -> str:
-    """Only same-site relative paths under /resources (no open redirect)."""
+    """Only same-site relative paths under /resources or /registry (no open redirect)."""
     v = str(v or "") if isinstance(v, str) else ""
-    if (v.startswith("/resources") and not v.startswith("//") and "\\" not in v and "\n" not in v
+    if (v.startswith(("/resources", "/registry/")) and not v.startswith("//") and "\\" not in v and "\n" not in v
             and len(v) <= 2000):
         return v
     return "/resources"

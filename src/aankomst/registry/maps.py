@@ -185,3 +185,28 @@ def neighbourhood_of(ctx: Any, lon: float, lat: float) -> tuple[str, str] | None
     if code is None:
         return None
     return code, s.names[list(s.codes).index(code)]
+
+
+def ocmw_namer(ctx: Any) -> Any:
+    """A function ``code -> "Name (code)"`` for OCMW (municipality) codes, with the names of the
+    attached atlas, else of the registry's boundary copy, else the bare code."""
+    from aankomst.registry.areas import area_set, registry_boundaries
+
+    names: dict[str, str] = {}
+    s: Any = None
+    try:
+        if ctx.atlas_path:
+            s = area_set(ctx.atlas_path, "municipality")
+        else:
+            with ctx.read() as sess:
+                s = registry_boundaries(sess)
+        if s is not None:
+            names = dict(zip(s.codes, s.names, strict=True))
+    except AankomstError:  # no municipality geometry: codes only
+        names = {}
+
+    def name(code: str) -> str:
+        n = names.get(code)
+        return f"{n} ({code})" if n else code
+
+    return name

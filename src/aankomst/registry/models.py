@@ -3,7 +3,7 @@
 Tables
 ------
 ``terms``
-    Taxonomy values (vocabulary, code, nl/en labels), loaded from
+    Taxonomy values (vocabulary, code, nl/en/fr labels), loaded from
     ``aankomst/data/registry/*.csv``.
 ``resources``
     One local resource (service, organisation, place). Location is stored as WGS84
@@ -18,10 +18,15 @@ Tables
     browser sessions (stored as SHA-256 hashes of random secrets), failed-login log for
     throttling.
 ``audit_log``
-    Every change: who, when, action, before and after (JSON).
+    Every change of a resource (``resource_id``), a practice (``practice_id``) or an account:
+    who, when, action, before and after (JSON).
 ``boundaries``
     The registry's own copy of the municipality polygons (WKB, EPSG:31370), copied from an
     atlas: editor scopes follow the municipality a resource's point lies in.
+``practices``, ``practice_targets``, ``practice_links``
+    The exchange of practices between OCMWs (issue 12): one practice of an OCMW (municipality
+    NIS code), its domain, target groups and links; soft delete and optimistic concurrency as
+    for resources. Validation and queries: :mod:`aankomst.registry.practices`.
 """
 
 from __future__ import annotations
@@ -65,6 +70,7 @@ class Term(Base):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     label_nl: Mapped[str] = mapped_column(String(200))
     label_en: Mapped[str] = mapped_column(String(200))
+    label_fr: Mapped[str | None] = mapped_column(String(200))
     definition_en: Mapped[str | None] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     extra: Mapped[dict | None] = mapped_column(JSON)
@@ -189,11 +195,12 @@ class LoginAttempt(Base):
 
 
 class AuditEntry(Base):
-    """One recorded change of a resource (or account)."""
+    """One recorded change of a resource, a practice (or account)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resource_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    practice_id: Mapped[int | None] = mapped_column(Integer, index=True)
     user_id: Mapped[int | None] = mapped_column(Integer)
     username: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(32))
@@ -213,3 +220,43 @@ class Boundary(Base):
     geometry: Mapped[bytes] = mapped_column(LargeBinary)
     source: Mapped[str] = mapped_column(String(500))
     loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Practice(Base):
+    """One practice of an OCMW (exchange of practices)."""
+
+    __tablename__ = "practices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    ocmw_code: Mapped[str] = mapped_column(String(16), index=True)
+    domain: Mapped[str] = mapped_column(String(40), index=True)
+    approach: Mapped[str] = mapped_column(Text)
+    results: Mapped[str] = mapped_column(Text, default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(200), default="")
+    published_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    targets: Mapped[list[PracticeTarget]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    links: Mapped[list[PracticeLink]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PracticeTarget(Base):
+    """A target group of a practice."""
+
+    __tablename__ = "practice_targets"
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id", ondelete="CASCADE"), primary_key=True)
+    target_group: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class PracticeLink(Base):
+    """A link of a practice (report, contact page, video)."""
+
+    __tablename__ = "practice_links"
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id", ondelete="CASCADE"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), default="")

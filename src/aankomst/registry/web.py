@@ -1,5 +1,7 @@
-"""FastAPI router of the registry: JSON API under ``/api/resources`` and ``/api/registry`` and
-HTML pages under ``/resources`` (mounted by the atlas web app, or on its own).
+"""FastAPI router of the registry: JSON API under ``/api/resources``, ``/api/registry`` and
+``/registry/api/practices``, HTML pages under ``/resources`` and ``/registry/practices`` (mounted
+by the atlas web app, or on its own). The pages use the atlas's layout, styles, MapLibre build
+and ``?lang=nl|fr|en`` (served from the atlas's ``/static``; :func:`app_from_env` mounts it too).
 
 Authentication: ``Authorization: Bearer <token>`` (API tokens) or the session cookie set by
 the login page/endpoint. Writes with a cookie need the session's CSRF token (form field
@@ -12,7 +14,8 @@ Errors never carry stack traces or secrets: API errors are the project's one sha
 ``{"error": {"status", "code", "message", "detail", "problems"?, "current"?}}``; pages show a
 short message. Request limits and the threat model: docs/security.md. The shared helpers live
 in :mod:`aankomst.registry.http` and :mod:`aankomst.registry.maps`; the routes in
-:mod:`~aankomst.registry.web_api` (JSON) and :mod:`~aankomst.registry.web_pages` (HTML).
+:mod:`~aankomst.registry.web_api` (JSON), :mod:`~aankomst.registry.web_pages` (HTML) and
+:mod:`~aankomst.registry.web_practices` (the exchange of practices, both).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from aankomst.registry.http import (
     install_error_handlers,
     redirect,
 )
+from aankomst.paths import web_static
 from aankomst.registry.limits import Limits
 
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
@@ -57,7 +61,7 @@ def make_router(registry_url: str, atlas_path: str | None = None, *,
     -------
     fastapi.APIRouter
     """
-    from aankomst.registry import web_api, web_pages
+    from aankomst.registry import web_api, web_pages, web_practices
     from aankomst.registry.db import check_ready
 
     check_ready(registry_url)
@@ -71,11 +75,12 @@ def make_router(registry_url: str, atlas_path: str | None = None, *,
 
     web_api.add_routes(r, ctx, bind)
     web_pages.add_routes(r, ctx, bind)
+    web_practices.add_routes(r, ctx, bind)
 
     @r.get("/registry", include_in_schema=False)
-    def registry_home() -> Response:
+    def registry_home(request: Request) -> Response:
         """Entry point the atlas links to (its menu looks for a GET route under /registry)."""
-        return redirect("/resources")
+        return redirect("/resources", request)
 
     @r.get("/resources/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
@@ -109,7 +114,11 @@ def app_from_env() -> Any:
     url = os.environ.get("AANKOMST_REGISTRY_URL")
     if not url:
         raise AankomstError("set AANKOMST_REGISTRY_URL to the registry database URL")
+    from fastapi.staticfiles import StaticFiles
+
     app = FastAPI(title="Aankomst registry", docs_url=None, redoc_url=None)
     install_error_handlers(app)  # unknown paths/methods in the same JSON shape
     app.include_router(make_router(url, os.environ.get("AANKOMST_ATLAS") or None))
+    # the pages use the atlas's styles, scripts and MapLibre build (package files, no import)
+    app.mount("/static", StaticFiles(directory=str(web_static())), name="static")
     return app

@@ -32,7 +32,13 @@ from aankomst.registry.http import (
     safe_next,
     set_session_cookie,
 )
-from aankomst.registry.maps import area_profile, completeness_frame, neighbourhood_of
+from aankomst.registry.maps import area_profile, completeness_frame, neighbourhood_of, ocmw_namer
+from aankomst.registry.practices import (
+    domain_terms,
+    practice_dict,
+    practice_domains_of,
+    practices_for_resource_domains,
+)
 from aankomst.registry.validate import Problem, ValidationFailed, taxonomy
 
 
@@ -61,17 +67,21 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
                if args["offset"] + args["limit"] < total else None)
         prev = (f"/resources?{urlencode({**keep, 'offset': max(0, args['offset'] - args['limit'])})}"
                 if args["offset"] > 0 else None)
+        geo = {k: v for k, v in filters.items() if v}
+        geo_query = urlencode({**geo, "format": "geojson", "limit": "5000"})
         return ctx.page(request, "list.html", {"items": items, "total": total, "f": filters,
+                                               "geo_query": geo_query,
                                                "first": args["offset"] + 1 if items else 0,
                                                "last": args["offset"] + len(items),
                                                "next_url": nxt, "prev_url": prev})
 
     def login_form(request: Request, status: int = 200, message: str | None = None,
-                   next_url: Any = None) -> Response:
+                   next_url: Any = None, code: str | None = None) -> Response:
         token = new_login_csrf()
         ctxd: dict[str, Any] = {"login_csrf": token, "next": safe_next(next_url)}
         if message:
             ctxd["message"] = message
+            ctxd["message_code"] = code
         resp = ctx.page(request, "login.html", ctxd, status=status)
         resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                         secure=ctx.secure(request), path="/")
@@ -102,8 +112,8 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
         except (svc.Unauthorized, svc.TooManyAttempts) as exc:
             request.state.who = None
             status, message = exc.status, str(exc)
-            return await ctx.run(login_form, request, status, message, form_text(form, "next"))
-        resp = redirect(safe_next(form_text(form, "next")))
+            return await ctx.run(login_form, request, status, message, form_text(form, "next"), exc.code)
+        resp = redirect(safe_next(form_text(form, "next")), request)
         set_session_cookie(ctx, request, resp, secret)
         resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
         return resp
@@ -117,7 +127,7 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
             with ctx.write() as s, s.begin():
                 ctx.writer(request, s, form_text(form, "csrf_token"))
                 auth.end_session(s, request.cookies.get(SESSION_COOKIE))
-            resp = redirect("/resources")
+            resp = redirect("/resources", request)
             resp.delete_cookie(SESSION_COOKIE, path="/")
             return resp
 
@@ -129,7 +139,7 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
         with ctx.read() as s:
             user = ctx.viewer(request, s)
         if user is None:
-            return redirect("/resources/login?next=/resources/new")
+            return redirect("/resources/login?next=/resources/new", request)
         return ctx.page(request, "form.html", {"rec": {}, "problems": [], "action": "/resources/new"})
 
     @r.post("/resources/new", include_in_schema=False)
@@ -146,7 +156,7 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
             except ValidationFailed as exc:
                 return ctx.page(request, "form.html", {"rec": _shown(rec), "problems": exc.problems,
                                                        "action": "/resources/new"}, status=422)
-            return redirect(f"/resources/{rid}")
+            return redirect(f"/resources/{rid}", request)
 
         return await ctx.run(work)
 
@@ -155,7 +165,7 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
         bind(request)
         with ctx.read() as s:
             if ctx.viewer(request, s) is None:
-                return redirect("/resources/login?next=/resources/import")
+                return redirect("/resources/login?next=/resources/import", request)
         return ctx.page(request, "import.html", {"report": None})
 
     @r.post("/resources/import", include_in_schema=False)
@@ -206,7 +216,7 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
         with ctx.read() as s:
             user = ctx.viewer(request, s)
             if user is None:
-                return redirect("/resources/login?next=/resources/account")
+                return redirect("/resources/login?next=/resources/account", request)
             toks = auth.user_tokens(s, user.id)
         return ctx.page(request, "account.html", {"tokens": toks, "new_token": None})
 
@@ -257,8 +267,13 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
                 raise svc.NotFound(f"no resource with id {rid}")
             d = svc.to_dict(res)
             may_edit = svc.can_edit(user, res.municipality_nis)
+            related = practices_for_resource_domains(s, d["domains"], limit=20)
+            practices = [practice_dict(p) for p in related]
         nb = neighbourhood_of(ctx, d["lon"], d["lat"])
-        return ctx.page(request, "detail.html", {"r": d, "may_edit": may_edit, "nb": nb})
+        return ctx.page(request, "detail.html", {
+            "r": d, "may_edit": may_edit, "nb": nb, "practices": practices,
+            "practice_domains": practice_domains_of(d["domains"]), "pdomains": domain_terms(),
+            "ocmw_name": ocmw_namer(ctx)})
 
     @r.get("/resources/{rid:int}/edit", include_in_schema=False)
     def edit_page(request: Request, rid: int) -> Response:
@@ -266,7 +281,7 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
         with ctx.read() as s:
             user = ctx.viewer(request, s)
             if user is None:
-                return redirect(f"/resources/login?next=/resources/{rid}/edit")
+                return redirect(f"/resources/login?next=/resources/{rid}/edit", request)
             d = svc.to_dict(svc.get_resource(s, rid))
         return ctx.page(request, "form.html", {"rec": d, "problems": [], "action": f"/resources/{rid}/edit",
                                                "rid": rid, "version": d["version"]})
@@ -292,7 +307,7 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
                 return ctx.page(request, "form.html", {
                     **page, "conflict": current or {"message": str(exc)}, "conflict_message": str(exc),
                     "version": current.get("version", version)}, status=409)
-            return redirect(f"/resources/{rid}")
+            return redirect(f"/resources/{rid}", request)
 
         return await ctx.run(work)
 
@@ -305,7 +320,7 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
             with ctx.write() as s, s.begin():
                 user = ctx.writer(request, s, form_text(form, "csrf_token"))
                 svc.delete_resource(s, user, rid, form_text(form, "version") or None)
-            return redirect(f"/resources/{rid}")
+            return redirect(f"/resources/{rid}", request)
 
         return await ctx.run(work)
 
@@ -318,7 +333,7 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
             with ctx.write() as s, s.begin():
                 user = ctx.writer(request, s, form_text(form, "csrf_token"))
                 svc.restore_resource(s, user, rid)
-            return redirect(f"/resources/{rid}")
+            return redirect(f"/resources/{rid}", request)
 
         return await ctx.run(work)
 
@@ -334,7 +349,8 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
             entries = svc.history(s, rid, viewer=user)
             res = s.get(Resource, rid)
             name = res.name if res is not None else str(rid)
-        return ctx.page(request, "history.html", {"entries": entries, "rid": rid, "name": name})
+        return ctx.page(request, "history.html", {"entries": entries, "rid": rid, "name": name,
+                                                  "back_url": f"/resources/{rid}"})
 
 
 def _shown(rec: dict[str, Any]) -> dict[str, Any]:

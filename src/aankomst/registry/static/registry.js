@@ -1,100 +1,122 @@
-// Aankomst registry: a small SVG map of the atlas neighbourhoods (no external libraries).
-// Modes: "view" draws the resources listed on the page; "pick" lets an editor click a location
-// that fills the form's latitude/longitude fields (WGS84).
-(function () {
-  "use strict";
-  var NS = "http://www.w3.org/2000/svg";
-  var el = document.getElementById("reg-map");
-  if (!el) { return; }
-  var mode = el.dataset.mode || "view";
-  var W = Math.max(300, el.clientWidth || 600), H = Math.max(200, el.clientHeight || 360);
-  var svg = document.createElementNS(NS, "svg");
-  svg.setAttribute("viewBox", "0 0 " + W + " " + H);
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", "kaart / map");
-  el.appendChild(svg);
+// Registry pages: the atlas's map component (mapbase.js: MapLibre, no tiles, nothing from another
+// origin) with the area outlines and the resources drawn as a layer. Modes (data-mode of #map):
+// "search" draws the resources matching the page's filters (GeoJSON from /api/resources);
+// "view" draws one resource; "pick" lets an editor click a location that fills the form's
+// latitude/longitude fields (WGS84). The language is the page's (?lang=, rendered by the server).
+import { el } from '/static/js/common.js';
+import { geojsonBounds, makeBaseMap, whenLoaded } from '/static/js/mapbase.js';
 
-  function points() {
-    var pts = [];
-    document.querySelectorAll("tr.result").forEach(function (tr) {
-      pts.push({ id: tr.dataset.id, lon: +tr.dataset.lon, lat: +tr.dataset.lat, name: tr.dataset.name });
-    });
-    if (el.dataset.lon && el.dataset.lat) {
-      pts.push({ id: null, lon: +el.dataset.lon, lat: +el.dataset.lat, name: "" });
+const box = document.getElementById('map');
+const strings = JSON.parse(document.body.dataset.strings || '{}');
+const lang = document.documentElement.lang || 'nl';
+const EMPTY = { type: 'FeatureCollection', features: [] };
+const POINT = '#c2410c';
+const withLang = (url) => (lang === 'nl' ? url : `${url}${url.includes('?') ? '&' : '?'}lang=${lang}`);
+
+async function getJSON(url) {
+  const r = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.json();
+}
+
+function pointFC(lon, lat, props = {}) {
+  if (!Number.isFinite(lon) || !Number.isFinite(lat) || (lon === 0 && lat === 0)) return EMPTY;
+  return { type: 'FeatureCollection', features: [{ type: 'Feature', id: props.id || 0, properties: props, geometry: { type: 'Point', coordinates: [lon, lat] } }] };
+}
+
+function addAreas(map, fc) {
+  map.addSource('areas', { type: 'geojson', data: fc, promoteId: 'code' });
+  map.addLayer({ id: 'areas-fill', type: 'fill', source: 'areas', paint: { 'fill-color': '#e4ebf1', 'fill-opacity': 0.9 } });
+  map.addLayer({ id: 'areas-line', type: 'line', source: 'areas', paint: { 'line-color': '#7d97a8', 'line-width': 0.8 } });
+}
+
+function addResources(map, fc, mode) {
+  map.addSource('resources', { type: 'geojson', data: fc });
+  map.addLayer({ id: 'resources', type: 'circle', source: 'resources',
+    paint: { 'circle-radius': mode === 'search' ? ['interpolate', ['linear'], ['zoom'], 8, 3.2, 12, 5, 15, 7] : 7,
+      'circle-color': mode === 'pick' ? '#0b7a3b' : POINT,
+      'circle-stroke-color': '#ffffff', 'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 8, 0.6, 12, 1.5] } });
+  map.addLayer({ id: 'resources-hl', type: 'circle', source: 'resources', filter: ['==', ['id'], -1],
+    paint: { 'circle-radius': 9, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#111111', 'circle-stroke-width': 2.5 } });
+}
+
+function legend(section, hasAreas) {
+  const lg = el('div', { class: 'legend reg-legend', id: 'reg-legend' },
+    el('div', {}, el('span', { class: 'dot' }), strings.map_resources || ''),
+    hasAreas ? el('div', {}, el('span', { class: 'outline' }), strings.map_areas || '') : null);
+  section.append(lg);
+}
+
+function searchInteractions(map) {
+  const tip = document.getElementById('tooltip');
+  map.on('mousemove', 'resources', (e) => {
+    const f = e.features && e.features[0];
+    if (!f) return;
+    map.getCanvas().style.cursor = 'pointer';
+    map.setFilter('resources-hl', ['==', ['id'], f.id]);
+    if (tip) {
+      tip.replaceChildren(el('strong', {}, f.properties.name || ''), el('br'), strings.open_record || '');
+      tip.hidden = false;
+      tip.style.left = `${box.offsetLeft + e.point.x + 14}px`;
+      tip.style.top = `${box.offsetTop + e.point.y + 14}px`;
     }
-    return pts.filter(function (p) { return isFinite(p.lon) && isFinite(p.lat) && p.lon !== 0; });
+  });
+  map.on('mouseleave', 'resources', () => {
+    map.getCanvas().style.cursor = '';
+    map.setFilter('resources-hl', ['==', ['id'], -1]);
+    if (tip) tip.hidden = true;
+  });
+  map.on('click', 'resources', (e) => {
+    const f = e.features && e.features[0];
+    if (f) window.location.href = withLang(`/resources/${encodeURIComponent(f.id)}`);
+  });
+  for (const tr of document.querySelectorAll('tr.result')) {
+    tr.addEventListener('mouseenter', () => map.setFilter('resources-hl', ['==', ['id'], Number(tr.dataset.id)]));
+    tr.addEventListener('mouseleave', () => map.setFilter('resources-hl', ['==', ['id'], -1]));
   }
+}
 
-  function eachCoord(geom, fn) {
-    var polys = geom.type === "Polygon" ? [geom.coordinates] : geom.type === "MultiPolygon" ? geom.coordinates : [];
-    polys.forEach(function (poly) { poly.forEach(function (ring) { ring.forEach(fn); }); });
+function pickInteractions(map) {
+  const lonIn = document.getElementById('e-lon');
+  const latIn = document.getElementById('e-lat');
+  map.on('click', (e) => {
+    const { lng, lat } = e.lngLat;
+    lonIn.value = lng.toFixed(6);
+    latIn.value = lat.toFixed(6);
+    map.getSource('resources').setData(pointFC(lng, lat));
+    box.dataset.picked = '1';
+  });
+}
+
+async function main() {
+  if (!box || typeof maplibregl === 'undefined') return;
+  const mode = box.dataset.mode || 'view';
+  const map = makeBaseMap(box);
+  window.__aankomst = { map, mode, page: 'registry' };
+  const muni = box.dataset.municipality || (document.getElementById('f-municipality') || {}).value || '';
+  const areasUrl = `/api/registry/areas.geojson${muni ? `?municipality=${encodeURIComponent(muni)}` : ''}`;
+  const [areas, points] = await Promise.all([
+    getJSON(areasUrl).catch(() => EMPTY),
+    mode === 'search' ? getJSON(`/api/resources?${box.dataset.query || 'format=geojson'}`)
+      : Promise.resolve(pointFC(Number(box.dataset.lon), Number(box.dataset.lat), { name: box.dataset.name || '' })),
+    whenLoaded(map),
+  ]);
+  addAreas(map, areas);
+  addResources(map, points, mode);
+  window.__aankomst.resources = points.features.length;
+  if (mode === 'search') { legend(box, areas.features.length > 0); searchInteractions(map); }
+  if (mode === 'pick') pickInteractions(map);
+  const bounds = geojsonBounds(points.features.length && mode !== 'pick' ? points : areas) || geojsonBounds(points);
+  if (bounds) {
+    const single = bounds[0][0] === bounds[1][0] && bounds[0][1] === bounds[1][1];
+    if (single) map.jumpTo({ center: bounds[0], zoom: 13 });
+    else map.fitBounds(bounds, { padding: 40, maxZoom: 15, duration: 0 });
   }
+  map.once('idle', () => { box.dataset.ready = '1'; });
+  map.triggerRepaint();
+}
 
-  function draw(fc) {
-    var pts = points();
-    var b = [Infinity, Infinity, -Infinity, -Infinity];
-    var grow = function (c) { b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1]); b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1]); };
-    fc.features.forEach(function (f) { eachCoord(f.geometry, grow); });
-    if (!fc.features.length) { pts.forEach(function (p) { grow([p.lon, p.lat]); }); }
-    if (!isFinite(b[0])) { b = [2.5, 49.5, 6.4, 51.5]; }
-    if (b[2] - b[0] < 0.01) { b[0] -= 0.01; b[2] += 0.01; }
-    if (b[3] - b[1] < 0.01) { b[1] -= 0.01; b[3] += 0.01; }
-    var kx = Math.cos(((b[1] + b[3]) / 2) * Math.PI / 180);
-    var s = Math.min((W - 20) / ((b[2] - b[0]) * kx), (H - 20) / (b[3] - b[1]));
-    var ox = (W - (b[2] - b[0]) * kx * s) / 2, oy = (H - (b[3] - b[1]) * s) / 2;
-    var proj = function (lon, lat) { return [ox + (lon - b[0]) * kx * s, oy + (b[3] - lat) * s]; };
-    var inv = function (x, y) { return [b[0] + (x - ox) / (kx * s), b[3] - (y - oy) / s]; };
-    fc.features.forEach(function (f) {
-      var d = "";
-      var polys = f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates;
-      polys.forEach(function (poly) {
-        poly.forEach(function (ring) {
-          ring.forEach(function (c, i) { var p = proj(c[0], c[1]); d += (i ? "L" : "M") + p[0].toFixed(1) + " " + p[1].toFixed(1); });
-          d += "Z";
-        });
-      });
-      var path = document.createElementNS(NS, "path");
-      path.setAttribute("d", d);
-      path.setAttribute("class", "area");
-      path.setAttribute("data-code", f.properties.code);
-      var t = document.createElementNS(NS, "title");
-      t.textContent = f.properties.name + " (" + f.properties.code + ")";
-      path.appendChild(t);
-      svg.appendChild(path);
-    });
-    pts.forEach(function (p) {
-      var q = proj(p.lon, p.lat);
-      var c = document.createElementNS(NS, "circle");
-      c.setAttribute("cx", q[0]); c.setAttribute("cy", q[1]); c.setAttribute("r", mode === "pick" ? 6 : 4);
-      c.setAttribute("class", mode === "pick" ? "picked" : "point");
-      if (p.id) {
-        c.setAttribute("data-id", p.id);
-        var t = document.createElementNS(NS, "title"); t.textContent = p.name; c.appendChild(t);
-        c.addEventListener("click", function () { window.location.href = "/resources/" + encodeURIComponent(p.id); });
-      }
-      svg.appendChild(c);
-    });
-    if (mode === "pick") {
-      var marker = svg.querySelector("circle.picked");
-      svg.addEventListener("click", function (ev) {
-        var r = svg.getBoundingClientRect();
-        var x = (ev.clientX - r.left) * W / r.width, y = (ev.clientY - r.top) * H / r.height;
-        var ll = inv(x, y);
-        document.getElementById("e-lon").value = ll[0].toFixed(6);
-        document.getElementById("e-lat").value = ll[1].toFixed(6);
-        if (!marker) { marker = document.createElementNS(NS, "circle"); marker.setAttribute("r", 6); marker.setAttribute("class", "picked"); svg.appendChild(marker); }
-        marker.setAttribute("cx", x); marker.setAttribute("cy", y);
-        el.dataset.picked = "1";
-      });
-    }
-    el.dataset.ready = "1";
-  }
-
-  var q = "";
-  var muni = el.dataset.municipality || (document.getElementById("f-municipality") || {}).value || "";
-  if (muni) { q = "?municipality=" + encodeURIComponent(muni); }
-  fetch("/api/registry/areas.geojson" + q, { credentials: "same-origin" })
-    .then(function (r) { return r.ok ? r.json() : { features: [] }; })
-    .catch(function () { return { features: [] }; })
-    .then(draw);
-})();
+main().catch((err) => {
+  if (box) { box.dataset.ready = 'error'; box.dataset.error = String(err && err.message); }
+  console.error(err);
+});
