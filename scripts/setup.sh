@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything Aankomst needs on a fresh Debian machine with only Python:
 #   - a virtual environment .venv with the package and all extras (PyPI),
-#   - Debian packages: chromium (browser tests), postgresql (registry tests),
+#   - Debian packages: chromium (browser tests), postgresql (registry tests), fonts-dejavu-core
+#     (source of the map label glyphs, checked by a test),
 #   - front-end assets from npm (MapLibre GL JS), copied into the package (no CDN).
 # Idempotent: re-running only does what is missing.
 set -euo pipefail
@@ -15,6 +16,7 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

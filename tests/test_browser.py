@@ -33,7 +33,7 @@ FAILED = 'body[data-ready="error"]'
 class Server:
     """uvicorn on 127.0.0.1 on a free port, in a background thread."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, **app_kw) -> None:
         import uvicorn
 
         from aankomst.web.app import create_app
@@ -42,7 +42,7 @@ class Server:
         s.bind(("127.0.0.1", 0))
         self.port = s.getsockname()[1]
         s.close()
-        self.server = uvicorn.Server(uvicorn.Config(create_app(str(db)), host="127.0.0.1", port=self.port,
+        self.server = uvicorn.Server(uvicorn.Config(create_app(str(db), **app_kw), host="127.0.0.1", port=self.port,
                                                     log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

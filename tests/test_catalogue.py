@@ -43,6 +43,57 @@ def test_every_spec_has_texts_and_every_text_a_spec():
     assert declared == texts, (sorted(declared - texts), sorted(texts - declared))
 
 
+def test_every_indicator_has_its_label_and_definition_in_dutch_french_and_english():
+    """All subsystems' rows, as the listing (CLI, API, web) hands them out: no language falls
+    back to another, and the French is not a copy of the English or Dutch."""
+    from aankomst.plugins import install
+
+    install()
+    assert catalog.TEXTS == ["label_nl", "label_fr", "label_en",
+                             "definition_nl", "definition_fr", "definition_en"]
+    recs = catalog.listing("records")
+    assert {r["id"] for r in recs} == set(catalogue().index)
+    empty = [(r["id"], c) for r in recs for c in catalog.TEXTS if not str(r[c]).strip()]
+    assert not empty, f"fill these texts in src/aankomst/data/indicators/*.csv: {empty}"
+    copies = [r["id"] for r in recs
+              if r["definition_fr"] in (r["definition_en"], r["definition_nl"])]
+    assert not copies, f"French definitions copied from another language: {copies}"
+    by_id = {r["id"]: r for r in recs}
+    assert by_id["foreign_nationality_share"]["label_fr"] == "Part de nationalité étrangère"
+    assert by_id["ocmw_recipients"]["label_fr"] == "Bénéficiaires du CPAS"
+    assert "revenu d'intégration" in by_id["ocmw_recipients"]["definition_fr"]
+    assert by_id["internal_migration_balance"]["label_fr"] == (
+        "Solde migratoire interne avec les autres communes belges pour 1 000 habitants")
+
+
+def test_a_catalogue_row_without_french_is_refused_naming_file_row_and_column(tmp_path, monkeypatch):
+    """A row whose French label is empty stops the load with the file, the row and the column."""
+    import csv
+
+    from aankomst.errors import InputError
+    from aankomst.paths import package_data
+
+    with open(package_data("indicators/core.csv"), encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, first = list(reader.fieldnames or []), next(reader)
+    first["label_fr"] = " "
+    bad = tmp_path / "core.csv"
+    with open(bad, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        w.writeheader()
+        w.writerow(first)
+    monkeypatch.setattr(catalog, "_catalogue_files", lambda: [bad])
+    catalog._load.cache_clear()
+    try:
+        with pytest.raises(InputError, match="label_fr") as err:
+            catalog._load()
+        assert (err.value.file, err.value.row, err.value.column) == (str(bad), 2, "label_fr")
+    finally:
+        monkeypatch.undo()
+        catalog._load.cache_clear()
+    assert catalog.entry(first["id"])["label_fr"].strip()
+
+
 def test_every_declared_parameter_reaches_the_implementation():
     """Each own parameter of a spec is a keyword of its implementation, with the same default
     where the implementation gives one."""
@@ -92,7 +143,7 @@ def test_json_listing_has_parameters_with_defaults():
     assert fe["origin"]["default"] == "abroad" and fe["origin"]["description"]
 
 
-def test_every_parameter_of_every_indicator_is_described_in_both_languages():
+def test_every_parameter_of_every_indicator_is_described_in_three_languages():
     import csv
 
     from aankomst.paths import package_data
@@ -105,7 +156,8 @@ def test_every_parameter_of_every_indicator_is_described_in_both_languages():
             if p["name"] in ("level", "period"):
                 continue
             d = rows.get(p["name"], {})
-            if not (p["description"] and d.get("description_en") and d.get("description_nl")):
+            if not (p["description"] and d.get("description_en") and d.get("description_nl")
+                    and d.get("description_fr") and p.get("description_fr") == d["description_fr"]):
                 missing.append((r["id"], p["name"]))
     assert not missing, f"add these parameters to data/indicators/params.csv: {sorted({m[1] for m in missing})}"
 

@@ -24,6 +24,7 @@ MODULES = [
     "aankomst.indicators.spec",
     "aankomst.indicators.result",
     "aankomst.indicators.registry",
+    "aankomst.indicators.catalog",
     "aankomst.store.hierarchy",
     "aankomst.privacy",
     "aankomst.csvsafe",

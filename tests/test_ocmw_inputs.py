@@ -12,7 +12,8 @@ import pytest
 
 import aankomst
 from aankomst.errors import InputError
-from aankomst.ocmw import counts, published
+from aankomst.ocmw import counts
+from aankomst.sources import leefloon as published
 from aankomst.ocmw.load import load
 
 HEADER = ",".join(published.COLUMNS)

@@ -65,7 +65,7 @@ PROBES: list[tuple[str, dict[str, str]]] = [
     ("/api/change", {**V, "from": "2015", "to": BIG}),
     ("/api/change", {**V, "from": "2015", "to": "2020", "band": "nan"}),
     ("/api/change", {"indicator": "arrival_typology", "level": "neighbourhood", "from": "2015-2019",
-                     "to": "2016-2020"}),
+                     "to": "2016-2020", "focus": "galaxy"}),
     ("/api/export", {**V, "format": "xls"}),
     ("/api/export", {**V, "from": "2015"}),
     ("/api/export", {**V, "period": "2015", "lang": "de"}),

@@ -33,6 +33,9 @@ def build_cmd(
                                            "name) and build without them, instead of stopping."),
     wait: float = typer.Option(0.0, "--wait", min=0.0,
                                help="Seconds to wait when another process is writing the same atlas (default: stop at once)."),
+    profiles: bool = typer.Option(True, "--profiles/--no-profiles",
+                                  help="Precompute every area's profile for the web atlas, inside the load's transaction "
+                                       "(minutes on the whole mirror); without it profiles are computed on the fly."),
 ) -> None:
     """Ingest every file in DIR into the atlas (one transaction; re-running is idempotent).
 
@@ -42,11 +45,16 @@ def build_cmd(
 
     from aankomst.cli._common import fail
     from aankomst.errors import AankomstError
+    from aankomst.plugins import install
     from aankomst.sources.build import build_atlas
+    from aankomst.web.profile_table import TableReport, refresh
 
+    install()  # every indicator, so that the profile table holds them all
     console = Console()
     try:
-        report = build_atlas(data, db, progress=not quiet, skip_unknown=skip_unknown, wait=wait)
+        tables: list[TableReport] = []  # the profile table, rebuilt inside the load's transaction
+        report = build_atlas(data, db, progress=not quiet, skip_unknown=skip_unknown, wait=wait,
+                             after=(lambda atlas: tables.append(refresh(atlas))) if profiles else None)
     except AankomstError as exc:
         fail(exc)
         return
@@ -70,6 +78,9 @@ def build_cmd(
                       f"{c.get('sector2025_municipality', {}).get('with_one', 0)} in exactly one municipality")
     console.print(f"[bold green]atlas {report.db_path}[/]: {len(report.sources)} sources, "
                   f"{int(report.sources['rows'].sum()) if len(report.sources) else 0:,} rows in {report.seconds:.1f} s")
+    for tb in tables:
+        console.print(f"profile table: {tb.areas:,} areas, {tb.rows:,} values from {tb.computations} computations "
+                      f"in {tb.seconds:.1f} s (included above)")
 
 
 def fetch_cmd(

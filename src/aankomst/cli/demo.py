@@ -32,6 +32,8 @@ def register(app: typer.Typer) -> None:
         progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress display"),
         extensions: bool = typer.Option(True, "--extensions/--no-extensions",
                                         help="also run the demo extensions (register, analysis, registry)"),
+        profiles: bool = typer.Option(True, "--profiles/--no-profiles",
+                                      help="precompute every area's profile for the web atlas (about a minute)"),
     ) -> None:
         """Build the demo atlas *Demoland* (synthetic, seeded, offline) and show what to open next.
 
@@ -50,7 +52,7 @@ def register(app: typer.Typer) -> None:
 
         console = Console()
         try:
-            report = build_demo(db, seed=seed, progress=progress, **({} if extensions else {"extensions": False}))
+            report = build_demo(db, seed=seed, progress=progress, extensions=extensions, profiles=profiles)
         except AankomstError as exc:
             fail(exc)
             return

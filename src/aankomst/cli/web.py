@@ -24,6 +24,10 @@ def register(app: typer.Typer) -> None:
             None, "--forwarded-allow-ips",
             help="comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted "
                  "(default: none — the client address is the TCP peer)"),
+        basemap: str | None = typer.Option(
+            None, "--basemap",
+            help="optional base map under the areas: a MapLibre style URL or a local .mbtiles file "
+                 "(served by the app); none by default (the atlas draws its own outlines and names)"),
     ) -> None:
         """Serve the web atlas: map, area profiles and the API (/openapi.json), offline.
 
@@ -51,6 +55,6 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"Aankomst on {where}  (API: http://{host}:{port}/openapi.json; Ctrl-C stops)")
         try:
             _serve(str(db) if db is not None else None, host=host, port=port, registry_url=registry,
-                   forwarded_allow_ips=forwarded_allow_ips)
+                   forwarded_allow_ips=forwarded_allow_ips, basemap=basemap)
         except AankomstError as exc:
             fail(exc)

@@ -17,11 +17,12 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["KEY_AREAS", "DemoReport", "build_demo", "generate"]
 
 
-def build_demo(db_path: Any, *, seed: int = 42, progress: bool = False, extensions: bool = True) -> DemoReport:
+def build_demo(db_path: Any, *, seed: int = 42, progress: bool = False, extensions: bool = True,
+               profiles: bool = True) -> DemoReport:
     """Build the demo atlas; see :func:`aankomst.demo.build.build_demo`."""
     from aankomst.demo.build import build_demo as _build
 
-    return _build(db_path, seed=seed, progress=progress, extensions=extensions)
+    return _build(db_path, seed=seed, progress=progress, extensions=extensions, profiles=profiles)
 
 
 def generate(seed: int = 42) -> dict[str, Any]:

@@ -213,7 +213,7 @@ def _refuse_foreign_atlas(db_path: Path) -> None:
 
 
 def build_demo(db_path: str | Path, *, seed: int = 42, progress: bool = False,
-               extensions: bool = True) -> DemoReport:
+               extensions: bool = True, profiles: bool = True) -> DemoReport:
     """Build the seeded synthetic demo atlas *Demoland*, fully offline.
 
     Parameters
@@ -226,6 +226,9 @@ def build_demo(db_path: str | Path, *, seed: int = 42, progress: bool = False,
         Show a Rich progress display.
     extensions
         Run the extension hooks (:func:`extensions`) after the base atlas.
+    profiles
+        Precompute every area's profile (:func:`aankomst.web.profile_table.build_table`, about a
+        minute on two cores); without it the web atlas computes profiles on the fly.
 
     Returns
     -------
@@ -233,6 +236,7 @@ def build_demo(db_path: str | Path, *, seed: int = 42, progress: bool = False,
         Counts, named areas and lines for the user.
     """
     import aankomst
+    from aankomst.web.profile_table import build_table
 
     t0 = time.perf_counter()
     db_path = Path(db_path)
@@ -282,6 +286,10 @@ def build_demo(db_path: str | Path, *, seed: int = 42, progress: bool = False,
             if extensions:
                 run_extensions(atlas, seed=seed, workdir=db_path.parent / f"{db_path.stem}_files",
                                report=report)
+            # every area's profile, precomputed for the web atlas (after the extensions' loads)
+            if profiles:
+                table = build_table(atlas)
+                report.lines.append(f"profile table: {table.areas} areas precomputed in {table.seconds:.1f} s")
         finally:
             atlas.close()
         if prog is not None:

@@ -2,7 +2,8 @@
 
 Three inputs are accepted (``docs/ocmw.md``):
 
-1. the published 2010 table ``leefloon_ocmw_2010.csv`` (:mod:`.published`);
+1. the published 2010 table ``leefloon_ocmw_2010.csv`` (:mod:`aankomst.sources.leefloon`, also
+   read by ``aankomst build``);
 2. aggregated counts in the documented CSV format (:mod:`.counts`);
 3. a person-level client extract folder (:mod:`.extract`), aggregated by :mod:`.aggregate` on
    a private in-memory DuckDB connection. **Only aggregates leave this module**: the batch
@@ -83,7 +84,8 @@ def load(path: str | Path, atlas: Any, *, register: str | Path | None = None,
     >>> load("../shared/data/social_assistance/leefloon_ocmw_2010.csv", atlas).rows  # doctest: +SKIP
     331
     """
-    from aankomst.ocmw import counts, published
+    from aankomst.ocmw import counts
+    from aankomst.sources import leefloon as published
 
     p = Path(path)
     t0 = time.perf_counter()

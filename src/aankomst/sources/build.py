@@ -10,6 +10,7 @@ waits or stops at once.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,9 @@ def _progress(enabled: bool) -> Any:
 
 def builtin_batches(batches: list[LoadBatch]) -> list[LoadBatch]:
     """Package tables loaded with every build: measure definitions (``data/measures.csv``, plus a
-    bare row for any measure id a reader produced that neither it nor
-    ``data/deprivation_measures.csv`` defines; the latter is added once, as the batch
+    bare row for any measure id a reader produced that neither it, nor
+    ``data/deprivation_measures.csv``, nor the reader's own ``measure_defs`` table defines; the
+    deprivation table is added once, as the batch
     ``aankomst/deprivation_measures``, when deprivation measures were read) and the area types of
     :func:`aankomst.sources.area_types.batches`."""
     from aankomst.sources.area_types import batches as area_type_batches
@@ -99,7 +101,9 @@ def builtin_batches(batches: list[LoadBatch]) -> list[LoadBatch]:
     dep_ids = set(dep.measure_definitions()["measure"])
     if any(mid in dep_ids for mid, _ in seen) and not any(b.source_id == "aankomst/deprivation_measures" for b in batches):
         dep_batch = dep.defs_batch()
-    extra = [(mid, unit) for mid, unit in sorted(seen) if mid not in set(defs["measure"]) and mid not in dep_ids]
+    own = {m for b in batches if "measure_defs" in b.tables for m in b.tables["measure_defs"]["measure"]}
+    extra = [(mid, unit) for mid, unit in sorted(seen)
+             if mid not in set(defs["measure"]) and mid not in dep_ids and mid not in own]
     if extra:
         defs = pd.concat([defs, pd.DataFrame({"measure": [e[0] for e in extra], "label_nl": [e[0] for e in extra],
                                               "label_en": [e[0] for e in extra], "definition": "as published (column name)",
@@ -133,7 +137,7 @@ def read_all(sc: Scan, progress: Any = None) -> tuple[list[LoadBatch], list[Inpu
 
 
 def build_atlas(data_dir: str | Path, db_path: str | Path, *, progress: bool = True, skip_unknown: bool = False,
-                wait: float = 0.0) -> BuildReport:
+                wait: float = 0.0, after: Callable[[Any], object] | None = None) -> BuildReport:
     """Build (or refresh) the atlas ``db_path`` from every file under ``data_dir``.
 
     Every file must be accounted for: read by a reader, documentation (README*, LICENSE*, *.md,
@@ -163,6 +167,9 @@ def build_atlas(data_dir: str | Path, db_path: str | Path, *, progress: bool = T
         stopping (the behaviour before this check).
     wait
         Seconds to wait for another process writing the same atlas.
+    after
+        Called with the atlas inside the load's transaction, after the batches are written
+        (``aankomst build`` rebuilds the profile table of :mod:`aankomst.web.profile_table` there).
 
     Returns
     -------
@@ -213,7 +220,7 @@ def build_atlas(data_dir: str | Path, db_path: str | Path, *, progress: bool = T
         batches += builtin_batches(batches)
         t_read = time.perf_counter() - t0
         with Atlas(db_path) as atlas:
-            summaries = atlas.load(batches)
+            summaries = atlas.load(batches, after=after)
             checks = hierarchy_report(atlas)
     by_id = {b.source_id: b for b in batches}
     rows = [{"source_id": s.source_id, "family": s.family, "file": Path(by_id[s.source_id].path).name, "rows": s.rows,

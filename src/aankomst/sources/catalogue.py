@@ -1,11 +1,11 @@
 """The catalogue of file families: how each file is recognised (name and content) and read.
 
 :func:`recognisers` lists every :class:`~aankomst.sources.base.Recogniser`: the official families
-of this module, of :mod:`aankomst.sources.census` and :mod:`aankomst.sources.deprivation`, then
-the own CSV formats (matched last). :func:`scan` sorts the files of a directory: **every file is
-data (with its recogniser), documentation, a part of a shapefile, a known family without a reader
-yet, or a problem** — a file whose name matches a family but whose content does not, or a file
-nothing recognises. A build stops on problems (``aankomst build --skip-unknown`` lists them and
+of this module, of :mod:`aankomst.sources.census`, :mod:`aankomst.sources.deprivation` and
+:mod:`aankomst.sources.leefloon`, then the own CSV formats (matched last). :func:`scan` sorts
+the files of a directory: **every file is data (with its recogniser), documentation, a part of
+a shapefile, a known family without a reader yet, or a problem** — a file whose name matches a
+family but whose content does not, or a file nothing recognises. A build stops on problems (``aankomst build --skip-unknown`` lists them and
 goes on).
 """
 
@@ -56,11 +56,9 @@ class KnownFamily:
     note: str
 
 
-#: Known families without a reader (yet).
-KNOWN_NOT_LOADED: tuple[KnownFamily, ...] = (
-    KnownFamily("leefloon_ocmw", ("leefloon_ocmw_*.csv",),
-                "known, not loaded: reader in a later release (leefloon recipients per OCMW, POD MI)"),
-)
+#: Known families without a reader (yet): none at the moment (``leefloon_ocmw`` has one since
+#: :mod:`aankomst.sources.leefloon`).
+KNOWN_NOT_LOADED: tuple[KnownFamily, ...] = ()
 
 UNKNOWN_EXPECTED = ("a file of a family listed by 'aankomst sources --list', under its published name; an Aankomst "
                     "CSV (docs/formats.md); or documentation (README*, LICENSE*, *.md, *.pdf). "
@@ -156,8 +154,8 @@ def _builtin() -> list[Recogniser]:
 
 
 def recognisers() -> list[Recogniser]:
-    """All recognisers: the official families (this module's, the census and the deprivation
-    families), then the own CSV formats (matched last).
+    """All recognisers: the official families (this module's, the census, the deprivation and
+    the social-assistance families), then the own CSV formats (matched last).
 
     Examples
     --------
@@ -167,8 +165,9 @@ def recognisers() -> list[Recogniser]:
     """
     from aankomst.sources.census import RECOGNISERS as CENSUS
     from aankomst.sources.deprivation import RECOGNISERS as DEPRIVATION
+    from aankomst.sources.leefloon import RECOGNISERS as LEEFLOON
 
-    return _builtin() + list(CENSUS) + list(DEPRIVATION) + _own()
+    return _builtin() + list(CENSUS) + list(DEPRIVATION) + list(LEEFLOON) + _own()
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Reader of the published 2010 leefloon table (``leefloon_ocmw_2010.csv``).
+"""Reader of the published 2010 leefloon table (``social_assistance/leefloon_ocmw_2010.csv``).
 
 The table (POD Maatschappelijke Integratie, as published in table 2.4 of the 2012 HIVA-KU
 Leuven / OSE study; ``../shared/data/social_assistance/README.md``) gives, for the 30 OCMWs with
@@ -14,11 +14,15 @@ What is stored (``measures``, period ``2010``, unit in brackets):
   — the published shares (%), ``ETR`` being the published ``pct_non_belgian``;
 * ``ocmw_recipients_est:leefloon:T:total`` for the same groups — **estimates** (total ×
   share / 100, unrounded persons): the shares are rounded to 0.1 %, so a derived count may be off
-  by up to 0.05 % of the total (4 persons for Antwerpen). The batch warnings and the measure
-  definitions say so; every output showing them marks them as estimates.
+  by up to 0.05 % of the total (4 persons for Antwerpen). The measure name (``_est``), its
+  definition ("ESTIMATE"), the batch warnings and every output showing them mark them as
+  estimates.
 
-This module imports only the store and the errors (layers 0–1), so that the integrator may move it
-to ``aankomst.sources`` unchanged for ``aankomst build`` to recognise the file.
+Provenance (``provenance``): source ``social_assistance/leefloon_ocmw_2010``, the file's SHA-256,
+reference date ``2010``, publisher, licence, open data. ``aankomst build`` recognises the file
+(:data:`RECOGNISERS`, family ``leefloon_ocmw``); ``aankomst ocmw load FILE`` reads it with the
+same reader (same source id, so loading it twice replaces it) and also checks the names against
+the atlas (:func:`check_names`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from pathlib import Path
 import pandas as pd
 
 from aankomst.errors import InputError, InputProblem
+from aankomst.sources.base import Recogniser, sha256_file
+from aankomst.sources.ocmw_figures import measure_defs, measure_key
 from aankomst.store.batch import ROW_COLUMN, LoadBatch
 
 COLUMNS = ["region", "nis_code", "ocmw_nl", "ocmw_fr", "year", "recipients_total", "pct_belgian",
@@ -96,14 +102,14 @@ def read_leefloon_table(path: str | Path) -> list[LoadBatch]:
 
     Examples
     --------
-    >>> b = read_leefloon_table(mirror / "social_assistance/leefloon_ocmw_2010.csv")[0]  # doctest: +SKIP
-    >>> m = b.tables["measures"]  # doctest: +SKIP
-    >>> float(m[(m.code == "11002") & (m.scheme == "total")].value.iloc[0])  # doctest: +SKIP
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "leefloon_ocmw_2010.csv"
+    >>> _ = p.write_text(",".join(COLUMNS) + "\\n"
+    ...                  "VLA,11002,Antwerpen,Anvers,2010,8303,62.1,30.9,7.0,37.9\\n")
+    >>> m = read_leefloon_table(p)[0].tables["measures"]
+    >>> float(m[(m.code == "11002") & (m.scheme == "total")].value.iloc[0])
     8303.0
     """
-    from aankomst.ocmw.catalogue import measure_defs, measure_key
-    from aankomst.sources.base import sha256_file
-
     path = Path(path)
     p = str(path)
     try:
@@ -190,7 +196,7 @@ def read_leefloon_table(path: str | Path) -> list[LoadBatch]:
             "published share, the shares being rounded to 0.1 % (up to 0.05 % of the total off); "
             "the table covers only the 30 OCMWs with more than 1,000 recipients")
     return [LoadBatch(
-        source_id=f"ocmw/{path.stem}", family=FAMILY, path=p, sha256=sha256_file(path),
+        source_id=f"social_assistance/{path.stem}", family=FAMILY, path=p, sha256=sha256_file(path),
         tables={"measures": meas, "measure_defs": measure_defs(set(meas["measure"]))},
         title=f"Leefloon recipients per OCMW by nationality group ({', '.join(years)})",
         publisher="POD Maatschappelijke Integratie (via HIVA-KU Leuven / OSE 2012, table 2.4)",
@@ -242,3 +248,11 @@ def check_names(names: pd.DataFrame, path: str | Path) -> None:
                     "the NIS code of the OCMW named on the row"))
     if problems:
         raise InputError(str(path), problems[0].message, problems=problems[:20])
+
+
+RECOGNISERS: tuple[Recogniser, ...] = (
+    Recogniser(FAMILY, ("leefloon_ocmw_*.csv",), read_leefloon_table, sniff,
+               "Leefloon recipients per OCMW by Belgian / non-EU / EU (POD MI, published table 2010)",
+               order=60, expected="','-separated UTF-8 text with the header " + ",".join(COLUMNS)),
+)
+"""The recogniser of the published table (registered in :func:`aankomst.sources.catalogue.recognisers`)."""

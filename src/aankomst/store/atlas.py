@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -347,7 +347,8 @@ class Atlas:
         return self.query("SELECT * FROM provenance ORDER BY load_id")
 
     # ------------------------------------------------------------------ writing
-    def load(self, batches: Iterable[LoadBatch], *, check_areas: bool = True) -> list[LoadSummary]:
+    def load(self, batches: Iterable[LoadBatch], *, check_areas: bool = True,
+             after: Callable[[Atlas], object] | None = None) -> list[LoadSummary]:
         """Write batches in **one transaction**: either all land or the database is unchanged.
 
         A batch whose ``source_id`` was loaded before replaces the earlier rows (idempotent
@@ -360,6 +361,10 @@ class Atlas:
         check_areas
             Check that every area code of ``population``, ``measures`` and ``flows`` is defined
             at its level and layout (when the atlas has areas of that level and layout).
+        after
+            Called with the atlas after the batches are written and before the commit, inside
+            the same transaction (derived tables such as the profile table of
+            :mod:`aankomst.web.profile_table`: they commit or roll back with the data).
 
         Returns
         -------
@@ -388,6 +393,8 @@ class Atlas:
                 self._forget_source(batch.source_id)
             for batch in batches:
                 summaries.append(self._load_one(batch, check_areas=check_areas))
+            if after is not None:
+                after(self)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")

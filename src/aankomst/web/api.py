@@ -30,6 +30,7 @@ from aankomst.web.geo import (
     ZOOM_BUCKETS,
     compact_from_geojson,
     features_with_values,
+    label_points,
     layer_geojson,
     zoom_bucket,
 )
@@ -56,6 +57,8 @@ Q_PERIOD = Query(None, pattern=PERIOD_PATTERN,
 Q_GROUP = Query(None, pattern=GROUP_PATTERN,
                 description="population group, e.g. ETR, north_africa or nationality_group6:north_africa")
 Q_SCHEME = Query(None, pattern=GROUP_PATTERN, description="group scheme, e.g. nationality, nationality_group6")
+Q_FOCUS = Query(None, pattern=r"^[a-z0-9_]{1,40}$",
+                description="categorical change: the class followed (e.g. gateway); default the first")
 Q_LAYOUT = Query(None, pattern=r"^[A-Za-z0-9]{1,12}$", description="layout (vintage); default: the current one")
 
 
@@ -196,6 +199,35 @@ def levels_(request: Request) -> list[dict[str, Any]]:
     return svc.levels(atlas)
 
 
+@router.get("/api/landing", tags=["catalogue"], summary="The map's first view")
+async def landing(request: Request) -> Response:
+    """The view the map opens with when its address names none: the ``default_view`` setting
+    of the atlas when the engine offers it, else the richest view on offer (most areas with
+    geometry that have a value at the latest period; arrival and migration themes first), see
+    :mod:`aankomst.web.landing`. ``indicator, level, period, group, scheme, layout, coloured,
+    drawn, how, note``. Computed once per atlas."""
+    from aankomst.web.landing import landing_view
+
+    def make() -> Payload:
+        atlas, svc = _ctx(request)
+        return Payload.make(_json(landing_view(svc, atlas)))
+
+    return await _cached(request, make)
+
+
+@router.get("/api/offer", tags=["catalogue"], summary="Indicators on offer at a level")
+def offer(request: Request, level: Level = Q_LEVEL) -> dict[str, Any]:  # type: ignore[valid-type]
+    """The indicators for which the engine offers at least one period at ``level``
+    (:func:`aankomst.indicators.available_periods`; indicators that need a population group:
+    at least one group, :func:`aankomst.indicators.available_groups`): what the map's
+    indicator list shows."""
+    from aankomst.web.landing import offered_indicators
+
+    atlas, svc = _ctx(request)
+    svc.resolve_level(atlas, level)
+    return {"level": level, "indicators": offered_indicators(svc, atlas, level)}
+
+
 @router.get("/api/classes", tags=["catalogue"], summary="Classification schemes and palettes")
 def classes() -> dict[str, Any]:
     """Class schemes (Jenks, quantiles, equal intervals, manual, diverging change classes) and
@@ -299,6 +331,21 @@ def _layer(svc: service.Service, atlas: Any, level: str, layout: str, bucket: in
         layer_geojson(atlas, level, layout, bucket), "application/geo+json"))
 
 
+@router.get("/api/labels", tags=["areas"], summary="Label points of the areas of a level (GeoJSON)")
+async def labels(request: Request, level: Level = Q_LEVEL,  # type: ignore[valid-type]
+                 layout: str | None = Q_LAYOUT) -> Response:
+    """One point inside each area with geometry (point on surface) with its names
+    ``name_nl``, ``name_fr``, ``name_en`` and its size ``km2``: the map writes the area names
+    from these (municipality names always, finer areas when zoomed in)."""
+    def make() -> Payload:
+        atlas, svc = _ctx(request)
+        lay = svc.resolve_level(atlas, level, layout)
+        return svc.cache.get_or_make(("labels", level, lay), lambda: Payload.make(
+            label_points(atlas, level, lay), "application/geo+json"))
+
+    return await _cached(request, make)
+
+
 @router.get("/api/search", tags=["areas"], summary="Search areas by name (nl/fr/en) or code")
 def search(request: Request, q: str = Query(..., min_length=1, max_length=80),
            level: Level | None = Query(None)) -> dict[str, Any]:  # type: ignore[valid-type]
@@ -318,7 +365,7 @@ def _values_payload(request: Request, indicator: str, level: str, period: str | 
     columns = ["area_code", "value", "suppressed"]
     if spec.kind == "categorical":
         cls = web_classes.category_classes(spec, data)
-        columns.append("class")
+        columns += ["class", "explanation"]
     else:
         cls = web_classes.map_classes(data["value"], classes_, k, band=band, palette=palette, limits=limits)
     body = {
@@ -357,15 +404,20 @@ async def values(request: Request, indicator: str = Q_IND, level: Level = Q_LEVE
 
 
 def _change_data(request: Request, indicator: str, level: str, from_: str, to: str, group: str | None,
-                 scheme: str | None, layout: str | None) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
-    """The change table, meta (with ``change``) and typed parameters of a change view."""
+                 scheme: str | None, layout: str | None, focus: str | None = None
+                 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+    """The change table, meta (with ``change``) and typed parameters of a change view
+    (categorical indicators: the transitions for the class ``focus``, with their classes in
+    ``meta["change"]["classes"]``)."""
     atlas, svc, params = _view(request, indicator, level, layout)
     spec = svc.spec(indicator)
-    if spec.kind == "categorical":
-        raise AankomstError(f"indicator {indicator!r} is categorical: a change between two periods "
-                            "is not defined; map one period with GET /api/values")
     a, meta = svc.compute(atlas, indicator, level, from_, group, scheme, params)
     b, _ = svc.compute(atlas, indicator, level, to, group, scheme, params)
+    if spec.kind == "categorical":
+        data, cls = web_classes.category_transitions(spec, a, b, focus)
+        data["period"] = f"{from_}/{to}"
+        meta = {**meta, "change": {"from": from_, "to": to, "unit": "", "focus": cls["focus"], "classes": cls}}
+        return data, meta, params
     unit = str(meta.get("unit") or (a["unit"].iloc[0] if len(a) else ""))
     data, cunit = service.change_table(a, b, unit)
     data["period"] = f"{from_}/{to}"
@@ -380,21 +432,31 @@ async def change(request: Request, indicator: str = Q_IND, level: Level = Q_LEVE
                  classes: str = Query("diverging", pattern=r"^[a-z_]{1,30}$"),
                  k: int = Query(7, ge=2, le=15), palette: str | None = Query(None, pattern=r"^[a-z0-9_]{1,40}$"),
                  band: float = Query(0.5, gt=0, le=1000, description="half-width of the 'little or no change' class"),
+                 focus: str | None = Q_FOCUS,
                  layout: str | None = Q_LAYOUT, form: Literal["rows", "columns"] = Q_FORM) -> Response:
     """``value = value(to) − value(from)`` per area (percentage points for shares), with
     ``value_from`` and ``value_to``; diverging change classes by default (neutral band
-    −0.5…+0.5). An area suppressed in either period is suppressed. Not for categorical
-    indicators (422).
+    −0.5…+0.5). An area suppressed in either period is suppressed. For categorical
+    indicators (arrival typology …) the change is a transition per area for the class
+    ``focus`` (default: the first category): ``class`` is entered ("became gateway"), left
+    ("no longer gateway"), stayed or other, with ``class_from`` and ``class_to``; the classes
+    (labels, colours, counts) come from ``data/category_transitions.csv``.
     Indicator parameters: ``p_NAME=VALUE`` (e.g. ``p_window=3``; GET /api/indicators lists
     them with types, defaults and choices; an unknown name is a 422 listing the known ones)."""
 
     def make() -> Payload:
-        data, meta, params = _change_data(request, indicator, level, from_, to, group, scheme, layout)
-        cls = web_classes.map_classes(data["value"], classes, k, band=band, palette=palette)
-        body = {"indicator": indicator, "level": level, "layout": _layout_of(data, layout), "from": from_, "to": to,
+        data, meta, params = _change_data(request, indicator, level, from_, to, group, scheme, layout, focus)
+        if "classes" in meta["change"]:  # categorical: transitions
+            cls = meta["change"].pop("classes")
+            columns = ["area_code", "value", "class", "class_from", "class_to", "suppressed"]
+        else:
+            cls = web_classes.map_classes(data["value"], classes, k, band=band, palette=palette)
+            columns = ["area_code", "value", "value_from", "value_to", "suppressed"]
+        body = {"indicator": indicator, "kind": "transitions" if cls["scheme"] == "transitions" else "change",
+                "level": level, "layout": _layout_of(data, layout), "from": from_, "to": to,
                 "group": group, "scheme": scheme, "params": service.jsonable(params), "meta": meta,
                 "classes": cls, "n": len(data), "n_suppressed": int(data["suppressed"].sum()), "form": form,
-                "data": _data(form, data, ["area_code", "value", "value_from", "value_to", "suppressed"])}
+                "data": _data(form, data, columns)}
         return Payload.make(_json(body))
 
     return await _cached(request, make)
@@ -405,7 +467,8 @@ def export(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # 
            format: Literal["csv", "geojson"] = Query("csv"), period: str | None = Q_PERIOD,
            from_: str | None = Query(None, alias="from", pattern=PERIOD_PATTERN),
            to: str | None = Query(None, pattern=PERIOD_PATTERN), group: str | None = Q_GROUP,
-           scheme: str | None = Q_SCHEME, lang: Lang = Query("nl"), layout: str | None = Q_LAYOUT) -> Response:
+           scheme: str | None = Q_SCHEME, lang: Lang = Query("nl"), focus: str | None = Q_FOCUS,
+           layout: str | None = Q_LAYOUT) -> Response:
     """The values of a map view (or of a change view with ``from`` and ``to``) as CSV (UTF-8,
     one row per area, with indicator, label, definition and source columns; spreadsheet-safe:
     every text quoted, cells that a spreadsheet would read as a formula neutralised, see
@@ -417,7 +480,8 @@ def export(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # 
         raise ParameterError("change export", "from" if from_ is None else "to",
                              hint="a change export needs both 'from' and 'to' periods")
     if from_ and to:
-        data, meta, _ = _change_data(request, indicator, level, from_, to, group, scheme, layout)
+        data, meta, _ = _change_data(request, indicator, level, from_, to, group, scheme, layout, focus)
+        meta["change"].pop("classes", None)
         tag = f"{from_}_{to}"
         atlas, svc = _ctx(request)
     else:
@@ -449,41 +513,7 @@ def export(request: Request, indicator: str = Q_IND, level: Level = Q_LEVEL,  # 
     return _send(request, Payload.make(_json(fc), "application/geo+json"), filename=name + ".geojson")
 
 
-# --------------------------------------------------------------------------- profiles & series
-@router.get("/api/areas/{code}/profile", tags=["areas"], summary="Area profile with comparison columns")
-async def profile(request: Request, code: str = Path(..., pattern=CODE_PATTERN),
-                  level: Level | None = Query(None, description="level of the code when it is ambiguous"),  # type: ignore[valid-type]
-                  indicators: str | None = Query(None, pattern=r"^[A-Za-z0-9_.\-,]{1,800}$",
-                                                 description="comma-separated indicator ids (default: all at this level)"),
-                  period: str | None = Q_PERIOD, layout: str | None = Q_LAYOUT) -> Response:
-    """The area (names nl/fr, level, area), its municipality, region and area type, the value
-    of each indicator for the area and for each comparison column (newest period on offer
-    unless ``period``), its categorical classifications (arrival typology …) with their
-    explanation, and the provenance of the figures."""
-    from aankomst.web.profile import build_profile
-
-    def make() -> Payload:
-        atlas, svc = _ctx(request)
-        ids = [i for i in (indicators or "").split(",") if i] or None
-        return Payload.make(_json(build_profile(atlas, svc, code, level, ids, period, layout)))
-
-    return await _cached(request, make)
-
-
-@router.get("/api/areas/{code}/series", tags=["areas"], summary="Time series of an indicator for an area")
-async def series(request: Request, code: str = Path(..., pattern=CODE_PATTERN), indicator: str = Q_IND,
-                 level: Level | None = Query(None),  # type: ignore[valid-type]
-                 group: str | None = Q_GROUP, scheme: str | None = Q_SCHEME, layout: str | None = Q_LAYOUT) -> Response:
-    """Every period on offer of ``indicator`` for the area and its comparison columns
-    (municipality, region, area type): ``{"periods": [...], "series": [{"column", "code",
-    "name", "values": [...]}]}``."""
-    from aankomst.web.profile import build_series
-
-    def make() -> Payload:
-        atlas, svc = _ctx(request)
-        return Payload.make(_json(build_series(atlas, svc, code, level, indicator, group, scheme, layout)))
-
-    return await _cached(request, make)
+# profiles & series: aankomst.web.profile_routes
 
 
 @router.get("/api/zooms", tags=["areas"], summary="Geometry zoom buckets", include_in_schema=True)

@@ -34,13 +34,15 @@ from starlette.middleware.gzip import GZipMiddleware
 from aankomst import __version__
 from aankomst.errors import AankomstError, InputError, MissingInputError, UnknownCodeError
 from aankomst.indicators import ParameterError
+from aankomst.paths import web_static
+from aankomst.web.error_text import localise_errors
 from aankomst.web.fastpath import FastPath
 from aankomst.web.state import AtlasUnavailable
 
 log = logging.getLogger("aankomst.web")
 
 HERE = Path(__file__).resolve().parent
-STATIC = HERE / "static"
+STATIC = web_static()
 TEMPLATES = HERE / "templates"
 
 CSP = (
@@ -64,8 +66,14 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 class SecurityHeaders:
     """ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP response."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, extra_origin: str | None = None) -> None:
         self.app = app
+        self.headers = SECURITY_HEADERS
+        if extra_origin:  # a base-map style of another origin (aankomst serve --basemap URL)
+            csp = CSP
+            for d in ("connect-src", "img-src", "font-src"):
+                csp = csp.replace(f"{d} 'self'", f"{d} 'self' {extra_origin}")
+            self.headers = [(b"content-security-policy", csp.encode()), *SECURITY_HEADERS[1:]]
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -78,8 +86,8 @@ class SecurityHeaders:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = [h for h in message.get("headers", []) if h[0].lower() not in dict(SECURITY_HEADERS)]
-                message["headers"] = headers + SECURITY_HEADERS
+                headers = [h for h in message.get("headers", []) if h[0].lower() not in dict(self.headers)]
+                message["headers"] = headers + self.headers
             await send(message)
 
         try:
@@ -171,8 +179,11 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("internal error on %s", request.url.path)
         return _error(500, "internal_error", "internal error; the server log has the details")
 
+    localise_errors(app)  # messages in the request's language (?lang= or Accept-Language)
 
-def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm: bool = False) -> FastAPI:
+
+def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm: bool = False,
+               basemap: str | None = None) -> FastAPI:
     """Build the web atlas application.
 
     Parameters
@@ -186,6 +197,9 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
     warm
         Compute the latest values of every indicator at the municipality and neighbourhood
         levels in a background thread at start-up (first clicks are then instant).
+    basemap
+        Optional base map: a MapLibre style URL or a local MBTiles file
+        (:class:`~aankomst.web.basemap.Basemap`); none by default, and nothing is fetched then.
 
     Returns
     -------
@@ -193,12 +207,16 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
     """
     from aankomst.plugins import install
     from aankomst.web.api import router as api_router
+    from aankomst.web.basemap import Basemap
+    from aankomst.web.basemap import make_router as basemap_router
     from aankomst.web.ocmw_routes import make_router as ocmw_router
+    from aankomst.web.profile_routes import router as profile_router
     from aankomst.web.report_routes import router as report_router
     from aankomst.web.service import Service
     from aankomst.web.state import AtlasPool
 
     install()  # the indicators of every subsystem (idempotent; aankomst.open does it too)
+    base = Basemap(basemap) if basemap else None  # checked before anything starts
 
     app = FastAPI(
         title="Aankomst web atlas API",
@@ -226,14 +244,16 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
     app.state.registry_path = None
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(profile_router)
     app.include_router(report_router)
     app.include_router(ocmw_router())
+    app.include_router(basemap_router(base))
     if registry_url:
         _mount_registry(app, registry_url, app.state.atlas_path)
     _pages(app)
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(FastPath, service=app.state.service)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, extra_origin=base.origin if base else None)
 
     if warm and app.state.pool is not None:
         app.state.service.warm(app.state.pool.get, ["municipality", "neighbourhood"])
@@ -289,7 +309,7 @@ def _pages(app: FastAPI) -> None:
 
 
 def serve(db: str | None, host: str = "127.0.0.1", port: int = 8000, registry_url: str | None = None,
-          forwarded_allow_ips: str | None = None) -> None:
+          forwarded_allow_ips: str | None = None, basemap: str | None = None) -> None:
     """Run the web atlas with uvicorn until interrupted (used by ``aankomst serve`` and ``aankomst demo``).
 
     Parameters
@@ -305,6 +325,8 @@ def serve(db: str | None, host: str = "127.0.0.1", port: int = 8000, registry_ur
         ``X-Forwarded-Proto`` headers are trusted. ``None`` (default): no proxy is trusted and
         the client address is always the TCP peer — so a forged ``X-Forwarded-For`` cannot
         dodge the registry's per-address login limit.
+    basemap
+        Optional base map (a MapLibre style URL or a local MBTiles file); none by default.
 
     Raises
     ------
@@ -316,6 +338,6 @@ def serve(db: str | None, host: str = "127.0.0.1", port: int = 8000, registry_ur
     if not db and not registry_url:
         raise AankomstError("nothing to serve: give an atlas (--db FILE) and/or a registry (--registry URL)")
     ips = (forwarded_allow_ips or "").strip()
-    app = create_app(db, registry_url=registry_url, warm=True)
+    app = create_app(db, registry_url=registry_url, warm=True, basemap=basemap)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, server_header=False,
                 proxy_headers=bool(ips), forwarded_allow_ips=ips or None)

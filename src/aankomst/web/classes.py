@@ -171,3 +171,99 @@ def category_classes(spec: IndicatorSpec, data: pd.DataFrame) -> dict[str, Any]:
 def _finite(x: Any) -> float | None:
     x = float(x)
     return x if np.isfinite(x) else None
+
+
+def transitions_table() -> list[dict[str, str]]:
+    """The transitions of a categorical change map (``data/category_transitions.csv``):
+    ``transition`` (entered, left, stayed, other), ``colour`` and label templates nl/fr/en
+    with ``{class}`` for the class label, in legend order.
+
+    Example
+    -------
+    >>> [r["transition"] for r in transitions_table()]
+    ['entered', 'left', 'stayed', 'other']
+    """
+    import csv
+
+    from aankomst.paths import package_data
+
+    with open(package_data("category_transitions.csv"), encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return sorted(rows, key=lambda r: int(r["order"]))
+
+
+def category_transitions(spec: IndicatorSpec, a: pd.DataFrame, b: pd.DataFrame,
+                         focus: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Change of a categorical indicator between two periods, as transitions for one class.
+
+    Every area with a class at both periods is *entered* (in ``focus`` at the second period,
+    not at the first: "became gateway"), *left* ("no longer gateway"), *stayed* ("stayed
+    gateway") or *other* (in another class at both periods). An area suppressed at either
+    period is suppressed; an area without a class at either period has no transition.
+
+    Parameters
+    ----------
+    spec
+        The indicator's declaration (``kind == "categorical"``).
+    a, b
+        Its values tables (column ``class``) at the first and the second period.
+    focus
+        The class followed (a category value); default: the first declared category.
+
+    Returns
+    -------
+    (data, classes)
+        ``data``: ``area_code, area_name, level, layout, class`` (the transition),
+        ``class_from``, ``class_to``, ``value`` (empty), ``suppressed``; ``classes`` as
+        :func:`category_classes` (``scheme: "transitions"``, ``focus``, ``focus_options``).
+
+    Raises
+    ------
+    UnknownCodeError
+        ``focus`` is not a category of the indicator.
+
+    Example
+    -------
+    >>> data, cls = category_transitions(get("arrival_typology"), a, b, "gateway")  # doctest: +SKIP
+    >>> cls["labels_en"][:2]  # doctest: +SKIP
+    ['became gateway', 'no longer gateway']
+    """
+    cats = spec.category_list()
+    values = [c.value for c in cats]
+    focus = focus or (values[0] if values else "")
+    if focus not in values:
+        raise UnknownCodeError(f"class of indicator {spec.id!r}", focus, known=values)
+    cat = cats[values.index(focus)]
+    m = a[["area_code", "area_name", "level", "layout", "class", "suppressed"]].merge(
+        b[["area_code", "class", "suppressed"]], on="area_code", how="outer", suffixes=("_from", "_to"))
+    sup = m["suppressed_from"].fillna(False).astype(bool) | m["suppressed_to"].fillna(False).astype(bool)
+    f, t = m["class_from"], m["class_to"]
+    known = f.notna() & t.notna() & ~sup
+    trans = np.select([known & (f != focus) & (t == focus), known & (f == focus) & (t != focus),
+                       known & (f == focus) & (t == focus), known],
+                      ["entered", "left", "stayed", "other"], default="")
+    out = pd.DataFrame({"area_code": m["area_code"].astype(str), "area_name": m["area_name"],
+                        "level": m["level"], "layout": m["layout"]})
+    out["class"] = pd.Series(trans, index=m.index).replace("", None)
+    out["class_from"] = f.where(~sup)
+    out["class_to"] = t.where(~sup)
+    out["value"] = np.nan
+    out["suppressed"] = sup
+    rows = transitions_table()
+    fill = {lang: getattr(cat, f"label_{lang}") or cat.label_en or cat.value for lang in ("nl", "fr", "en")}
+    counts = out.loc[~out["suppressed"], "class"].value_counts()
+    classes = {
+        "scheme": "transitions", "k": len(rows), "edges": [],
+        "categories": [r["transition"] for r in rows], "colours": [r["colour"] for r in rows],
+        **{f"labels_{lang}": [r[f"label_{lang}"].format(**{"class": fill[lang]}) for r in rows]
+           for lang in ("nl", "fr", "en")},
+        "counts": [int(counts.get(r["transition"], 0)) for r in rows],
+        "focus": focus,
+        "focus_options": [{"value": c.value, "label_nl": c.label_nl, "label_en": c.label_en,
+                           "label_fr": c.label_fr} for c in cats],
+        "method_nl": "overgangen tussen twee perioden", "method_en": "transitions between two periods",
+        "method_fr": "transitions entre deux périodes",
+        "neutral": None, "palette": None, "cb_safe": None,
+        "method_label_nl": "overgangen", "method_label_en": "transitions", "notes": [],
+    }
+    return out, classes

@@ -163,3 +163,50 @@ def compact_from_geojson(layer: bytes) -> bytes:
     out = {"type": "AankomstAreas", "version": 1, "grid": grid, "bbox": fc.get("bbox"),
            "aankomst": fc.get("aankomst", {}), "features": feats}
     return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def label_points(atlas: Any, level: str, layout: str) -> bytes:
+    """Label points of the areas of a level/layout (a GeoJSON FeatureCollection, UTF-8 bytes).
+
+    One point per area with geometry: a point inside the area (shapely's point on surface,
+    taken in EPSG:31370, so it lies inside even for bent or holed areas), in EPSG:4326
+    rounded to 1e-5°. Properties: ``code``, ``name_nl`` / ``name_fr`` (from
+    :meth:`aankomst.store.hierarchy.Hierarchy.names`: the Dutch name, else the French one;
+    the French name, else the Dutch one), ``name_en`` (the English name where the atlas has
+    one, else ``nl / fr`` as :func:`display_name`) and ``km2`` (area, to draw the labels of
+    large areas first).
+
+    Example
+    -------
+    >>> fc = json.loads(label_points(atlas, "municipality", "2025"))  # doctest: +SKIP
+    >>> fc["features"][0]["properties"]["name_fr"]  # doctest: +SKIP
+    'Anvers'
+    """
+    import geopandas as gpd
+    import shapely
+
+    from aankomst.store.hierarchy import Hierarchy
+
+    df = atlas.query(
+        "SELECT code, name_nl, name_fr, name_en, geometry FROM areas "
+        "WHERE level = ? AND layout = ? AND geometry IS NOT NULL ORDER BY code", [level, layout])
+    head = {"level": level, "layout": layout, "crs": "EPSG:4326"}
+    if df.empty:
+        return json.dumps({"type": "FeatureCollection", "aankomst": head, "features": []}).encode()
+    geoms = shapely.make_valid(shapely.from_wkb(df["geometry"].map(bytes).to_numpy()))
+    pts = gpd.GeoSeries(shapely.point_on_surface(geoms), crs=31370).to_crs(4326)
+    km2 = shapely.area(geoms) / 1e6
+    names = Hierarchy(atlas).names((level, layout), [str(c) for c in df["code"]])
+    feats = []
+    for i, (code, nl, fr, en) in enumerate(zip(df["code"], df["name_nl"], df["name_fr"], df["name_en"])):
+        p = pts.iloc[i]
+        if p is None or p.is_empty:
+            continue
+        en_name = en if isinstance(en, str) and en.strip() else display_name(nl, fr)
+        props = {"code": str(code), "name_nl": str(names["area_name"].iloc[i]),
+                 "name_fr": str(names["area_name_fr"].iloc[i]), "name_en": en_name or str(code),
+                 "km2": round(float(km2[i]), 3)}
+        feats.append({"type": "Feature", "id": str(code), "properties": props,
+                      "geometry": {"type": "Point", "coordinates": [round(p.x, 5), round(p.y, 5)]}})
+    out = {"type": "FeatureCollection", "aankomst": head, "features": feats}
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

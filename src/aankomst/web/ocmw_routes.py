@@ -60,7 +60,7 @@ def _spark(values: list[float | None], width: int = 220, height: int = 48) -> st
                     for i, v in pts)
 
 
-def render_dashboard(data: dict[str, Any], *, standalone: bool = False) -> str:
+def render_dashboard(data: dict[str, Any], *, standalone: bool = False, practices: str | None = None) -> str:
     """HTML of a dashboard (:func:`aankomst.ocmw.dashboard.dashboard`).
 
     Parameters
@@ -70,6 +70,9 @@ def render_dashboard(data: dict[str, Any], *, standalone: bool = False) -> str:
     standalone
         Embed the stylesheet (a file opened from disk, ``aankomst ocmw dashboard --format html``);
         otherwise link ``/ocmw/static/ocmw.css`` (the web app forbids inline styles).
+    practices
+        Address of the exchange of practices for this OCMW (``/registry/practices?ocmw=CODE``),
+        linked from the page; ``None`` (no registry mounted, a file on disk) shows no link.
 
     Returns
     -------
@@ -94,7 +97,7 @@ def render_dashboard(data: dict[str, Any], *, standalone: bool = False) -> str:
     css = (TEMPLATES / "ocmw.css").read_text(encoding="utf-8") if standalone else None
     tpl = _env().get_template("dashboard.html")
     return tpl.render(d=data, t=lambda k: ui_text(k, lang), lang=lang, sparks=sparks, css=css,
-                      glabel=lambda s, g: group_label(s, g, lang))
+                      glabel=lambda s, g: group_label(s, g, lang), practices=practices)
 
 
 def json_ready(data: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +135,10 @@ def make_router() -> APIRouter:
     def page(request: Request, code: str = PathParam(..., pattern=CODE),
              lang: str = Query("nl", pattern=LANG), measure: str = Query("leefloon", pattern=MEASURE)
              ) -> HTMLResponse:
-        html = render_dashboard(_data(request, code, lang, measure))
+        # the exchange of practices lives in the registry: linked only when it is mounted
+        mounted = getattr(request.app.state, "registry_path", None) is not None
+        html = render_dashboard(_data(request, code, lang, measure),
+                                practices=f"/registry/practices?ocmw={code}" if mounted else None)
         return HTMLResponse(html, headers={"cache-control": "no-cache"})
 
     @router.get("/api/ocmw/{code}", tags=["values"])

@@ -41,6 +41,7 @@ from aankomst.indicators import (
 from aankomst.indicators.spec import IndicatorSpec
 from aankomst.store.schema import CURRENT_LAYOUT, LEVELS
 from aankomst.web.geo import display_name
+from aankomst.web.landing import landing_view
 from aankomst.web.state import LRU, Busy, atlas_identity
 
 log = logging.getLogger("aankomst.web")
@@ -398,12 +399,16 @@ class Service:
         self.busy.wait_idle(timeout)
 
     def warm(self, get_atlas: Callable[[], Any], levels: list[str]) -> None:
-        """Compute, in the background worker, the latest values of every indicator at
-        ``levels`` and the comparison levels (what the map's first view and the area profiles
-        need)."""
+        """Compute, in the background worker, the map's first view
+        (:func:`~aankomst.web.landing.landing_view`), then the latest values of every indicator
+        at ``levels`` and the comparison levels (what the area profiles need)."""
 
         def run() -> None:
             atlas = get_atlas()
+            try:
+                landing_view(self, atlas)  # the map's first view (it computes what it compares)
+            except Exception:  # a bug: log it, warm the others
+                log.exception("the map's first view failed")
             present = {d["level"] for d in self.levels(atlas)}
             todo = [lv for lv in dict.fromkeys((*levels, *COMPARE_LEVELS)) if lv in present]
             for spec in specs():

@@ -21,7 +21,8 @@ export async function api(path, params = {}, { memo = true } = {}) {
   }
   const url = path + (qs.toString() ? `?${qs}` : '');
   if (memo && cache.has(url)) return cache.get(url);
-  const p = fetch(url, { headers: { Accept: 'application/json' } }).then(async (r) => {
+  // Accept-Language: the API's error messages come in the interface language
+  const p = fetch(url, { headers: { Accept: 'application/json', 'Accept-Language': lang } }).then(async (r) => {
     let body = null;
     try { body = await r.json(); } catch (e) { body = null; }
     if (!r.ok) throw new ApiError(r.status, body);
@@ -45,6 +46,10 @@ export function apiUrl(path, params = {}) {
 let strings = null;
 export let lang = 'nl';
 
+/** Interface languages (the keys of i18n.json, Dutch first) and their number formats. */
+export const LANGS = ['nl', 'fr', 'en'];
+const LOCALES = { nl: 'nl-BE', fr: 'fr-BE', en: 'en-GB' };
+
 export async function loadI18n(l) {
   if (!strings) strings = await fetch('/static/i18n.json').then((r) => r.json());
   lang = strings[l] ? l : 'nl';
@@ -54,6 +59,18 @@ export async function loadI18n(l) {
   for (const el of document.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
   for (const b of document.querySelectorAll('[data-lang]')) b.classList.toggle('active', b.dataset.lang === lang);
   return lang;
+}
+
+/**
+ * Name of an area in the interface language: for bilingual areas (Brussels) the name in that
+ * language first ("Bruxelles / Brussel" in French, "Brussel / Bruxelles" in Dutch).
+ */
+export function areaName(a) {
+  if (!a) return '';
+  const nl = a.name_nl || '';
+  const fr = a.name_fr || '';
+  if (nl && fr && nl !== fr) return lang === 'fr' ? `${fr} / ${nl}` : `${nl} / ${fr}`;
+  return (lang === 'fr' ? fr || nl : nl || fr) || a.name || a.code || '';
 }
 
 /** Translate a key (dotted keys reach nested tables, e.g. "levels.municipality"). */
@@ -75,13 +92,13 @@ export function fmt(v, unit) {
   if (typeof v !== 'number') return String(v);
   const abs = Math.abs(v);
   const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 10 ? 1 : 2;
-  const s = new Intl.NumberFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', { maximumFractionDigits: digits }).format(v);
+  const s = new Intl.NumberFormat(LOCALES[lang] || 'nl-BE', { maximumFractionDigits: digits }).format(v);
   return unit ? `${s} ${unitText(unit)}` : s;
 }
 
 export function unitText(unit) {
   if (!unit) return '';
-  if (unit === 'percentage points') return lang === 'nl' ? 'procentpunt' : 'pp';
+  if (unit === 'percentage points') return { nl: 'procentpunt', fr: 'points de pourcentage' }[lang] || 'pp';
   return unit;
 }
 

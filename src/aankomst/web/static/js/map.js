@@ -1,12 +1,18 @@
 // The map page: level, indicator (by theme), definition/group, period or change between two
 // dates, classification, legend with limits and counts, tooltip, search, area panel, exports.
 // Every view is in the query string (stable, shareable URLs). MapLibre GL JS draws the areas
-// only: no base-map tiles, nothing from another origin.
+// and the atlas's own outlines and names (labels.js, glyphs shipped in /static/glyphs): no
+// base-map tiles unless the server names one (aankomst serve --basemap), nothing from another
+// origin by default. Without a view in the address the map opens with the richest view the
+// atlas holds (GET /api/landing). Categorical indicators (arrival typology …) draw their named
+// classes, with the rule that held in the tooltip and the panel, and their change between two
+// periods as transitions (entered / left / stayed) for one class.
 import { api, apiUrl, copyLink, el, fmt, label, lang, loadI18n, readState, sourceText, t, unitText, writeState } from './common.js';
 import { renderProfile } from './profile.js';
+import { GLYPHS, addBasemap, addOrientation, decodeAreas, loadOrientation, setLabelLanguage } from './labels.js';
 
 const DEFAULTS = { lang: 'nl', level: '', ind: '', gscheme: '', group: '', mode: 'map', period: '', from: '', to: '',
-  cls: '', k: '', pal: '', band: '0.5', limits: '', area: '', view: '' };
+  cls: '', k: '', pal: '', band: '0.5', limits: '', area: '', view: '', focus: '' };
 const BUCKETS = [7, 10, 13];
 const NO_DATA = '#d9d9d9';
 const SUPPRESSED = '#ffffff';
@@ -59,10 +65,18 @@ function fillLevels() {
   S.level = fillSelect($('level'), opts, S.level || pref);
 }
 
+// only the indicators the engine offers at the level (GET /api/offer) are listed
+async function loadOffer() {
+  if (!S.level) return;
+  const res = await api('/api/offer', { level: S.level });
+  app.offer = { level: S.level, ids: new Set(res.indicators) };
+}
+
 function fillIndicators() {
   const groups = [];
+  const offered = (id) => !app.offer || app.offer.level !== S.level || app.offer.ids.has(id);
   for (const th of app.themes) {
-    const options = th.indicators.map((id) => indicatorRow(id)).filter((r) => r && (!r.levels.length || r.levels.includes(S.level)))
+    const options = th.indicators.map((id) => indicatorRow(id)).filter((r) => r && (!r.levels.length || r.levels.includes(S.level)) && offered(r.id))
       .map((r) => ({ value: r.id, text: label(r), title: label(r, 'definition') }));
     if (options.length) groups.push({ group: th.theme === 'other' ? t('theme_other') : th.theme, options });
   }
@@ -80,31 +94,36 @@ function drawGroupOptions() {
   const offered = app.offered && app.offered.key === key ? app.offered.schemes : null;
   // while the offer loads, keep the group of the URL
   const schemes = offered || (S.gscheme ? [{ scheme: S.gscheme, groups: S.group ? [{ group: S.group }] : [] }] : []);
-  S.gscheme = fillSelect($('gscheme'), [{ value: '', text: t('default') }, ...schemes.map((g) => ({ value: g.scheme, text: g.scheme }))], S.gscheme);
+  // an indicator that needs a group (share of a group …) has no '(default)' choice: a scheme
+  // always comes with one of its groups, so the view is always one the atlas offers
+  const none = needsGroup(indicatorRow()) && schemes.length ? [] : [{ value: '', text: t('default') }];
+  S.gscheme = fillSelect($('gscheme'), [...none, ...schemes.map((g) => ({ value: g.scheme, text: g.scheme }))], S.gscheme);
   const sc = schemes.find((g) => g.scheme === S.gscheme);
   const groups = sc ? sc.groups : [];
-  S.group = fillSelect($('group'), [{ value: '', text: t('default') }, ...groups.map((g) => ({ value: g.group, text: label(g) || g.group }))], S.group);
+  S.group = fillSelect($('group'), [...(sc && needsGroup(indicatorRow()) ? [] : [{ value: '', text: t('default') }]),
+    ...groups.map((g) => ({ value: g.group, text: label(g) || g.group }))], S.group);
 }
 
 function fillGroups() {
   const row = indicatorRow();
   const box = $('group-controls');
   box.hidden = !usesGroups(row);
-  if (box.hidden) { S.gscheme = ''; S.group = ''; return; }
+  if (box.hidden) { S.gscheme = ''; S.group = ''; return Promise.resolve(); }
   drawGroupOptions();
   const key = `${S.ind}|${S.level}`;
-  if (app.offered && app.offered.key === key) return;
-  // the groups on offer load without holding up the map
-  api('/api/groups', { indicator: S.ind, level: S.level }).then((res) => {
+  if (app.offered && app.offered.key === key) return Promise.resolve();
+  const load = api('/api/groups', { indicator: S.ind, level: S.level }).then((res) => {
     if (key !== `${S.ind}|${S.level}`) return;
     app.offered = { key, schemes: res.schemes, total: res.total };
+    const has = res.schemes.some((g) => g.scheme === S.gscheme && g.groups.some((x) => x.group === S.group));
+    if (needsGroup(row) && !has && res.schemes.length) {
+      S.gscheme = res.schemes[0].scheme; S.group = res.schemes[0].groups[0].group;
+    } else if (!needsGroup(row) && !has) { S.gscheme = ''; S.group = ''; }
     drawGroupOptions();
-    if (needsGroup(row) && !S.group && res.schemes.length) {
-      S.gscheme = res.schemes[0].scheme; drawGroupOptions();
-      S.group = res.schemes[0].groups[0].group; drawGroupOptions();
-      refresh('group');
-    }
   }).catch(() => {});
+  // an indicator that needs a group, or a group kept from the previous view, waits for the
+  // groups on offer (the view is always one the atlas offers); else they load aside
+  return needsGroup(row) || S.group ? load : Promise.resolve();
 }
 
 async function fillPeriods() {
@@ -120,10 +139,11 @@ async function fillPeriods() {
 }
 
 function fillClasses() {
-  // a change between two periods is not defined for categorical indicators (typology …)
-  for (const r of document.querySelectorAll('input[name=mode][value=change]')) r.disabled = isCategorical();
-  if (isCategorical()) S.mode = 'map';
+  // categorical indicators (typology …) change as transitions of one class (entered / left / stayed)
   const change = S.mode === 'change';
+  const cats = (indicatorRow() || {}).categories || [];
+  $('focus-box').hidden = !(isCategorical() && change);
+  S.focus = fillSelect($('focus'), cats.map((c) => ({ value: c.value, text: label(c) || c.value })), S.focus);
   const opts = app.schemes.map((s) => ({ value: s.id, text: label(s) }));
   if (!S.cls || (change && !app.schemes.find((s) => s.id === S.cls))) S.cls = change ? 'diverging' : 'jenks';
   S.cls = fillSelect($('classes'), opts, S.cls);
@@ -161,7 +181,7 @@ function makeMap() {
   const map = new maplibregl.Map({
     container: 'map', center, zoom, minZoom: 5, maxZoom: 16, attributionControl: false, fadeDuration: 0,
     preserveDrawingBuffer: true, canvasContextAttributes: { preserveDrawingBuffer: true, antialias: false },
-    style: { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1f4' } }] },
+    style: { version: 8, glyphs: GLYPHS, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1f4' } }] },
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
@@ -180,6 +200,7 @@ function addLayers() {
       'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.7, 1] } });
   map.addLayer({ id: 'areas-selected', type: 'line', source: 'areas', filter: ['==', ['get', 'code'], ''],
     paint: { 'line-color': '#111111', 'line-width': 2.5 } });
+  addOrientation(map, lang);  // municipality outlines and names, names of finer areas
   map.on('mousemove', 'areas-fill', (e) => {
     const f = e.features && e.features[0];
     if (!f) return;
@@ -215,29 +236,17 @@ function showTooltip(point, f) {
   let text;
   if (!v) text = t('no_data');
   else if (v.suppressed) text = t('suppressed');
-  else if (cls && cls.categories) { const i = classIndex(v, cls); text = i >= 0 ? ((lang === 'en' ? cls.labels_en : cls.labels_nl)[i]) : t('no_data'); }
+  else if (cls && cls.categories) { const i = classIndex(v, cls); text = i >= 0 ? classLabels(cls)[i] : t('no_data'); }
   else text = fmt(v.value, unit);
   tip.replaceChildren(el('strong', {}, f.properties.name || f.id), el('br'), text);
-  if (v && S.mode === 'change' && !v.suppressed) tip.append(el('br'), el('span', { class: 'muted' }, `${fmt(v.value_from)} → ${fmt(v.value_to)}`));
+  if (v && !v.suppressed && cls && cls.scheme === 'transitions') {
+    tip.append(el('br'), el('span', { class: 'muted' }, `${S.from}: ${categoryLabel(v.class_from)} → ${S.to}: ${categoryLabel(v.class_to)}`));
+  } else if (v && !v.suppressed && v.explanation) {
+    tip.append(el('br'), el('span', { class: 'muted explanation' }, v.explanation));
+  } else if (v && S.mode === 'change' && !v.suppressed) tip.append(el('br'), el('span', { class: 'muted' }, `${fmt(v.value_from)} → ${fmt(v.value_to)}`));
   tip.hidden = false;
   tip.style.left = `${point.x + 14}px`;
   tip.style.top = `${point.y + 14}px`;
-}
-
-/** Decode the compact area form (integer grid coordinates, delta-encoded per ring) to GeoJSON. */
-function decodeAreas(c) {
-  const g = c.grid;
-  const features = c.features.map((f) => ({
-    type: 'Feature', id: f.code,
-    properties: { code: f.code, name: f.name, name_nl: f.name_nl, name_fr: f.name_fr },
-    geometry: { type: 'MultiPolygon', coordinates: f.g.map((poly) => poly.map((ring) => {
-      const out = new Array(ring.length / 2);
-      let x = 0; let y = 0;
-      for (let i = 0; i < ring.length; i += 2) { x += ring[i]; y += ring[i + 1]; out[i / 2] = [x * g, y * g]; }
-      return out;
-    })) },
-  }));
-  return { type: 'FeatureCollection', bbox: c.bbox, aankomst: c.aankomst, features };
 }
 
 async function fetchGeometry(bucket, layout = app.layout) {
@@ -278,6 +287,15 @@ function classIndex(v, cls) {
   return v.value === null || v.value === undefined ? -1 : classOf(v.value, cls.edges);
 }
 
+/** Class labels in the interface language (Dutch when a language has none). */
+function classLabels(cls) { return cls[`labels_${lang}`] || cls.labels_nl || []; }
+
+/** The label of a category of the current (categorical) indicator. */
+function categoryLabel(value) {
+  const c = ((indicatorRow() || {}).categories || []).find((x) => x.value === value);
+  return c ? (label(c) || value) : (value || t('no_data'));
+}
+
 function colourOf(v) {
   const cls = app.result && app.result.classes;
   if (v && v.suppressed) return SUPPRESSED;
@@ -301,7 +319,7 @@ async function loadValues() {
   if ($('band-box').hidden === false) common.band = S.band;
   if ($('limits-box').hidden === false) common.limits = S.limits;
   const res = S.mode === 'change'
-    ? await api('/api/change', { ...common, from: S.from, to: S.to })
+    ? await api('/api/change', { ...common, from: S.from, to: S.to, focus: isCategorical() ? S.focus : '' })
     : await api('/api/values', { ...common, period: S.period });
   mark('values');
   const cols = res.data.columns;
@@ -310,7 +328,7 @@ async function loadValues() {
     cols.forEach((c, i) => { r[c] = row[i]; });
     return [String(r.area_code), r];
   }));
-  app.result = { ...res, unit: S.mode === 'change' ? res.meta.change.unit : (res.meta.unit || '') };
+  app.result = { ...res, unit: S.mode === 'change' ? res.meta.change.unit : (isCategorical() ? '' : (res.meta.unit || '')) };
   return res;
 }
 
@@ -335,9 +353,9 @@ function drawLegend() {
   box.replaceChildren();
   if (!r) return;
   const cls = r.classes;
-  box.append(el('h2', {}, `${t('legend')} (${unitText(r.unit)})`));
+  box.append(el('h2', {}, r.unit ? `${t('legend')} (${unitText(r.unit)})` : t('legend')));
   const ul = el('ul', { id: 'legend-classes' });
-  const labels = (lang === 'en' ? cls.labels_en : cls.labels_nl) || [];
+  const labels = classLabels(cls);
   // counts of the drawn areas (the API's counts include areas without geometry)
   const counts = new Array(cls.k || 0).fill(0);
   let nSupp = 0;
@@ -357,14 +375,15 @@ function drawLegend() {
   ul.append(el('li', { class: 'special' }, s1, el('span', { class: 'lim' }, t('suppressed')), el('span', { class: 'cnt' }, `${nSupp}`)));
   ul.append(el('li', { class: 'special' }, s2, el('span', { class: 'lim' }, t('no_data')), el('span', { class: 'cnt' }, `${nMissing}`)));
   box.append(ul);
-  const method = lang === 'en' ? cls.method_en : cls.method_nl;
+  const method = cls[`method_${lang}`] || cls.method_nl;
   box.append(el('p', { class: 'small muted' }, `${t('method')}: ${method || cls.scheme}${cls.cb_safe === false ? ` (${t('not_cb_safe')})` : ''}`));
 }
 
 function drawAbout() {
   const r = app.result;
   const m = r.meta || {};
-  const title = S.mode === 'change' ? `${t('change_of')} ${label(m).toLowerCase()}` : label(m);
+  let title = S.mode === 'change' ? `${t('change_of')} ${label(m).toLowerCase()}` : label(m);
+  if (S.mode === 'change' && r.classes && r.classes.scheme === 'transitions') title += ` — ${categoryLabel(r.classes.focus)}`;
   const grp = S.group ? ` — ${S.gscheme ? `${S.gscheme}: ` : ''}${S.group}` : '';
   $('map-title').textContent = `${title}${grp} · ${t(`levels.${S.level}`)}`;
   $('map-definition').textContent = label(m, 'definition');
@@ -376,7 +395,7 @@ function drawAbout() {
 
 function viewParams() {
   const p = { indicator: S.ind, level: S.level, group: S.group, scheme: S.gscheme, lang, layout: app.layout };
-  if (S.mode === 'change') { p.from = S.from; p.to = S.to; } else p.period = S.period;
+  if (S.mode === 'change') { p.from = S.from; p.to = S.to; if (isCategorical()) p.focus = S.focus; } else p.period = S.period;
   return p;
 }
 
@@ -404,9 +423,9 @@ function exportPng() {
   g.fillText(`${t('source')}: ${$('map-source').textContent}`.slice(0, 200), 12 * scale, c.height - 10 * scale);
   if (legend) {
     let y = headH + 20 * scale;
-    const labels = (lang === 'en' ? legend.labels_en : legend.labels_nl) || [];
+    const labels = classLabels(legend);
     g.font = `bold ${13 * scale}px sans-serif`; g.fillStyle = '#111';
-    g.fillText(`${t('legend')} (${unitText(app.result.unit)})`, w + 12 * scale, y); y += 10 * scale;
+    g.fillText(app.result.unit ? `${t('legend')} (${unitText(app.result.unit)})` : t('legend'), w + 12 * scale, y); y += 10 * scale;
     g.font = `${12 * scale}px sans-serif`;
     const row = (colour, text, count) => {
       g.fillStyle = colour; g.fillRect(w + 12 * scale, y, 18 * scale, 14 * scale);
@@ -435,12 +454,33 @@ async function selectArea(code) {
   body.replaceChildren(el('p', { class: 'muted' }, t('loading')));
   try {
     const prof = await api(`/api/areas/${encodeURIComponent(code)}/profile`, { level: S.level, layout: app.layout });
+    if (code !== app.selected) return;
     const href = `/area/${encodeURIComponent(S.level)}/${encodeURIComponent(code)}?${new URLSearchParams({ lang, ind: S.ind, layout: app.layout || '' })}`;
     await renderProfile(body, prof, { indicator: S.ind, profileHref: href,
       onIndicator: (id) => { if (indicatorRow(id)) { S.ind = id; $('indicator').value = id; refresh('indicator'); } } });
+    const box = classBox(code);
+    if (box) body.prepend(box);
   } catch (e) {
     body.replaceChildren(el('p', { class: 'error' }, e.message));
   }
+}
+
+/** The area's class on a categorical map and why (the rule that held, with its values). */
+function classBox(code) {
+  const v = app.values.get(String(code));
+  const cls = app.result && app.result.classes;
+  if (!v || !cls || !cls.categories) return null;
+  const i = classIndex(v, cls);
+  const box = el('section', { id: 'area-class', class: 'area-class' });
+  const sw = el('span', { class: 'swatch' });
+  if (i >= 0) sw.style.background = cls.colours[i];
+  box.append(el('h3', {}, label(app.result.meta || {}) || t('class')));
+  box.append(el('p', { class: 'class-name' }, sw, ' ', v.suppressed ? t('suppressed') : (i >= 0 ? classLabels(cls)[i] : t('no_data'))));
+  if (cls.scheme === 'transitions' && !v.suppressed) {
+    box.append(el('p', { class: 'small' }, `${S.from}: ${categoryLabel(v.class_from)} → ${S.to}: ${categoryLabel(v.class_to)}`));
+  }
+  if (v.explanation) box.append(el('p', { class: 'small explanation' }, el('b', {}, `${t('explanation')}: `), v.explanation));
+  return box;
 }
 
 function closePanel() {
@@ -498,8 +538,8 @@ async function refresh(what) {
   setStatus(t('loading'));
   document.body.dataset.ready = '0';
   try {
-    if (what === 'level') { fillIndicators(); }
-    if (what === 'level' || what === 'indicator') { fillGroups(); S.period = what === 'indicator' || what === 'level' ? S.period : ''; }
+    if (what === 'level') { await loadOffer(); if (my !== seq) return; fillIndicators(); }
+    if (what === 'level' || what === 'indicator') { await fillGroups(); if (my !== seq) return; }
     if (what === 'level') app.layout = null;
     if (['init', 'level', 'indicator', 'group'].includes(what)) await fillPeriods();
     if (['init', 'mode', 'classes', 'indicator', 'level'].includes(what)) fillClasses();
@@ -511,6 +551,7 @@ async function refresh(what) {
     if (my !== seq) return;
     await showValues(res, fresh, geom);
     if (my !== seq) return;
+    if (fresh) loadOrientation(app.map, S.level, app.layout).catch(() => {});
     if (!S.view && (what === 'init' || what === 'level') && app.layer.bbox) {
       const b = app.layer.bbox;
       app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 20, duration: 0 });
@@ -544,6 +585,7 @@ function bind() {
     r.addEventListener('change', (e) => { S.mode = e.target.value; S.cls = ''; S.pal = ''; S.k = ''; refresh('mode'); });
   }
   $('classes').addEventListener('change', (e) => { S.cls = e.target.value; S.pal = ''; S.k = ''; refresh('classes'); });
+  $('focus').addEventListener('change', (e) => { S.focus = e.target.value; refresh('k'); });
   $('k').addEventListener('change', (e) => { S.k = e.target.value; refresh('k'); });
   $('band').addEventListener('change', (e) => { S.band = e.target.value; refresh('k'); });
   $('limits').addEventListener('change', (e) => { S.limits = e.target.value.replace(/\s+/g, ''); refresh('k'); });
@@ -554,7 +596,7 @@ function bind() {
   for (const b of document.querySelectorAll('[data-lang]')) {
     b.addEventListener('click', async () => {
       S.lang = b.dataset.lang; await loadI18n(S.lang); save();
-      fillLevels(); fillIndicators(); fillGroups(); fillClasses();
+      fillLevels(); fillIndicators(); fillGroups(); fillClasses(); setLabelLanguage(app.map, lang);
       if (app.result) { drawLegend(); drawAbout(); updateExports(); }
       if (S.area && !$('panel').hidden) selectArea(S.area);
     });
@@ -572,18 +614,27 @@ async function main() {
     app.levels = levels; app.catalogue = cat.indicators; app.themes = cat.themes;
     app.schemes = classes.schemes; app.palettes = classes.palettes;
     mark('catalogue');
+    if (!S.ind && !S.level) {  // no view in the address: the richest view of the atlas
+      app.landing = await api('/api/landing');
+      const v = app.landing;
+      if (v.indicator) Object.assign(S, { ind: v.indicator, level: v.level, period: v.period || '', group: v.group || '', gscheme: v.scheme || '' });
+    }
     if (health.registry_path) { const a = $('registry-link'); a.href = health.registry_path; a.hidden = false; }
   } catch (e) {
     setStatus(e.message, true);
     document.body.dataset.ready = 'error';
     return;
   }
-  fillLevels(); fillIndicators(); fillGroups();
+  fillLevels();
+  try { await loadOffer(); } catch (e) { app.offer = null; }
+  fillIndicators(); await fillGroups();
   bind();
   setupSearch();
   await loaded;
   mark('map_load');
+  app.basemap = await addBasemap(app.map);
   addLayers();
+  if (app.basemap && app.basemap.kind !== 'none') app.map.setPaintProperty('areas-fill', 'fill-opacity', ['case', ['boolean', ['feature-state', 'hover'], false], 0.55, 0.75]);
   refresh('init');
 }
 
