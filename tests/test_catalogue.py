@@ -49,8 +49,8 @@ def test_every_indicator_has_its_label_and_definition_in_dutch_french_and_englis
     from aankomst.plugins import install
 
     install()
-    assert catalog.TEXTS == ["label_nl", "label_fr", "label_en",
-                             "definition_nl", "definition_fr", "definition_en"]
+    assert catalog.TEXTS == ["label_nl", "label_fr", "label_en", "definition_nl",
+                             "definition_fr", "definition_en", "unit_nl", "unit_fr", "unit_en"]
     recs = catalog.listing("records")
     assert {r["id"] for r in recs} == set(catalogue().index)
     empty = [(r["id"], c) for r in recs for c in catalog.TEXTS if not str(r[c]).strip()]
@@ -62,6 +62,7 @@ def test_every_indicator_has_its_label_and_definition_in_dutch_french_and_englis
     assert by_id["foreign_nationality_share"]["label_fr"] == "Part de nationalité étrangère"
     assert by_id["ocmw_recipients"]["label_fr"] == "Bénéficiaires du CPAS"
     assert "revenu d'intégration" in by_id["ocmw_recipients"]["definition_fr"]
+    assert by_id["internal_migration_balance"]["unit_fr"] == "pour 1 000 habitants par an"
     assert by_id["internal_migration_balance"]["label_fr"] == (
         "Solde migratoire interne avec les autres communes belges pour 1 000 habitants")
 

@@ -1,8 +1,10 @@
 """The texts of the indicators: ``aankomst/data/indicators/*.csv`` (one file per subsystem).
 
-Columns: ``id, theme, label_nl, label_en, label_fr, definition_nl, definition_en,
-definition_fr, unit, numerator, denominator, source, class_hint`` (e.g. ``jenks:5``,
-``diverging:0.5``). Everything else about an indicator — what it reads, its parameters, levels,
+Columns: ``id, theme, label_nl, label_fr, label_en, definition_nl, definition_fr,
+definition_en, unit, unit_nl, unit_fr, unit_en, numerator, denominator, source`` and optionally ``class_hint`` (e.g.
+``jenks:5``, ``diverging:0.5``); every label and definition is filled in all three languages.
+Parameter descriptions (``params.csv``) have ``description_en, description_nl,
+description_fr``. Everything else about an indicator — what it reads, its parameters, levels,
 kind and categories — is its :class:`~aankomst.indicators.spec.IndicatorSpec`
 (:mod:`aankomst.indicators.registry`); :func:`listing` joins the two for the CLI, the API and
 ``docs/indicators.md``.
@@ -18,12 +20,16 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from aankomst.errors import AankomstError, UnknownCodeError
+from aankomst.errors import AankomstError, InputError, InputProblem, UnknownCodeError
 from aankomst.paths import package_data
 
-REQUIRED = ["id", "theme", "label_nl", "label_en", "definition_nl", "definition_en", "unit",
-            "numerator", "denominator", "source"]
-OPTIONAL = ["label_fr", "definition_fr", "class_hint"]
+REQUIRED = ["id", "theme", "label_nl", "label_fr", "label_en", "definition_nl", "definition_fr",
+            "definition_en", "unit", "unit_nl", "unit_fr", "unit_en", "numerator", "denominator",
+            "source"]
+OPTIONAL = ["class_hint"]
+TEXTS = [f"{kind}_{lang}" for kind in ("label", "definition", "unit") for lang in ("nl", "fr", "en")]
+"""The per-language text columns every indicator row must fill (Dutch, French, English); ``unit``
+itself is the language-neutral code the results carry, ``unit_nl/fr/en`` its labels."""
 
 
 def _catalogue_files() -> list[Path]:
@@ -41,10 +47,13 @@ def _load() -> pd.DataFrame:
             continue
         missing = [c for c in REQUIRED if c not in rows[0]]
         if missing:
-            from aankomst.errors import InputError
-
             raise InputError(str(path), f"catalogue file lacks columns {missing}", row=1,
                              column=missing[0], expected=", ".join(REQUIRED))
+        empty = [InputProblem(str(path), i, c, f"indicator {r['id']!r} has an empty {c}",
+                              "a label and a definition in Dutch, French and English")
+                 for i, r in enumerate(rows, start=2) for c in TEXTS if not (r[c] or "").strip()]
+        if empty:
+            raise InputError(str(path), empty[0].message, problems=empty)
         df = pd.DataFrame(rows)
         df["file"] = path.name
         frames.append(df)
@@ -59,22 +68,45 @@ def _load() -> pd.DataFrame:
 
 
 def catalogue() -> pd.DataFrame:
-    """All indicators of all subsystems, one row per id (index = id)."""
+    """All indicators of all subsystems, one row per id (index = id).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :data:`REQUIRED` and :data:`OPTIONAL` columns plus ``file`` (the CSV it came from).
+
+    Example
+    -------
+    >>> cat = catalogue()
+    >>> cat.loc["density", ["label_nl", "label_fr", "label_en", "unit"]].tolist()
+    ['Bevolkingsdichtheid', 'Densité de population', 'Population density', 'persons/km²']
+    """
     return _load().copy()
 
 
 def ids() -> list[str]:
-    """Stable indicator ids."""
+    """Stable indicator ids (in file order: ``core.csv`` first).
+
+    Example
+    -------
+    >>> ids()[:2]
+    ['population', 'density']
+    """
     return list(_load()["id"])
 
 
 def entry(indicator_id: str) -> dict[str, str]:
-    """The catalogue row of one indicator as a dict.
+    """The catalogue row of one indicator as a dict (labels and definitions in nl/fr/en).
 
     Raises
     ------
     UnknownCodeError
         For an id not in the catalogue (the message lists the known ids).
+
+    Example
+    -------
+    >>> entry("foreign_nationality_share")["label_fr"]
+    'Part de nationalité étrangère'
     """
     cat = _load()
     if indicator_id not in cat.index:
@@ -111,18 +143,38 @@ def parameters(indicator_id: str) -> list[dict[str, Any]]:
     if spec.groups == "optional":
         out.append({"name": "group", "type": "group", "default": None, "required":
                     bool(spec.extra.get("group_required")), "choices": [],
-                    "description": param_docs().get("group", {}).get("description_en", "")})
+                    "description": param_docs().get("group", {}).get("description_en", ""),
+                    "description_nl": param_docs().get("group", {}).get("description_nl", ""),
+                    "description_fr": param_docs().get("group", {}).get("description_fr", "")})
     docs = param_docs()
     for p in spec.all_params:
         d = docs.get(p.name, {})
         out.append({**p.describe(), "required": False,
                     "description": d.get("description_en", ""),
-                    "description_nl": d.get("description_nl", "")})
+                    "description_nl": d.get("description_nl", ""),
+                    "description_fr": d.get("description_fr", "")})
     return out
 
 
 def listing(fmt: str = "table") -> str | list[dict[str, Any]]:
-    """Catalogue as records (``fmt='json'`` returns JSON text) or a Markdown page."""
+    """Catalogue as records (``fmt='json'`` returns JSON text) or a Markdown page.
+
+    Only the indicators whose specs are registered are listed (``aankomst.plugins.install()``
+    registers the subsystems' ones).
+
+    Parameters
+    ----------
+    fmt
+        ``'records'``/``'table'`` (list of dicts), ``'json'`` or ``'markdown'``.
+
+    Example
+    -------
+    >>> rec = {r["id"]: r for r in listing("records")}["internal_migration_balance"]
+    >>> rec["label_fr"]
+    'Solde migratoire interne avec les autres communes belges pour 1 000 habitants'
+    >>> rec["unit"], rec["kind"]
+    ('per 1,000 inhabitants per year', 'rate')
+    """
     from aankomst.indicators.registry import specs
 
     cat = _load()
@@ -202,16 +254,17 @@ def markdown(recs: list[dict[str, Any]]) -> str:
         "",
         "## Catalogue",
         "",
-        "| id | label (nl / en) | unit | theme |",
+        "| id | label (nl / fr / en) | unit | theme |",
         "|---|---|---|---|",
     ]
     for r in recs:
         lines.append(f"| [`{r['id']}`](#{r['id'].replace('_', '-')}) | {r['label_nl']} / "
-                     f"{r['label_en']} | {r['unit']} | {r['theme']} |")
+                     f"{r['label_fr']} / {r['label_en']} | {r['unit']} | {r['theme']} |")
     for r in recs:
-        lines += ["", f"## {r['id']}", "", f"**{r['label_en']}** — *{r['label_nl']}*", "",
-                  r["definition_en"], "", f"> {r['definition_nl']}", "",
-                  f"* unit: {r['unit']}",
+        lines += ["", f"## {r['id']}", "", f"**{r['label_en']}** — *{r['label_nl']}* — *{r['label_fr']}*",
+                  "", r["definition_en"], "", f"> {r['definition_nl']}", "",
+                  f"> {r['definition_fr']}", "",
+                  f"* unit: {r['unit']} (nl: {r['unit_nl']}; fr: {r['unit_fr']}; en: {r['unit_en']})",
                   f"* numerator: {r['numerator'] or '—'}",
                   f"* denominator: {r['denominator'] or '—'}",
                   f"* inputs: {', '.join(r['inputs'])}",

@@ -204,8 +204,9 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
     meta = {
         "id": indicator_id,
         "kind": spec.kind,
-        "label_nl": entry["label_nl"], "label_en": entry["label_en"],
-        "definition_nl": entry["definition_nl"], "definition_en": entry["definition_en"],
+        "label_nl": entry["label_nl"], "label_fr": entry["label_fr"], "label_en": entry["label_en"],
+        "definition_nl": entry["definition_nl"], "definition_fr": entry["definition_fr"],
+        "definition_en": entry["definition_en"],
         "unit": str(df["unit"].iloc[0]) if len(df) else entry["unit"],
         "numerator": entry["numerator"], "denominator": entry["denominator"],
         "level": target[0], "layout": target[1], "period": str(period),

@@ -558,6 +558,7 @@ def read(atlas: Any, level: str, layout: str, code: str) -> dict[str, Any]:
     cols = pd.DataFrame(con.execute(f"SELECT {', '.join(names)} FROM profile_columns "
                                     "WHERE code = ? AND level = ? AND layout = ?", [code, level, layout]).fetchall(),
                         columns=names)
+    cols = cols.astype(object).where(cols.notna(), None)  # a missing name is null in JSON, never NaN
     latest: dict[str, tuple[str | None, str | None]] = {}
     earlier: dict[str, str] = {}
     for kind, ind, per, reason in con.execute(
