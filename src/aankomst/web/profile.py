@@ -83,7 +83,8 @@ class _Collect:
                 "definition_nl": meta.get("definition_nl") or row.get("definition_nl"),
                 "definition_en": meta.get("definition_en") or row.get("definition_en"),
                 "definition_fr": row.get("definition_fr") or None,
-                "unit": meta.get("unit") or row.get("unit"), "period": per, "latest_period": newest,
+                "unit": meta.get("unit") or row.get("unit"), "unit_nl": row.get("unit_nl"),
+                "unit_fr": row.get("unit_fr"), "unit_en": row.get("unit_en"), "period": per, "latest_period": newest,
                 "earlier": per != newest, "values": vals}
         if spec.kind == "categorical":
             a = vals.get("area") or {}

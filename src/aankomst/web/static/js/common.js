@@ -96,10 +96,19 @@ export function fmt(v, unit) {
   return unit ? `${s} ${unitText(unit)}` : s;
 }
 
+const unitLabels = {};
+
+/** Learn the unit labels (unit_nl/fr/en) of catalogue rows (GET /api/indicators). */
+export function learnUnits(rows) {
+  for (const r of rows || []) if (r && r.unit && r.unit_nl) unitLabels[r.unit] = r;
+}
+
+/** A unit code in the interface language (labels from the catalogue, else the code). */
 export function unitText(unit) {
   if (!unit) return '';
   if (unit === 'percentage points') return { nl: 'procentpunt', fr: 'points de pourcentage' }[lang] || 'pp';
-  return unit;
+  const r = unitLabels[unit];
+  return (r && (r[`unit_${lang}`] || r.unit_en)) || unit;
 }
 
 export function sourceText(meta) {

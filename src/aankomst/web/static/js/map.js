@@ -7,7 +7,7 @@
 // atlas holds (GET /api/landing). Categorical indicators (arrival typology …) draw their named
 // classes, with the rule that held in the tooltip and the panel, and their change between two
 // periods as transitions (entered / left / stayed) for one class.
-import { api, apiUrl, copyLink, el, fmt, label, lang, loadI18n, readState, sourceText, t, unitText, writeState } from './common.js';
+import { api, apiUrl, copyLink, el, fmt, label, lang, learnUnits, loadI18n, readState, sourceText, t, unitText, writeState } from './common.js';
 import { renderProfile } from './profile.js';
 import { GLYPHS, addBasemap, addOrientation, decodeAreas, loadOrientation, setLabelLanguage } from './labels.js';
 
@@ -611,7 +611,7 @@ async function main() {
     const [levels, cat, classes, health] = await Promise.all([
       api('/api/levels'), api('/api/indicators'), api('/api/classes'), api('/healthz'),
       loadI18n(S.lang)]);
-    app.levels = levels; app.catalogue = cat.indicators; app.themes = cat.themes;
+    app.levels = levels; app.catalogue = cat.indicators; app.themes = cat.themes; learnUnits(cat.indicators);
     app.schemes = classes.schemes; app.palettes = classes.palettes;
     mark('catalogue');
     if (!S.ind && !S.level) {  // no view in the address: the richest view of the atlas

@@ -98,7 +98,7 @@ export async function renderProfile(box, profile, opts = {}) {
     const note = periodNote(r);
     const tr = el('tr', { 'data-indicator': r.id, class: r.id === opts.indicator ? 'current' : '' },
       el('th', { scope: 'row' }, el('a', { href: '#', 'data-indicator': r.id }, label(r)),
-        el('span', { class: 'muted small' }, ` ${r.unit && r.unit !== '%' ? `(${r.unit}) ` : r.unit === '%' ? '(%) ' : ''}`,
+        el('span', { class: 'muted small' }, ` ${r.unit && r.unit !== '%' ? `(${r[`unit_${lang}`] || r.unit}) ` : r.unit === '%' ? '(%) ' : ''}`,
           el('span', { class: 'period', title: note }, period(r) + (note ? ' †' : '')))),
       ...cols.map((c) => { const [v, n] = valueOf(c, r); return cell(v, r.unit, n); }));
     tbody.append(tr);
