@@ -36,9 +36,10 @@ def cli_run(tmp_path_factory: pytest.TempPathFactory):
     from aankomst.cli import make_app
 
     db = tmp_path_factory.mktemp("cli") / "demo.duckdb"
-    # --no-extensions keeps this second build short; the session's demo atlas runs them
+    # --no-extensions --no-profiles keep this second build short; the session's demo atlas runs
+    # the extensions and writes the profile table (tests/test_profile_table.py)
     result = CliRunner().invoke(make_app(), ["demo", "--db", str(db), "--seed", "42", "--no-serve",
-                                             "--no-progress", "--no-extensions"])
+                                             "--no-progress", "--no-extensions", "--no-profiles"])
     return db, result
 
 
