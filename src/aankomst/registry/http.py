@@ -449,6 +449,19 @@ def sec_headers(resp: Response) -> None:
     resp.headers.setdefault("X-Frame-Options", "DENY")
 
 
+def expected_version(request: Any) -> str | None:
+    """The version a write expects: ``?version=`` or the ``If-Match`` header (ETag quotes and
+    ``W/`` stripped), ``None`` when neither is given.
+
+    Example
+    -------
+    >>> class R: query_params = {}; headers = {"if-match": 'W/"3"'}
+    >>> expected_version(R())
+    '3'
+    """
+    return request.query_params.get("version") or (request.headers.get("if-match") or "").strip('W/"') or None
+
+
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
     """A JSON API response (not cached by browsers)."""
     resp = JSONResponse(data, status_code=status, headers=headers)

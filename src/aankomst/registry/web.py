@@ -27,6 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from aankomst.errors import AankomstError
+from aankomst.paths import web_static
 from aankomst.registry.http import (
     HERE,
     RegistryContext,
@@ -34,7 +35,6 @@ from aankomst.registry.http import (
     install_error_handlers,
     redirect,
 )
-from aankomst.paths import web_static
 from aankomst.registry.limits import Limits
 
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}

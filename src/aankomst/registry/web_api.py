@@ -22,6 +22,7 @@ from aankomst.registry.http import (
     SESSION_COOKIE,
     RegistryContext,
     client_address,
+    expected_version,
     export_response,
     flag,
     json_response,
@@ -147,7 +148,7 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
     @r.delete("/api/resources/{rid:int}")
     def delete(request: Request, rid: int) -> Response:
         bind(request)
-        version = request.query_params.get("version") or (request.headers.get("if-match") or "").strip('W/"') or None
+        version = expected_version(request)
         with ctx.write() as s, s.begin():
             user = ctx.writer(request, s)
             out = svc.to_dict(svc.delete_resource(s, user, rid, version))

@@ -30,6 +30,7 @@ from aankomst.registry import practices as pr
 from aankomst.registry import service as svc
 from aankomst.registry.http import (
     RegistryContext,
+    expected_version,
     form_text,
     json_response,
     read_form,
@@ -182,7 +183,7 @@ def add_routes(r: APIRouter, ctx: RegistryContext, bind: Callable[[Request], Non
     @r.delete("/registry/api/practices/{pid:int}")
     def api_delete(request: Request, pid: int) -> Response:
         bind(request)
-        version = request.query_params.get("version") or (request.headers.get("if-match") or "").strip('W/"') or None
+        version = expected_version(request)
         with ctx.write() as s, s.begin():
             user = ctx.writer(request, s)
             out = pr.practice_dict(pr.delete_practice(s, user, pid, version))
