@@ -29,4 +29,6 @@ if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] && [ -z "${AANKOMST_TEST_PG_URL:-}"
 fi
 
 export AANKOMST_CHROMIUM=${AANKOMST_CHROMIUM:-/usr/bin/chromium}
-.venv/bin/python -m pytest "$@"
+# one worker per core (AANKOMST_TEST_WORKERS=0 runs in this process); each worker builds its own
+# session atlases, the slow tests (sweeps, browser) are stolen by whichever worker is free
+.venv/bin/python -m pytest -n "${AANKOMST_TEST_WORKERS:-2}" --dist worksteal "$@"

@@ -72,39 +72,77 @@ def test_same_seed_gives_identical_tables(cli_run, demo_atlas):
     assert all(n > 0 for n, _ in mine.values())
 
 
-def test_serve_option_starts_the_web_server_with_the_atlas(tmp_path, monkeypatch):
-    import aankomst.demo
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_option_starts_the_web_server_with_the_atlas(tmp_path):
+    """``aankomst demo --serve`` builds the atlas, then serves *that* atlas over HTTP (a real
+    process on a free loopback port, stopped after the check)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    exe = shutil.which("aankomst", path=str(Path(sys.executable).parent))
+    assert exe, "the aankomst console script is installed beside the test interpreter"
+    port = _free_port()
+    db = tmp_path / "served.duckdb"
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([exe, "demo", "--db", str(db), "--serve", "--port", str(port), "--no-progress",
+                             "--no-extensions", "--no-profiles"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 600
+        body = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/areas?level=municipality",
+                                            timeout=30) as r:
+                    body = json.load(r)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(1)
+        log.flush()
+        assert body is not None, (tmp_path / "serve.log").read_text()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    out = (tmp_path / "serve.log").read_text()
+    assert db.exists() and f"Serving http://127.0.0.1:{port}/" in out
+    codes = {f["properties"]["code"] for f in body["features"]}
+    assert len(codes) == 20 and "97001" in codes  # Demoland's 20 municipalities, Havenstad among them
+
+
+def test_demo_command_refuses_an_atlas_with_other_data_cleanly(tmp_path, mirror):
+    """An atlas holding real data is never overwritten by the demo: exit code 2, the reason and
+    the fix on the console, the atlas unchanged."""
+    import aankomst
     from aankomst.cli import make_app
-    from aankomst.demo.build import KEY_AREAS, DemoReport
+    from aankomst.sources.build import build_atlas
 
-    calls = []
-
-    def fake_build(db, *, seed, progress):
-        Path(db).touch()
-        return DemoReport(Path(db), seed, [2010, 2023], {"areas": 1}, dict(KEY_AREAS), seconds=0.1)
-
-    def fake_serve(db, host, port, **kw):
-        calls.append((db, host, port))
-
-    import aankomst.web.app as web_app
-    monkeypatch.setattr(aankomst.demo, "build_demo", fake_build)
-    monkeypatch.setattr(web_app, "serve", fake_serve)
-    db = tmp_path / "d.duckdb"
-    result = CliRunner().invoke(make_app(), ["demo", "--db", str(db), "--serve", "--port", "8765",
-                                             "--no-progress"])
-    assert result.exit_code == 0, result.output
-    assert calls == [(str(db), "127.0.0.1", 8765)]
-
-
-def test_demo_command_reports_a_failing_extension_cleanly(tmp_path, monkeypatch):
-    import aankomst.demo
-    from aankomst.cli import make_app
-    from aankomst.errors import AankomstError
-
-    def failing(db, *, seed, progress):
-        raise AankomstError("demo extension x.extend failed: ValueError: boom")
-
-    monkeypatch.setattr(aankomst.demo, "build_demo", failing)
-    result = CliRunner().invoke(make_app(), ["demo", "--db", str(tmp_path / "e.duckdb"), "--no-progress"])
-    assert result.exit_code == 2
-    assert "boom" in result.output
+    data = tmp_path / "data" / "social_assistance"
+    data.mkdir(parents=True)
+    for f in (mirror / "social_assistance").iterdir():
+        (data / f.name).symlink_to(f)
+    db = tmp_path / "real.duckdb"
+    build_atlas(data.parent, db, progress=False)
+    with aankomst.open(str(db), read_only=True) as atlas:
+        before = atlas.query("SELECT source_id, load_id FROM provenance ORDER BY load_id").to_dict("records")
+    result = CliRunner().invoke(make_app(), ["demo", "--db", str(db), "--no-progress", "--no-extensions",
+                                             "--no-profiles"])
+    assert result.exit_code == 2, result.output
+    assert "non-demo source" in result.output and "choose another --db" in result.output
+    with aankomst.open(str(db), read_only=True) as atlas:
+        after = atlas.query("SELECT source_id, load_id FROM provenance ORDER BY load_id").to_dict("records")
+    assert after == before and any(r["source_id"].startswith("social_assistance/") for r in before)

@@ -2,12 +2,14 @@
 explanation and change view, place names drawn from the atlas with the shipped glyphs, the
 optional base map; on the demo and (``realdata``) on the real mirror.
 
-The screenshots of the README are written to ``docs/img/`` (``atlas_typology.png``,
-``atlas_typology_change.png``, ``atlas_landing.png``).
+The screenshots of the README (``atlas_typology.png``, ``atlas_typology_change.png``,
+``atlas_landing.png``) are written to ``test-artifacts/``, and to ``docs/img/`` with
+``AANKOMST_UPDATE_DOCS_IMG=1`` (so that a test run leaves the checkout clean).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,8 @@ from web_support import sql
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+DOCS_IMG = Path(__file__).resolve().parents[1] / (
+    "docs/img" if os.environ.get("AANKOMST_UPDATE_DOCS_IMG") == "1" else "test-artifacts")
 
 COLOURED = """() => {
   const a = window.__aankomst, drawn = a.layer.features.map(f => String(f.id));

@@ -23,10 +23,14 @@ def run_app(app: typer.Typer) -> None:
 
 
 def _print_error(console: Any, exc: AankomstError) -> None:
-    console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    """Print the error unwrapped (a file path or row reference stays one copyable line) and as
+    plain text (brackets in a message are not read as console markup)."""
+    from rich.text import Text
+
+    console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True, highlight=False)
     if isinstance(exc, InputError) and len(exc.problems) > 1:
         for p in exc.problems[1:20]:
-            console.print(f"  - {p}", highlight=False)
+            console.print(Text(f"  - {p}"), soft_wrap=True, highlight=False)
 
 
 def fail(exc: AankomstError) -> None:

@@ -18,19 +18,6 @@ COMPLETE_SCHEMES = ("nationality", "country")
 """Schemes whose groups add up to the total population (a total can be derived from them)."""
 
 
-def _marginal_filter(s: Store, table: str, where: str, params: list[Any]) -> str:
-    """SQL condition selecting sex/age totals (or all bands when a file has no total rows)."""
-    flags = s.atlas.con.execute(
-        f"SELECT bool_or(sex = 'T'), bool_or(age_band = 'total') FROM {table} WHERE {where}", params
-    ).fetchall()[0]
-    cond = []
-    if flags[0]:
-        cond.append("sex = 'T'")
-    if flags[1]:
-        cond.append("age_band = 'total'")
-    return (" AND " + " AND ".join(cond)) if cond else ""
-
-
 def _complete_countries(s: Store, df: pd.DataFrame, params: list[Any],
                         trace: Trace | None) -> pd.DataFrame:
     """Keep areas whose counts by country add up to their total population (same file, level
@@ -74,11 +61,35 @@ def _units_per_target(s: Store, codes: pd.Series, src: Node, target: Node) -> pd
 
 
 def _candidates(s: Store, ref: date, schemes: list[str]) -> pd.DataFrame:
+    """Files (load, level, layout, scheme) with counts on ``ref``, with whether each holds sex
+    totals (``has_t``) and age totals (``has_total``): one query for every candidate."""
     return s.q(
-        "SELECT load_id, level, layout, scheme, count(DISTINCT code) AS n FROM population "
-        "WHERE ref_date = ? AND scheme IN (SELECT unnest(?)) GROUP BY ALL",
+        "SELECT load_id, level, layout, scheme, count(DISTINCT code) AS n, "
+        "bool_or(sex = 'T') AS has_t, bool_or(age_band = 'total') AS has_total FROM population "
+        "WHERE ref_date = ? AND scheme IN (SELECT unnest(?)) GROUP BY ALL ORDER BY ALL",
         [ref, schemes],
     )
+
+
+def _marginal_condition(has_t: bool, has_total: bool) -> str:
+    """SQL condition selecting sex/age totals (or all bands when a file has no total rows)."""
+    cond = (["sex = 'T'"] if has_t else []) + (["age_band = 'total'"] if has_total else [])
+    return (" AND " + " AND ".join(cond)) if cond else ""
+
+
+_CODES: OrderedDict[tuple[Any, ...], frozenset[str]] = OrderedDict()
+
+
+def _target_codes(s: Store, target: Node) -> frozenset[str]:
+    """Codes of the areas of ``target`` (memoised per atlas version)."""
+    key = (atlas_version(s.atlas), target)
+    if key not in _CODES:
+        rows = s.atlas.con.execute("SELECT code FROM areas WHERE level = ? AND layout = ?",
+                                   list(target)).fetchall()
+        _CODES[key] = frozenset(str(r[0]) for r in rows)
+        if len(_CODES) > 64:
+            _CODES.popitem(last=False)
+    return _CODES[key]
 
 
 _MEMO: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, set[int], bool, list[str]]] = OrderedDict()
@@ -149,11 +160,26 @@ def _population_counts(
     how = dict(sources)
     frames = []
     incomplete = False
+    # candidates in the order of the choice below (preferred file, then fewest crosswalk steps):
+    # once the candidates of one such class cover every area of the target, no later class can
+    # win an area, so they are not read at all
+    order: list[tuple[tuple[int, int], Any]] = []
     for row in cands.itertuples(index=False):
         src: Node = (row.level, row.layout)
+        chain = [src] if src == target else s.path(src, target)
+        if chain is None:
+            continue  # no crosswalk chain from this file's level to the target (e.g. coarser)
+        order.append(((0 if prefer and int(row.load_id) in prefer else 1, len(chain) - 1), row))
+    order.sort(key=lambda x: x[0])
+    want = _target_codes(s, target)
+    covered: set[str] = set()
+    for n, ((pref, steps), row) in enumerate(order):
+        if n and (pref, steps) != order[n - 1][0] and want <= covered:
+            break
+        src = (row.level, row.layout)
         where = "load_id = ? AND level = ? AND layout = ? AND ref_date = ? AND scheme = ?"
         params = [int(row.load_id), row.level, row.layout, ref, row.scheme]
-        flt = _marginal_filter(s, "population", where, params)
+        flt = _marginal_condition(bool(row.has_t), bool(row.has_total))
         df = s.q(
             f"SELECT code, grp, sum(count)::DOUBLE AS count FROM population WHERE {where}{flt} "
             "GROUP BY code, grp",
@@ -181,14 +207,15 @@ def _population_counts(
         mapped = mapped.merge(_units_per_target(s, df["code"], src, target), on="code", how="left")
         mapped["_cov"] = int(mapped["_units"].sum() if src == target else df["code"].nunique())
         mapped["_derived"] = 0 if mode == "direct" else 1
-        mapped["_steps"] = len(s.path(src, target) or []) - 1
+        mapped["_steps"] = steps
         mapped["_fine"] = -FINENESS.get(row.level, 0)
         mapped["_load"] = int(row.load_id)
-        mapped["_pref"] = 0 if prefer and int(row.load_id) in prefer else 1
+        mapped["_pref"] = pref
         mapped["_cand"] = f"{int(row.load_id)}|{row.scheme}|{row.level}|{row.layout}"
         mapped["_split"] = sub.split
         mapped["_notes"] = "\n".join(sub.notes)
         frames.append(mapped)
+        covered |= set(mapped["code"].astype(str))
     if not frames:
         if required:
             what = f"population counts (scheme {scheme!r}"

@@ -241,8 +241,8 @@ def _one_file_per_area(df: pd.DataFrame, trace: Trace | None, need: str = "both"
     if df.empty:
         return df
     fine = np.maximum(
-        df["origin_level"].map(lambda v: FINENESS.get(v, -9) if isinstance(v, str) else -9),
-        df["dest_level"].map(lambda v: FINENESS.get(v, -9) if isinstance(v, str) else -9))
+        df["origin_level"].map(FINENESS).astype(float).fillna(-9).to_numpy(),
+        df["dest_level"].map(FINENESS).astype(float).fillna(-9).to_numpy())
     rank = (df.assign(_fine=fine, _o=df["origin_kind"] == "area", _d=df["dest_kind"] == "area")
             .groupby(["year", "load_id"])
             .agg(fine=("_fine", "max"), n=("count", "size"), o=("_o", "any"), d=("_d", "any"))
@@ -279,16 +279,13 @@ def _one_file_per_area(df: pd.DataFrame, trace: Trace | None, need: str = "both"
                 trace.notes.append(f"{len(lost)} area(s) left out: their flow file has arrivals "
                                    "only (or departures only), no balance can be made")
     # an area whose file(s) do not cover every year of the window gets no value
-    present = set(zip(df["year"], df["load_id"]))
-    years = sorted(set(df["year"]))
-    own = owner.reset_index()
-    bad = set()
-    for code, part in own.groupby("code"):
-        loads = set(part["load_id"])
-        for y in years:
-            if y not in set(part["year"]) and not any((y, ld) in present for ld in loads):
-                bad.add(code)
-                break
+    # (a year is covered when one of the files owning the area in some year holds that year)
+    present = df[["year", "load_id"]].drop_duplicates()
+    n_years = present["year"].nunique()
+    loads = owner.reset_index()[["code", "load_id"]].drop_duplicates()
+    covered = loads.merge(present, on="load_id")[["code", "year"]].drop_duplicates()
+    per_code = covered.groupby("code")["year"].size()
+    bad = set(per_code.index[per_code < n_years])
     if bad and trace is not None:
         trace.drop_codes |= bad
         trace.notes.append(f"{len(bad)} area(s) left out: their flow files do not cover every "

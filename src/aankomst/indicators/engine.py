@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -13,6 +14,7 @@ from aankomst.indicators._store import FINENESS, LEVELS, Node, Store, resolve_le
 from aankomst.indicators.registry import get as get_spec
 from aankomst.indicators.result import OUTPUT_COLUMNS, Computed, IndicatorResult
 from aankomst.privacy import protect_indicator
+from aankomst.store.hierarchy import atlas_version
 from aankomst.store.schema import CURRENT_LAYOUT
 
 __all__ = ["compute", "compare", "rank", "IndicatorResult", "OUTPUT_COLUMNS"]
@@ -50,12 +52,33 @@ def _as_computed(got: Any, indicator_id: str) -> Computed:
     return got
 
 
+_RUNS: OrderedDict[tuple[Any, ...], tuple[Computed, int]] = OrderedDict()
+"""Implementation results memoised per atlas version and small-cell settings, with the bytes
+of their values: derived indicators (typology, difficulty classes, composites) and the web
+atlas's views ask for the same inputs again. Results that read sources outside the atlas
+(``Computed.sources``, e.g. the registry database) and indicators declared with ``memo=False``
+are never memoised: the atlas version does not see those change."""
+_RUNS_BYTES = 384 * 2**20
+"""Memory the memoised results may take (bytes of their values; least recently used out)."""
+
+
 def _run(spec: Any, atlas: Any, level: str, period: Any, group: str | None,
          scheme: str | None, params: dict[str, Any]) -> Computed:
+    key = (atlas_version(atlas), _threshold(atlas), spec.id, str(level), str(period), group, scheme,
+           tuple(sorted((k, repr(v)) for k, v in params.items())))
+    hit = _RUNS.get(key) if spec.memo else None
+    if hit is not None:
+        _RUNS.move_to_end(key)
+        return hit[0].copy()
     kw: dict[str, Any] = dict(params)
     if spec.groups != "none":
         kw["group"], kw["scheme"] = group, scheme
-    return _as_computed(spec.function(atlas, level=level, period=period, **kw), spec.id)
+    got = _as_computed(spec.function(atlas, level=level, period=period, **kw), spec.id)
+    if spec.memo and not got.sources:
+        _RUNS[key] = (got.copy(), int(got.values.memory_usage(deep=True).sum()))
+        while len(_RUNS) > 1 and sum(n for _, n in _RUNS.values()) > _RUNS_BYTES:
+            _RUNS.popitem(last=False)
+    return got
 
 
 def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: str | None = None,

@@ -75,6 +75,11 @@ class Computed:
         self.periods = list(dict.fromkeys(str(p) for p in self.periods))
         self.notes = list(dict.fromkeys(str(n) for n in self.notes))
 
+    def copy(self) -> Computed:
+        """An independent copy (values, load ids, periods, notes and sources copied)."""
+        return Computed(self.values.copy(), set(self.load_ids), list(self.periods), list(self.notes),
+                        self.split, self.restricted, [dict(x) for x in self.sources])
+
 
 @dataclass
 class IndicatorResult:

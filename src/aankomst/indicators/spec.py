@@ -200,6 +200,10 @@ class IndicatorSpec:
         Classes of a categorical indicator, in map order.
     value_is_count
         ``True`` when the value itself is a count of persons (small-cell rule on the value).
+    memo
+        ``True`` (default) when a result depends on the atlas alone, so the engine may reuse it
+        while the atlas is unchanged; ``False`` when it also depends on state outside the atlas
+        (the registry database, its environment variable).
     """
 
     id: str
@@ -213,6 +217,7 @@ class IndicatorSpec:
     categories: Callable[[], tuple[Category, ...]] | None = None
     value_is_count: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    memo: bool = True
 
     @property
     def all_params(self) -> tuple[Param, ...]:

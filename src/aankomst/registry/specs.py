@@ -42,7 +42,7 @@ def _periods(indicator: str, needs_domain: bool = False) -> External:
 def _spec(ind: str, fn: Any, kind: Any, params: tuple[Param, ...],
           needs_domain: bool = False) -> IndicatorSpec:
     return IndicatorSpec(ind, fn, kind, LEVELS, (_periods(ind, needs_domain),),
-                         params=(*params, URL), period="year")
+                         params=(*params, URL), period="year", memo=False)
 
 
 SPECS: tuple[IndicatorSpec, ...] = (

@@ -551,12 +551,14 @@ async function refresh(what) {
     if (my !== seq) return;
     await showValues(res, fresh, geom);
     if (my !== seq) return;
-    if (fresh) loadOrientation(app.map, S.level, app.layout).catch(() => {});
+    // names and outlines load beside the drawn values; the page is ready once they are there too
+    const orient = fresh ? loadOrientation(app.map, S.level, app.layout).catch(() => {}) : null;
     if (!S.view && (what === 'init' || what === 'level') && app.layer.bbox) {
       const b = app.layer.bbox;
       app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 20, duration: 0 });
     }
     setStatus('');
+    if (orient) { await orient; if (my !== seq) return; }
     app.map.once('idle', () => {
       if (my !== seq) return;
       if (app.firstRender === null) { app.firstRender = performance.now(); mark('idle'); }
