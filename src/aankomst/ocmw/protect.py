@@ -48,13 +48,14 @@ unknown part is weaker than the same relation with that part known).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from aankomst.ocmw import _attacker
 from aankomst.privacy import DEFAULT_THRESHOLD, is_small
 
 DIMS = ("stat", "measure", "period", "scheme", "grp", "sex", "age_band")
@@ -570,6 +571,22 @@ def narrow(unknown: np.ndarray, sup: np.ndarray, c: np.ndarray, rels: list[Relat
     return out
 
 
+def _finest_audit(model: _attacker.Model, sup: np.ndarray, missing: np.ndarray, c: np.ndarray, n: int,
+                  level: float, withhold: Callable[[int], None], lines: Callable[[Iterable[int]], None],
+                  by_cell: dict[int, list[int]], keys: list[tuple[str, ...]]) -> None:
+    """Steps 3–4 against the attacker's finest model (:mod:`._attacker`): while a withheld cell's
+    interval is narrower than ``level``, withhold the cheapest published positive cell whose
+    equality binds its minimum or maximum (else one sharing unknowns with it), then the lines."""
+    top = np.array([k[3] == "total" and k[5] == "T" and k[6] == "total" for k in keys], dtype=bool)
+
+    def cost(j: int) -> tuple[bool, float, int]:  # smallest count, totals of everything last
+        return (bool(top[j]), float(c[j]), j)
+
+    added, _ = _attacker.widen(model, sup[:n] & ~missing[:n], c[:n], level, cost)
+    for j in added:
+        withhold(j)
+
+
 def protect(cells: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, value: str = "value",
             protect_cols: Iterable[str] = (), level: float | None = None) -> pd.DataFrame:
     """Primary and complementary suppression of an OCMW table (all relations of :func:`relations`).
@@ -646,8 +663,12 @@ def protect(cells: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, value: s
                 heapq.heappush(heap, (0, m))
 
     lines(range(len(rels)))
-    # 3. exact audit, by component, then the lines again, until nothing is recoverable
-    while True:
+    lvl = float(threshold if level is None else level)
+    model = _attacker.build(_keys(out), c[:n]) if n else None
+    if model is not None:
+        _finest_audit(model, sup, missing, c, n, lvl, withhold, lines, by_cell, _keys(out))
+    # without a model (too large, or counts that fit none): the table's own lines and cells
+    while model is None:
         unk = unknown()
         done = np.zeros(size, dtype=bool)
         added: list[int] = []
@@ -662,7 +683,7 @@ def protect(cells: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, value: s
                     added.append(j)
         if not added:  # 4. interval audit: no withheld cell narrower than the threshold
             unk = unknown()
-            for cell in narrow(unk, sup, c, rels, pairs, float(threshold if level is None else level)):
+            for cell in narrow(unk, sup, c, rels, pairs, lvl):
                 near = {j for m in by_cell.get(cell, []) for j in rels[m]}
                 if any(j in added for j in near):
                     continue  # this round already widened a line through it
