@@ -4,18 +4,21 @@ Hand examples for each relation an attacker can use (margins, nested groups, adj
 and a Hypothesis property on random tables built from person-level parameters (group × sex ×
 age × period × recipients/inflow/outflow, with nested and crossing group schemes; full cubes,
 the dashboard's selection, or per statistic and scheme a level of detail): after protection no
-published cell lies in 1–4 and no suppressed cell is recoverable.
+published cell lies in 1–4, no suppressed cell is recoverable and none has a feasible interval
+narrower than the threshold (5 persons).
 
 The property judges recoverability **independently of the code under test**: every cell is a
 linear function ``L_i · f`` of the generator's free parameters ``f`` (per finest group, sex and
 age band: recipients and flows of the first period, inflow and outflow after), so a suppressed
 cell is recoverable exactly when ``L_i`` lies in the row space of the published rows ``L_P``
-(null-space test), and with nonnegativity it must not be pinned either (LP bounds with
-``scipy.optimize.linprog`` over ``f ≥ 0``, all cells ``≥ 0``, outflow ``≤`` recipients).
+(null-space test), and with nonnegativity its interval must stay at least the threshold wide
+(LP bounds with ``scipy.optimize.linprog`` over ``f ≥ 0``, all cells ``≥ 0``, outflow and
+first-period inflow ``≤`` recipients; feasible points settle most cells, the rest get their own
+minimum and maximum).
 
-``AANKOMST_PRIVACY_EXAMPLES`` (default 40) sets the number of examples and
-``AANKOMST_PRIVACY_LP_CELLS`` (default 6) how many suppressed cells per example get the LP
-check (``0`` = all), e.g. ``AANKOMST_PRIVACY_EXAMPLES=2000 AANKOMST_PRIVACY_LP_CELLS=0`` locally.
+``AANKOMST_PRIVACY_EXAMPLES`` (default 100) sets the number of examples and
+``AANKOMST_PRIVACY_LP_CELLS`` (default 0 = all) how many suppressed cells per example get the LP
+check, e.g. ``AANKOMST_PRIVACY_EXAMPLES=2000`` locally.
 """
 
 from __future__ import annotations
@@ -121,7 +124,7 @@ LEAVES = {
              "ocmw_origin": "foreign_nationality"},
 }
 OPTIONAL_SCHEMES = ("nationality_group6", "ocmw_origin")
-EXAMPLES = int(os.environ.get("AANKOMST_PRIVACY_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("AANKOMST_PRIVACY_EXAMPLES", "100"))
 LP_CELLS = int(os.environ.get("AANKOMST_PRIVACY_LP_CELLS", "0"))
 
 

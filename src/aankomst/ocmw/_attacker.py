@@ -37,7 +37,10 @@ except ImportError:  # pragma: no cover - SciPy without its HiGHS bindings: linp
 FLOW = ("recipients", "inflow", "outflow")
 REST = "_rest"
 MAX_VARS = 20_000
-"""Largest model :func:`build` makes (unknowns); larger tables get ``None``."""
+"""Largest connected part of a model :func:`build` accepts (unknowns linked by table cells and
+constraints); tables with a larger one get ``None``."""
+MAX_TOTAL = 400_000
+"""Largest model :func:`build` makes at all (unknowns)."""
 _TOL = 1e-6
 _CACHE = 64
 
@@ -197,9 +200,9 @@ def _make(keys: list[tuple[str, ...]], rest: bool, movers: bool = False) -> Mode
     for k in keys:
         if k[3] != "total" and k[4] not in schemes.setdefault(k[3], []):
             schemes[k[3]].append(k[4])
-    for s in schemes:
-        if (rest or s == "country") and REST not in schemes[s]:
-            schemes[s].append(REST)
+    for s, grps in schemes.items():
+        if (rest or s == "country") and REST not in grps:
+            grps.append(REST)
     fin = leaves(schemes, years)
     sexes = sorted({k[5] for k in keys} - {"T"})
     if set(sexes) & {"M", "F"}:
@@ -254,7 +257,7 @@ def _make(keys: list[tuple[str, ...]], rest: bool, movers: bool = False) -> Mode
                     q = run[n - 1]
                     eq_rows.append((r, block[("recipients", m, q)], block[("outflow", m, q)], i))
     nvar = len(block) * nf
-    if nvar > MAX_VARS:
+    if nvar > MAX_TOTAL:
         return None
     # membership of table cells in finest cells
     lidx: dict[tuple[str, str], list[int]] = {}
@@ -313,6 +316,8 @@ def _make(keys: list[tuple[str, ...]], rest: bool, movers: bool = False) -> Mode
     graph = sp.bmat([[None, links], [links.T, None]], format="csr")  # rows and unknowns as nodes
     _, labels = connected_components(graph, directed=False)
     var_comp = labels[links.shape[0]:]
+    if np.bincount(var_comp).max() > MAX_VARS:
+        return None
 
     def first(m: sp.csr_matrix) -> np.ndarray:
         out = np.full(m.shape[0], -1)
@@ -350,6 +355,7 @@ class _Programme:
         self.h = _highs._Highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("presolve", "off")
+        self.h.setOptionValue("simplex_strategy", 4)  # primal: a new cost keeps the basis feasible
         self.h.passModel(lp)
         self.idx = np.arange(self.n, dtype=np.int32)
 
@@ -449,6 +455,87 @@ def build(keys: list[tuple[str, ...]], values: np.ndarray) -> Model | None:
     return None
 
 
+def _widen_part(model: Model, comp: int, withheld: np.ndarray, values: np.ndarray, known: np.ndarray,
+                level: float, cost: Callable[[int], tuple[float, ...]], added: list[int], left: list[int]
+                ) -> None:
+    """:func:`widen` on one component (appends to ``added`` and ``left``)."""
+    cells = np.flatnonzero(model.comp == comp)
+    vc = np.flatnonzero(model.var_comp == comp)
+    eq = model.eq[np.flatnonzero(model.eq_comp == comp)][:, vc]
+    ub = model.ub[np.flatnonzero(model.ub_comp == comp)][:, vc]
+    rows = model.cells[cells][:, vc].tocsr()
+    pub = known[cells] & ~withheld[cells]
+    v = np.nan_to_num(values[cells])
+    fix = np.where(pub, v, np.nan)
+    a = sp.vstack([eq, rows, ub]).tocsr()
+    ne = eq.shape[0]
+    lower = np.concatenate([np.zeros(ne), np.where(pub, fix, -np.inf), np.full(ub.shape[0], -np.inf)])
+    upper = np.concatenate([np.zeros(ne), np.where(pub, fix, np.inf), np.zeros(ub.shape[0])])
+    prog = _Programme(a, lower, upper)
+    lo, hi = v.astype(float).copy(), v.astype(float).copy()
+    sols = model.solutions.get(comp, [])
+
+    def seen(x: np.ndarray) -> None:
+        val = rows @ x
+        np.minimum(lo, val, out=lo)
+        np.maximum(hi, val, out=hi)
+
+    for x in sols:
+        seen(x)
+    sup = withheld[cells].copy()
+
+    def narrow() -> np.ndarray:
+        return np.flatnonzero(sup & (hi - lo < level - _TOL))
+
+    rng = np.random.default_rng(len(cells))
+    for n in range(8):  # all withheld cells together: down, up, then mixed directions
+        op = narrow()
+        if len(op) < 2:
+            break
+        sign = (np.ones(len(op)) if n == 0 else -np.ones(len(op)) if n == 1
+                else rng.choice([-1.0, 1.0], len(op)))
+        status, sol, _ = prog.solve(np.asarray(rows[op].T @ sign).ravel())
+        if status == "optimal" and sol is not None:
+            seen(sol)
+            if n > 1 and len(narrow()) == len(op):
+                break
+    queue = list(narrow())
+    while queue:
+        k = int(queue.pop(0))
+        while hi[k] - lo[k] < level - _TOL:
+            binding: set[int] = set()
+            unbounded = False
+            for sign_ in (1.0, -1.0):
+                if hi[k] - lo[k] >= level - _TOL:
+                    break
+                status, sol, duals = prog.solve(sign_ * rows[k].toarray().ravel())
+                if status == "optimal" and sol is not None and duals is not None:
+                    seen(sol)
+                    d = duals[ne:ne + len(cells)]
+                    binding.update(int(j) for j in np.flatnonzero(np.abs(d) > 1e-9))
+                elif status == "unbounded" and sign_ < 0:
+                    unbounded = True
+            if unbounded or hi[k] - lo[k] >= level - _TOL:
+                break
+            positive = pub & (v > 0)
+            cand = [j for j in binding if positive[j]]
+            if not cand:
+                near = neighbours(model, int(cells[k]), np.isin(np.arange(len(model.comp)), cells[positive]))
+                cand = [int(np.searchsorted(cells, j)) for j in near]
+            if not cand:
+                cand = np.flatnonzero(positive).tolist()
+            if not cand:
+                left.append(int(cells[k]))
+                break
+            j = min(cand, key=lambda i: cost(int(cells[i])))
+            pub[j] = False
+            sup[j] = True
+            prog.free(ne + j)
+            added.append(int(cells[j]))
+            if hi[j] - lo[j] < level - _TOL:
+                queue.append(j)
+
+
 def widen(model: Model, withheld: np.ndarray, values: np.ndarray, level: float,
           cost: Callable[[int], tuple[float, ...]]) -> tuple[list[int], list[int]]:
     """Cells to withhold besides ``withheld`` so that every withheld cell's feasible interval is
@@ -486,82 +573,7 @@ def widen(model: Model, withheld: np.ndarray, values: np.ndarray, level: float,
     left: list[int] = []
     known = ~np.isnan(values)
     for comp in np.unique(model.comp[withheld & (model.comp >= 0)]):
-        comp = int(comp)
-        cells = np.flatnonzero(model.comp == comp)
-        vc = np.flatnonzero(model.var_comp == comp)
-        eq = model.eq[np.flatnonzero(model.eq_comp == comp)][:, vc]
-        ub = model.ub[np.flatnonzero(model.ub_comp == comp)][:, vc]
-        rows = model.cells[cells][:, vc].tocsr()
-        pub = known[cells] & ~withheld[cells]
-        v = np.nan_to_num(values[cells])
-        fix = np.where(pub, v, np.nan)
-        a = sp.vstack([eq, rows, ub]).tocsr()
-        ne = eq.shape[0]
-        lower = np.concatenate([np.zeros(ne), np.where(pub, fix, -np.inf), np.full(ub.shape[0], -np.inf)])
-        upper = np.concatenate([np.zeros(ne), np.where(pub, fix, np.inf), np.zeros(ub.shape[0])])
-        prog = _Programme(a, lower, upper)
-        lo, hi = v.astype(float).copy(), v.astype(float).copy()
-        sols = model.solutions.get(comp, [])
-
-        def seen(x: np.ndarray) -> None:
-            val = rows @ x
-            np.minimum(lo, val, out=lo)
-            np.maximum(hi, val, out=hi)
-
-        for x in sols:
-            seen(x)
-        sup = withheld[cells].copy()
-
-        def narrow() -> np.ndarray:
-            return np.flatnonzero(sup & (hi - lo < level - _TOL))
-
-        rng = np.random.default_rng(len(cells))
-        for n in range(8):  # all withheld cells together: down, up, then mixed directions
-            op = narrow()
-            if len(op) < 2:
-                break
-            sign = (np.ones(len(op)) if n == 0 else -np.ones(len(op)) if n == 1
-                    else rng.choice([-1.0, 1.0], len(op)))
-            status, x, _ = prog.solve(np.asarray(rows[op].T @ sign).ravel())
-            if status == "optimal" and x is not None:
-                seen(x)
-                if n > 1 and len(narrow()) == len(op):
-                    break
-        queue = list(narrow())
-        while queue:
-            k = int(queue.pop(0))
-            while hi[k] - lo[k] < level - _TOL:
-                binding: set[int] = set()
-                unbounded = False
-                for sign_ in (1.0, -1.0):
-                    if hi[k] - lo[k] >= level - _TOL:
-                        break
-                    status, x, duals = prog.solve(sign_ * rows[k].toarray().ravel())
-                    if status == "optimal" and x is not None and duals is not None:
-                        seen(x)
-                        d = duals[ne:ne + len(cells)]
-                        binding.update(int(j) for j in np.flatnonzero(np.abs(d) > 1e-9))
-                    elif status == "unbounded" and sign_ < 0:
-                        unbounded = True
-                if unbounded or hi[k] - lo[k] >= level - _TOL:
-                    break
-                positive = pub & (v > 0)
-                cand = [j for j in binding if positive[j]]
-                if not cand:
-                    near = neighbours(model, int(cells[k]), np.isin(np.arange(len(model.comp)), cells[positive]))
-                    cand = [int(np.searchsorted(cells, j)) for j in near]
-                if not cand:
-                    cand = np.flatnonzero(positive).tolist()
-                if not cand:
-                    left.append(int(cells[k]))
-                    break
-                j = min(cand, key=lambda i: cost(int(cells[i])))
-                pub[j] = False
-                sup[j] = True
-                prog.free(ne + j)
-                added.append(int(cells[j]))
-                if hi[j] - lo[j] < level - _TOL:
-                    queue.append(j)
+        _widen_part(model, int(comp), withheld, values, known, level, cost, added, left)
     return added, left
 
 
@@ -572,7 +584,8 @@ def neighbours(model: Model, cell: int, candidates: np.ndarray) -> np.ndarray:
     near = np.zeros(model.cells.shape[1], dtype=bool)
     near[v.indices] = True
     for m in (model.eq, model.ub):
-        hit = np.flatnonzero(np.asarray(m[:, v.indices].sum(axis=1)).ravel() != 0) if m.shape[0] else []
+        hit: np.ndarray = (np.flatnonzero(np.asarray(m[:, v.indices].sum(axis=1)).ravel() != 0)
+                           if m.shape[0] else np.zeros(0, dtype=int))
         if len(hit):
             near[m[hit].indices] = True
     share = np.asarray(model.cells[:, near].sum(axis=1)).ravel() > 0

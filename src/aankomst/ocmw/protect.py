@@ -14,35 +14,50 @@ persons is shown or can be worked out** from the other published cells (``docs/p
    nationality, EU-status and nationality group;
 3. **adjacent periods** — for recipients, inflow and outflow of one measure, group, sex and age
    band: ``R(P) = R(P−1) − O(P−1) + I(P)`` (exact per person by the definitions of
-   :mod:`.aggregate`), so a suppressed cell can be recovered from the neighbouring period.
+   :mod:`.aggregate`; per group, sex and age band only while nobody changes group between the
+   periods — a person's age band, arrival cohort and nationality are those of the period), so a
+   suppressed cell can be recovered from the neighbouring period.
 
-The rule (:func:`protect`), correct by construction:
+The rule (:func:`protect`):
 
 1. **primary**: counts ``1 … threshold−1`` are suppressed; zeros are published (an empty cell
    says nothing about a person);
-2. **lines**: until no line has exactly one withheld cell, such a line gets a second one — its
-   published cell of least information loss (smallest positive count; a published total when
-   only the total is left);
-3. **exact audit**: a withheld cell is *recoverable* when the published cells and all lines fix
-   its value, i.e. its unit vector lies in the row space of the lines restricted to the withheld
-   cells (:func:`recoverable`). While one is, the cheapest published positive cell of the lines
-   around it that makes it undetermined is withheld (or, failing a single such cell, the
-   cheapest cell its recovery formula uses), and the audit is repeated.
+2. **lines** (cheap first pass): until no line has exactly one withheld cell, such a line gets a
+   second one — its published cell of least information loss (smallest positive count; a
+   published total when only the total is left);
+3. **interval audit against the finest cells** (:mod:`._attacker`): the attacker's model of the
+   table is built from the table itself — the finest groups (every combination of the table's
+   groups that can occur: nested in one nationality, EU status × group of six as real
+   countries combine them; groups absent from the table are taken as empty) × finest sex ×
+   finest age band, with per measure and period unknowns ``≥ 0`` for recipients, inflow and
+   outflow tied by ``R(P) = R(P−1) − O(P−1) + I(P)``, ``O(P) ≤ R(P)`` and a first-period
+   ``I ≤ R``; every table cell is a sum of unknowns. Every withheld cell gets its minimum and
+   maximum given the published cells (linear programmes, HiGHS); while one is narrower than the
+   protection level (``threshold`` persons by default), the cheapest published positive cell
+   whose equality binds its minimum or maximum is withheld too (smallest count, the total of
+   all groups, sexes and ages last) and the cell is solved again. Being at least ``threshold``
+   wide, no withheld cell is recoverable (:func:`recoverable`) nor pinned by nonnegativity.
 
-4. **interval audit** (protection level): not recoverable is not enough, nonnegativity can pin
-   a withheld cell (``R(P−1) = O(P−1)`` both withheld: ``R(P) ≥ I(P)`` by outflow ≤ recipients,
-   and other lines bound it from above). When steps 2–3 add nothing, every withheld cell gets the
-   attacker's linear programme (:func:`narrow`: unknowns ≥ 0, lines, flows ≤ recipients); a
-   cell whose feasible interval is narrower than ``threshold`` persons gets the cheapest
-   published positive cell of its lines withheld, and steps 2–4 repeat.
+   When the counts do not fit the per-group chains (a person's group, age band or arrival
+   cohort is that of the period, so people move between groups from one period to the next),
+   the chains hold per sex only for the sum over groups: ``R(P) = I(P) + S(P)`` per finest cell
+   with stayers ``S ≥ 0`` and ``Σ S(P) = Σ (R − O)(P−1)``; when even that does not fit (counts
+   that do not add up), a residual group per scheme, sex and age band is added.
 
-Steps 3–4 end when no withheld cell is recoverable, nor narrow while a published positive cell
-is left on its lines (or those of its withheld neighbours): a recoverable cell ``x`` has
-a recovery formula ``x = Σ w × published cells`` with some ``w × cell ≠ 0`` (as ``x ≥ 1``), so
-there is always a published positive cell to withhold, and each round withholds one more.
-All withheld cells are positive.
-Cells absent from the table count as known zeros (this only withholds more: a relation with an
-unknown part is weaker than the same relation with that part known).
+4. **fallback** for tables whose model is too large (more than
+   :data:`._attacker.MAX_VARS` unknowns, e.g. a whole dashboard table of a large OCMW with
+   every scheme, sex and age band over 16 years) or fits no model: the table's own lines
+   (:func:`relations`) — the exact audit (a withheld cell whose unit vector lies in the row
+   space of the lines restricted to the withheld cells gets a published cell of its lines
+   withheld) and the interval audit over the table's cells and virtual cells (:func:`narrow`).
+   This fallback does **not** model the finest cells and can leave a withheld cell narrower
+   than the threshold for an attacker who does.
+
+Every round withholds one more positive cell, so the rule ends; with all positive cells withheld
+every withheld cell is unbounded above (the constraints are homogeneous but for the published
+zeros, so scaling the true table stays feasible). All withheld cells are positive. Cells absent
+from the table are unknown to the attacker's programme but their groups' existence counts
+(see above); in the fallback they count as known zeros.
 """
 
 from __future__ import annotations
@@ -589,7 +604,7 @@ def _finest_audit(model: _attacker.Model, sup: np.ndarray, missing: np.ndarray, 
 
 def protect(cells: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, value: str = "value",
             protect_cols: Iterable[str] = (), level: float | None = None) -> pd.DataFrame:
-    """Primary and complementary suppression of an OCMW table (all relations of :func:`relations`).
+    """Primary and complementary suppression of an OCMW table (module docstring: the rule).
 
     Parameters
     ----------
@@ -612,8 +627,9 @@ def protect(cells: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, value: s
     pandas.DataFrame
         A copy (index reset) with ``suppressed`` (bool), ``suppression``
         (``primary``/``complementary``/``""``) and the count set to NaN where suppressed. No
-        published count lies in ``1 … threshold−1`` and no suppressed count is recoverable
-        from the published ones (:func:`recoverable` is empty).
+        published count lies in ``1 … threshold−1``, and every suppressed count's feasible
+        interval for an attacker modelling the finest cells is at least ``level`` wide (see the
+        module docstring for the fallback of very large tables).
 
     Examples
     --------
