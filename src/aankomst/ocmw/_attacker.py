@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - SciPy without its HiGHS bindings: linp
 
 FLOW = ("recipients", "inflow", "outflow")
 REST = "_rest"
-MAX_VARS = 20_000
+MAX_VARS = 30_000
 """Largest connected part of a model :func:`build` accepts (unknowns linked by table cells and
 constraints); tables with a larger one get ``None``."""
 MAX_TOTAL = 400_000

@@ -46,7 +46,7 @@ The rule (:func:`protect`):
 
 4. **fallback** for tables whose model is too large (more than
    :data:`._attacker.MAX_VARS` unknowns, e.g. a whole dashboard table of a large OCMW with
-   every scheme, sex and age band over 16 years) or fits no model: the table's own lines
+   every scheme, sex and age band over 16 years: 60,000–85,000 unknowns) or fits no model: the table's own lines
    (:func:`relations`) — the exact audit (a withheld cell whose unit vector lies in the row
    space of the lines restricted to the withheld cells gets a published cell of its lines
    withheld) and the interval audit over the table's cells and virtual cells (:func:`narrow`).
