@@ -44,10 +44,10 @@ The rule (:func:`protect`):
    with stayers ``S ≥ 0`` and ``Σ S(P) = Σ (R − O)(P−1)``; when even that does not fit (counts
    that do not add up), a residual group per scheme, sex and age band is added.
 
-4. **fallback** for tables whose model is too large (more than
-   :data:`._attacker.MAX_VARS` unknowns, e.g. a whole dashboard table of a large OCMW with
-   every scheme, sex and age band over 16 years: 60,000–85,000 unknowns) or fits no model: the table's own lines
-   (:func:`relations`) — the exact audit (a withheld cell whose unit vector lies in the row
+4. **fallback** for tables whose model is too large (a connected part of more than
+   :data:`._attacker.MAX_VARS` unknowns, e.g. the leefloon table of a dashboard with every
+   scheme, sex and age band over 16 years: 60,000–85,000) or fits no model: the table's own
+   lines (:func:`relations`) — the exact audit (a withheld cell whose unit vector lies in the row
    space of the lines restricted to the withheld cells gets a published cell of its lines
    withheld) and the interval audit over the table's cells and virtual cells (:func:`narrow`).
    This fallback does **not** model the finest cells and can leave a withheld cell narrower
