@@ -345,3 +345,29 @@ def test_cell_pinned_by_nonnegativity_is_widened() -> None:
                           b_eq=np.array(b_eq), bounds=(0, None), method="highs") for s in (1.0, -1.0))
         upper = -hi.fun if hi.status == 0 else np.inf
         assert lo.status == 0 and upper - lo.fun >= 5 - 1e-6, (df.loc[i].to_dict(), lo.fun, upper)
+
+
+def test_people_changing_age_band_keep_the_finest_audit() -> None:
+    # two persons of 24 in 2010 are 25 in 2011: per age band R(2011) = R(2010) − O(2010) + I(2011)
+    # fails (18-24: 4 ≠ 6 − 0 + 0), so the per-band chains cannot hold; the attacker's model then
+    # keeps stayers per sex (R = I + stayers, Σ stayers = Σ (R − O) of the period before) instead
+    # of giving up on the finest cells
+    from aankomst.ocmw import _attacker
+
+    fine = {"18-24": {"recipients": [6, 4], "inflow": [6, 0], "outflow": [0, 0]},
+            "25-34": {"recipients": [10, 12], "inflow": [10, 0], "outflow": [0, 0]}}
+    rows = []
+    for stat, k in itertools.product(["recipients", "inflow", "outflow"], range(2)):
+        for age in fine:
+            rows.append((stat, str(2010 + k), age, fine[age][stat][k]))
+        rows.append((stat, str(2010 + k), "total", sum(fine[a][stat][k] for a in fine)))
+    df = pd.DataFrame(rows, columns=["stat", "period", "age_band", "value"])
+    keys = [(s, "", p, "total", "total", "T", a) for s, p, a in zip(df["stat"], df["period"], df["age_band"])]
+    assert _attacker._make(keys, rest=False) is not None
+    assert _attacker.build(keys, df["value"].to_numpy(float)) is not None   # stayers model fits
+    out = protect(df, threshold=5)
+    small = (df["stat"] == "recipients") & (df["period"] == "2011") & (df["age_band"] == "18-24")
+    assert out.loc[small, "suppressed"].all()
+    shown = out.loc[~out["suppressed"], "value"]
+    assert not ((shown >= 1) & (shown <= 4)).any()
+    assert out["suppressed"].sum() >= 2
