@@ -2,15 +2,19 @@
 
 * ``mirror``: the offline mirror of official data (``../shared/data``); tests that need it are
   marked ``realdata`` and skip with a clear reason when it is absent (it is present in CI).
-* ``real_atlas``: an atlas built once per test session from the whole mirror (read it, never
+* ``real_atlas``: an atlas built once per test run from the whole mirror (read it, never
   write to it; copy it with ``tmp_path`` when a test must write).
-* ``demo_atlas``: an atlas built once per session from the seeded demo generator.
+* ``demo_atlas``: an atlas built once per run from the seeded demo generator.
+
+Under pytest-xdist the workers share these two files (:func:`_built_once`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +31,36 @@ def mirror() -> Path:
     return d
 
 
+def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]) -> Path:
+    """The file ``name/atlas.duckdb`` built by ``build`` once per test run.
+
+    Under pytest-xdist the workers share one copy: the first worker that needs it builds it
+    while holding a file lock, the others wait for it and then open it read-only (session
+    atlases are never written to by tests).
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's temporary directory, shared by the workers
+    d = root / f"shared-{name}"
+    d.mkdir(exist_ok=True)
+    db = d / "atlas.duckdb"
+    with open(d / "lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            if not (d / "built").exists():
+                build(db)
+                (d / "built").touch()
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    return db
+
+
 @pytest.fixture(scope="session")
 def real_atlas_path(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Path of an atlas built from the whole mirror (built once per session)."""
+    """Path of an atlas built from the whole mirror (built once per run)."""
     from aankomst.sources.build import build_atlas
 
-    db = tmp_path_factory.mktemp("real") / "atlas.duckdb"
-    build_atlas(mirror, db, progress=False)
-    return db
+    return _built_once(tmp_path_factory, "real", lambda db: build_atlas(mirror, db, progress=False))
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +77,7 @@ def demo_atlas_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path of the demo atlas (seeded, offline) built once per session."""
     from aankomst.demo import build_demo
 
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_demo(db, seed=42)
-    return db
+    return _built_once(tmp_path_factory, "demo", lambda db: build_demo(db, seed=42))
 
 
 @pytest.fixture(scope="session")
