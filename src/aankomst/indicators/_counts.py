@@ -77,21 +77,6 @@ def _marginal_condition(has_t: bool, has_total: bool) -> str:
     return (" AND " + " AND ".join(cond)) if cond else ""
 
 
-_CODES: OrderedDict[tuple[Any, ...], frozenset[str]] = OrderedDict()
-
-
-def _target_codes(s: Store, target: Node) -> frozenset[str]:
-    """Codes of the areas of ``target`` (memoised per atlas version)."""
-    key = (atlas_version(s.atlas), target)
-    if key not in _CODES:
-        rows = s.atlas.con.execute("SELECT code FROM areas WHERE level = ? AND layout = ?",
-                                   list(target)).fetchall()
-        _CODES[key] = frozenset(str(r[0]) for r in rows)
-        if len(_CODES) > 64:
-            _CODES.popitem(last=False)
-    return _CODES[key]
-
-
 _MEMO: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, set[int], bool, list[str]]] = OrderedDict()
 _MEMO_SIZE = 128
 
@@ -171,7 +156,7 @@ def _population_counts(
             continue  # no crosswalk chain from this file's level to the target (e.g. coarser)
         order.append(((0 if prefer and int(row.load_id) in prefer else 1, len(chain) - 1), row))
     order.sort(key=lambda x: x[0])
-    want = _target_codes(s, target)
+    want = s.codes(target)
     covered: set[str] = set()
     for n, ((pref, steps), row) in enumerate(order):
         if n and (pref, steps) != order[n - 1][0] and want <= covered:

@@ -63,8 +63,9 @@ _RUNS_BYTES = 384 * 2**20
 
 
 def _run(spec: Any, atlas: Any, level: str, period: Any, group: str | None,
-         scheme: str | None, params: dict[str, Any]) -> Computed:
-    key = (atlas_version(atlas), _threshold(atlas), spec.id, str(level), str(period), group, scheme,
+         scheme: str | None, params: dict[str, Any], settings: tuple[int, str]) -> Computed:
+    """The implementation's result (memoised); ``settings`` are the small-cell settings."""
+    key = (atlas_version(atlas), settings, spec.id, str(level), str(period), group, scheme,
            tuple(sorted((k, repr(v)) for k, v in params.items())))
     hit = _RUNS.get(key) if spec.memo else None
     if hit is not None:
@@ -154,9 +155,10 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
     rank = params.pop("rank", None)
     impl_params = {k: v for k, v in params.items() if v is not None}
     s = Store(atlas)
+    settings = _threshold(atlas)
     fallback_note = None
     try:
-        got = _run(spec, atlas, level, period, group, scheme, impl_params)
+        got = _run(spec, atlas, level, period, group, scheme, impl_params, settings)
     except MissingInputError as first:
         # no data reaches the current layout: try the level's older layouts (newest first)
         if impl_params.get("layout") or "@" in str(level):
@@ -167,7 +169,7 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
         found: tuple[str, Computed] | None = None  # newest layout without split units, else newest
         for ly in others:
             try:
-                alt = _run(spec, atlas, level, period, group, scheme, {**impl_params, "layout": ly})
+                alt = _run(spec, atlas, level, period, group, scheme, {**impl_params, "layout": ly}, settings)
             except MissingInputError:
                 continue
             if found is None or (found[1].split and not alt.split):
@@ -184,7 +186,7 @@ def compute(atlas: Any, indicator_id: str, *, level: str, period: Any, group: st
     notes = list(got.notes)
     if fallback_note:
         notes.insert(0, fallback_note)
-    thr, applies = _threshold(atlas)
+    thr, applies = settings
     sources = _sources(atlas, sorted(got.load_ids)) + list(got.sources)
     # figures of unknown origin are protected like restricted ones (docs/privacy.md)
     restricted = bool(got.restricted) if got.restricted is not None else (

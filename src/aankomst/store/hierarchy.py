@@ -94,6 +94,7 @@ def resolve_level(level: str, layout: str | None = None) -> Node:
 
 _MAPS: OrderedDict[tuple[Any, Node, Node], pd.DataFrame | None] = OrderedDict()
 _MAPS_SIZE = 256
+_CODES: OrderedDict[tuple[Any, Node], frozenset[str]] = OrderedDict()
 
 
 class Hierarchy:
@@ -374,6 +375,31 @@ class Hierarchy:
                 list(node),
             )
         return self._areas[node]
+
+    def codes(self, node: Node) -> frozenset[str]:
+        """Codes of the areas of a node (without names or geometry; memoised per atlas version).
+
+        Parameters
+        ----------
+        node
+            ``(level, layout)``.
+
+        Returns
+        -------
+        frozenset of str
+            The codes stored in ``areas`` for that level and layout.
+        """
+        if self._version is None:
+            self._version = atlas_version(self.atlas)
+        key = (self._version, node)
+        if key not in _CODES:
+            rows = self.atlas.con.execute("SELECT code FROM areas WHERE level = ? AND layout = ?",
+                                          list(node)).fetchall()
+            _CODES[key] = frozenset(str(r[0]) for r in rows)
+            if len(_CODES) > _MAPS_SIZE:
+                _CODES.popitem(last=False)
+        _CODES.move_to_end(key)
+        return _CODES[key]
 
     def names(self, node: Node, codes: Iterable[str]) -> pd.DataFrame:
         """``code, area_name, area_name_fr`` for ``codes``: the Dutch name (French where there is
