@@ -28,6 +28,7 @@ LAYER = {
     "analysis": 4,
     "register": 4,
     "registry": 4,
+    "ocmw": 4,
     "outputs": 5,
     "web": 6,
     "plugins": 5,

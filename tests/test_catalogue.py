@@ -60,8 +60,8 @@ def test_every_indicator_has_its_label_and_definition_in_dutch_french_and_englis
     assert not copies, f"French definitions copied from another language: {copies}"
     by_id = {r["id"]: r for r in recs}
     assert by_id["foreign_nationality_share"]["label_fr"] == "Part de nationalité étrangère"
-    assert by_id["arrival_typology"]["label_fr"] == "Type de zone d'arrivée"
-    assert "typologie d'arrivée" in by_id["arrival_typology"]["definition_fr"]
+    assert by_id["ocmw_recipients"]["label_fr"] == "Bénéficiaires du CPAS"
+    assert "revenu d'intégration" in by_id["ocmw_recipients"]["definition_fr"]
     assert by_id["internal_migration_balance"]["unit_fr"] == "pour 1 000 habitants par an"
     assert by_id["internal_migration_balance"]["label_fr"] == (
         "Solde migratoire interne avec les autres communes belges pour 1 000 habitants")

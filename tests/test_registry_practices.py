@@ -128,7 +128,7 @@ def test_pages_list_detail_form_in_three_languages(env):
     assert "Pratiques des CPAS" in fr.text and "Langue" in fr.text and "Travailleurs article 60" in fr.text
     assert "Praktijken van OCMW" not in fr.text and "&lt;script&gt;" in fr.text and XSS not in fr.text
     assert f'href="/registry/practices/{p["id"]}?lang=fr"' in fr.text
-    assert "/ocmw/" not in fr.text  # no OCMW dashboard in this release
+    assert 'href="/ocmw/11002?lang=fr"' in fr.text  # to the OCMW's dashboard
     nl = pub.get("/registry/practices?domain=language")
     assert "Praktijken van OCMW" in nl.text and "Artikel 60-werknemers" in nl.text
     assert pub.get("/registry/practices?domain=housing").text.count('class="practice"') == 0

@@ -21,13 +21,15 @@ def install() -> None:
     >>> from aankomst.indicators.registry import get, plugins
     >>> install()
     >>> get("arrival_typology").kind, plugins()
-    ('categorical', ['core', 'deprivation', 'register', 'registry'])
+    ('categorical', ['core', 'deprivation', 'ocmw', 'register', 'registry'])
     """
     from aankomst.analysis.specs import SPECS as deprivation
     from aankomst.indicators.registry import register
+    from aankomst.ocmw.specs import SPECS as ocmw
     from aankomst.register.specs import SPECS as register_specs
     from aankomst.registry.specs import SPECS as registry
 
     register(deprivation, plugin="deprivation")
     register(register_specs, plugin="register")
     register(registry, plugin="registry")
+    register(ocmw, plugin="ocmw")

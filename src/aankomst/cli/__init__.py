@@ -31,10 +31,11 @@ def make_app() -> typer.Typer:
     from aankomst.cli import build, deprivation, indicators, maps, registry, web
     from aankomst.cli import demo as demo_cmd
     from aankomst.cli import register as register_cmd
+    from aankomst.cli import ocmw as ocmw_cmd
     from aankomst.cli import report as report_cmd
 
     for module in (build, demo_cmd, indicators, maps, register_cmd, deprivation, web, registry,
-                   report_cmd):
+                   report_cmd, ocmw_cmd):
         module.register(app)
     return app
 

@@ -209,6 +209,7 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
     from aankomst.web.api import router as api_router
     from aankomst.web.basemap import Basemap
     from aankomst.web.basemap import make_router as basemap_router
+    from aankomst.web.ocmw_routes import make_router as ocmw_router
     from aankomst.web.profile_routes import router as profile_router
     from aankomst.web.report_routes import router as report_router
     from aankomst.web.service import Service
@@ -245,6 +246,7 @@ def create_app(atlas_path: str | None, registry_url: str | None = None, *, warm:
     app.include_router(api_router)
     app.include_router(profile_router)
     app.include_router(report_router)
+    app.include_router(ocmw_router())
     app.include_router(basemap_router(base))
     if registry_url:
         _mount_registry(app, registry_url, app.state.atlas_path)
