@@ -194,7 +194,25 @@ class Model:
     solutions: dict[int, list[np.ndarray]] = field(default_factory=dict)
 
 
-def _make(keys: list[tuple[str, ...]], rest: bool, movers: bool = False) -> Model | None:
+def collapsible(keys: list[tuple[str, ...]]) -> bool:
+    """Whether age bands occur only as recipients of all groups and sexes (the dashboard's
+    one-way age table): then, in the stayers model, the finest cells need no age band."""
+    return any(k[6] != "total" for k in keys) and all(
+        k[6] == "total" or (k[0] == "recipients" and k[3] == "total" and k[5] == "T") for k in keys)
+
+
+def _make(keys: list[tuple[str, ...]], rest: bool, movers: bool = False, collapse: bool = False
+          ) -> Model | None:
+    """The model of ``keys``: per-cell chains (``movers`` False) or the stayers model, with a
+    residual group per scheme, sex and age band (``rest``).
+
+    ``collapse`` (only where :func:`collapsible`): finest cells without age band, and per
+    measure and period one unknown per age band with ``Σ bands = Σ finest recipients``. In the
+    stayers model this is exact: any solution splits back into finest cells × age bands (per
+    period a transportation table with margins finest recipients × band recipients, inflow,
+    stayers and outflow split in proportion), and summing over bands maps every finest solution
+    onto one of it, so both give every table cell the same feasible values. For the per-cell
+    chains it is a relaxation (used only to prove them infeasible quickly)."""
     years = tuple(sorted({int(k[2][:4]) for k in keys if k[2][:4].isdigit()})) or (2000,)
     schemes: dict[str, list[str]] = {}
     for k in keys:
@@ -212,6 +230,9 @@ def _make(keys: list[tuple[str, ...]], rest: bool, movers: bool = False) -> Mode
         sexes.append(REST)
     if rest and bands:
         bands.append(REST)
+    age_bands: list[str] = []
+    if collapse:
+        age_bands, bands = bands, []
     sexes, bands = sexes or ["T"], bands or ["total"]
     nl, ns, nb = len(fin), len(sexes), len(bands)
     nf = nl * ns * nb
@@ -257,7 +278,12 @@ def _make(keys: list[tuple[str, ...]], rest: bool, movers: bool = False) -> Mode
                     q = run[n - 1]
                     eq_rows.append((r, block[("recipients", m, q)], block[("outflow", m, q)], i))
     nvar = len(block) * nf
-    if nvar > MAX_TOTAL:
+    age_at: dict[tuple[str, str], int] = {}  # (measure, period) -> first age-band unknown
+    for k in keys:
+        if age_bands and k[6] != "total" and (k[1], k[2]) not in age_at:
+            age_at[(k[1], k[2])] = nvar + len(age_at) * len(age_bands)
+    ntot = nvar + len(age_at) * len(age_bands)
+    if ntot > MAX_TOTAL:
         return None
     # membership of table cells in finest cells
     lidx: dict[tuple[str, str], list[int]] = {}
@@ -267,6 +293,10 @@ def _make(keys: list[tuple[str, ...]], rest: bool, movers: bool = False) -> Mode
     all_l = np.arange(nl)
     rows, cols = [], []
     for i, k in enumerate(keys):
+        if k[6] != "total" and age_bands:
+            cols.append(np.array([age_at[(k[1], k[2])] + age_bands.index(k[6])]))
+            rows.append(np.array([i]))
+            continue
         ls = all_l if k[3] == "total" else np.array(lidx.get((k[3], k[4]), []), dtype=int)
         ss = np.arange(ns) if k[5] == "T" else np.array([sexes.index(k[5])] if k[5] in sexes else [], dtype=int)
         bs = np.arange(nb) if k[6] == "total" else np.array([bands.index(k[6])] if k[6] in bands else [], dtype=int)
@@ -274,7 +304,7 @@ def _make(keys: list[tuple[str, ...]], rest: bool, movers: bool = False) -> Mode
         cols.append(block[(k[0], k[1], k[2])] * nf + f)
         rows.append(np.full(len(f), i))
     r_, c_ = np.concatenate(rows), np.concatenate(cols)
-    cells = sp.csr_matrix((np.ones(len(r_)), (r_, c_)), shape=(len(keys), nvar))
+    cells = sp.csr_matrix((np.ones(len(r_)), (r_, c_)), shape=(len(keys), ntot))
     base = np.arange(nf)
     er, ec, ev = [], [], []
     for n, (r, r0, o0, i1) in enumerate(eq_rows):
@@ -291,8 +321,8 @@ def _make(keys: list[tuple[str, ...]], rest: bool, movers: bool = False) -> Mode
 
     def mat(r: list[np.ndarray], c: list[np.ndarray], v: list[np.ndarray], n: int) -> sp.csr_matrix:
         if not r:
-            return sp.csr_matrix((0, nvar))
-        return sp.csr_matrix((np.concatenate(v), (np.concatenate(r), np.concatenate(c))), shape=(n * nf, nvar))
+            return sp.csr_matrix((0, ntot))
+        return sp.csr_matrix((np.concatenate(v), (np.concatenate(r), np.concatenate(c))), shape=(n * nf, ntot))
 
     nrow = len(eq_rows) * nf
     sex_of = (np.arange(nf) // nb) % ns
@@ -307,8 +337,13 @@ def _make(keys: list[tuple[str, ...]], rest: bool, movers: bool = False) -> Mode
             ec.append(b * nf + base)
             ev.append(np.full(nf, v))
         nrow += ns
-    eq = (sp.csr_matrix((np.concatenate(ev), (np.concatenate(er), np.concatenate(ec))), shape=(nrow, nvar))
-          if er else sp.csr_matrix((0, nvar)))
+    for (m, p), a0 in age_at.items():  # Σ age bands = Σ finest recipients
+        er.append(np.full(len(age_bands) + nf, nrow))
+        ec.append(np.concatenate([a0 + np.arange(len(age_bands)), block[("recipients", m, p)] * nf + base]))
+        ev.append(np.concatenate([np.ones(len(age_bands)), -np.ones(nf)]))
+        nrow += 1
+    eq = (sp.csr_matrix((np.concatenate(ev), (np.concatenate(er), np.concatenate(ec))), shape=(nrow, ntot))
+          if er else sp.csr_matrix((0, ntot)))
     ub = mat(ur, uc, uv, len(ub_rows))
     # components: unknowns linked by a table cell or a constraint
     links = sp.vstack([cells, eq, ub]).tocsr()
@@ -438,21 +473,33 @@ def build(keys: list[tuple[str, ...]], values: np.ndarray) -> Model | None:
         ``None`` when the table is too large (:data:`MAX_VARS`) or its counts fit no model.
     """
     known = ~np.isnan(values)
+    coll = collapsible(keys)
     for rest, movers in ((False, False), (False, True), (True, True)):
-        model = _make(keys, rest, movers)
+        if coll and not movers:  # the per-cell chains summed over age bands fail: so do they
+            relaxed = _make(keys, rest, movers, collapse=True)
+            if relaxed is None or not _fits(relaxed, known, values):
+                continue
+        model = _make(keys, rest, movers, collapse=coll and movers)
         if model is None:
             return None
-        ok = True
-        for comp in np.unique(model.comp[known & (model.comp >= 0)]):
-            vc, kw, _ = _lp(model, int(comp), known, values)
-            res = linprog(np.zeros(len(vc)), **kw)  # type: ignore[arg-type]
-            if res.status != 0:
-                ok = False
-                break
-            model.solutions.setdefault(int(comp), []).append(res.x)
-        if ok and not (known & (model.comp < 0) & (np.nan_to_num(values) != 0)).any():
+        if _fits(model, known, values):
             return model
     return None
+
+
+def _fits(model: Model, known: np.ndarray, values: np.ndarray) -> bool:
+    """Whether the known ``values`` are a feasible point of ``model`` (its components' feasible
+    solutions are kept in ``model.solutions``)."""
+    if (known & (model.comp < 0) & (np.nan_to_num(values) != 0)).any():
+        return False
+    for comp in np.unique(model.comp[known & (model.comp >= 0)]):
+        vc, kw, _ = _lp(model, int(comp), known, values)
+        kw["method"] = "highs-ipm"  # proves infeasibility of the large chain models 4× faster
+        res = linprog(np.zeros(len(vc)), **kw)  # type: ignore[arg-type]
+        if res.status != 0:
+            return False
+        model.solutions.setdefault(int(comp), []).append(res.x)
+    return True
 
 
 def _widen_part(model: Model, comp: int, withheld: np.ndarray, values: np.ndarray, known: np.ndarray,
