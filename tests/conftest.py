@@ -89,6 +89,20 @@ def demo_atlas(demo_atlas_path: Path):
     a.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_atlases_built_side_by_side(request: pytest.FixtureRequest) -> None:
+    """Under two or more xdist workers, the first builds the demo atlas and the second the real
+    one at the start, side by side, when the collected tests need them: otherwise the first
+    tests of both workers usually need the demo atlas and the second worker waits for it
+    (~2.5 minutes) before building the real one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    wanted = {"gw0": "demo_atlas_path", "gw1": "real_atlas_path"}.get(worker)
+    if wanted is None or wanted == "real_atlas_path" and mirror_dir() is None:
+        return
+    if any(wanted in getattr(item, "fixturenames", ()) for item in request.session.items):
+        request.getfixturevalue(wanted)
+
+
 @pytest.fixture()
 def writable_copy(tmp_path: Path):
     """Return a function that copies an atlas file into ``tmp_path`` (for tests that write)."""

@@ -1,12 +1,18 @@
 """Synthetic OCMW extract linked to a synthetic register, end to end (docs/ocmw.md §5): generate
 (seeded, identical files for one seed), load with the register link, origin breakdown with
-"Belgians of foreign origin", dashboard, web route (/ocmw/{code}, its JSON API and CSV export)
-and the CLI; and, on the mirror, the calibration to the published 2010 table."""
+"Belgians of foreign origin", dashboard, web route (/ocmw/{code}, its JSON API and CSV export),
+the neighbourhood counts of the dashboard's map (protected with the municipal total), the
+dashboard cache (a new load is seen) and the CLI; and, on the mirror, the calibration to the
+published 2010 table."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -34,13 +40,14 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"register": reg, "extract": ext, "db": db, "dir": d}
 
 
-def _busiest(db: Path) -> str:
+def _busiest(db: Path, rank: int = 0) -> str:
+    """The OCMW with the most leefloon recipients in a year (``rank`` 1: the second one)."""
     a = aankomst.open(str(db), read_only=True)
-    code = a.con.execute("SELECT code FROM measures WHERE level = 'municipality' AND measure = "
-                         "'ocmw_recipients:leefloon:T:total' AND scheme = 'total' ORDER BY value DESC LIMIT 1"
-                         ).fetchall()[0][0]
+    codes = a.con.execute("SELECT code FROM measures WHERE level = 'municipality' AND measure = "
+                          "'ocmw_recipients:leefloon:T:total' AND scheme = 'total' GROUP BY code "
+                          "ORDER BY max(value) DESC, code").fetchall()
     a.close()
-    return str(code)
+    return str(codes[rank][0])
 
 
 def test_same_seed_same_files(synthetic: dict[str, Path], tmp_path: Path) -> None:
@@ -93,7 +100,8 @@ def test_dashboard_web_route_and_exports(synthetic: dict[str, Path]) -> None:
     c = TestClient(app)
     r = c.get(f"/ocmw/{code}?lang=fr")
     assert r.status_code == 200 and "Belges d&#39;origine étrangère" in r.text or "origine étrangère" in r.text
-    assert "content-security-policy" in r.headers and "<script" not in r.text and "style=" not in r.text
+    assert "content-security-policy" in r.headers and "style=" not in r.text
+    assert not re.findall(r"<script(?![^>]*\bsrc=)", r.text)        # no inline script
     assert c.get("/ocmw/static/ocmw.css").status_code == 200
     j = c.get(f"/api/ocmw/{code}?lang=en").json()
     assert j["area"]["code"] == code and j["latest"] == "2020" and j["restricted"] is True
@@ -106,6 +114,107 @@ def test_dashboard_web_route_and_exports(synthetic: dict[str, Path]) -> None:
     bad = c.get("/api/ocmw/99999")
     assert bad.status_code == 404 and bad.json()["error"]["code"].startswith("unknown")
     assert c.get("/ocmw/abc").status_code == 422
+
+
+def _client(db: Path):
+    from fastapi.testclient import TestClient
+
+    from aankomst.web.app import create_app
+
+    return TestClient(create_app(str(db)))
+
+
+def test_neighbourhood_counts_are_the_engines_published_cells(synthetic: dict[str, Path]) -> None:
+    """The map's counts per sector (the synthetic atlas has no neighbourhoods) are exactly what
+    the indicator engine publishes at that level (``/api/values``): one protection, so the map
+    and the API cannot give away by difference what the other withholds; no count 1–4, the
+    published ones exact, the small ones withheld."""
+    from aankomst.privacy import threshold
+
+    code = _busiest(synthetic["db"], 1)
+    c = _client(synthetic["db"])
+    j = c.get(f"/api/ocmw/{code}?lang=fr").json()
+    nb = j["neighbourhoods"]
+    assert nb["kind"] == "counts" and nb["level"] == "sector" and nb["unit"] == "persons"
+    assert not nb["map"]                                          # no geometry in the synthetic atlas
+    a = aankomst.open(str(synthetic["db"]), read_only=True)
+    try:
+        thr = threshold(a)
+        exact = dict(a.con.execute(
+            "SELECT m.code, m.value FROM measures m JOIN crosswalks x ON x.from_level = 'sector' AND "
+            "x.from_layout = m.layout AND x.from_code = m.code AND x.to_level = 'municipality' "
+            "WHERE m.level = 'sector' AND m.measure = 'ocmw_recipients:leefloon:T:total' AND m.scheme = 'total' "
+            "AND m.period = ? AND x.to_code = ?", [nb["period"], code]).fetchall())
+    finally:
+        a.close()
+    api = c.get("/api/values", params={"indicator": "ocmw_recipients", "level": "sector", "layout": nb["layout"],
+                                       "period": nb["period"], "p_measure": "leefloon"})
+    assert api.status_code == 200, api.text
+    by_api = {str(r["area_code"]): r for r in api.json()["data"]}
+    assert {x["code"] for x in nb["areas"]} >= set(exact)
+    assert any(x["code"] in by_api for x in nb["areas"])
+    for x in nb["areas"]:
+        r = by_api.get(x["code"], {"suppressed": False, "value": None})  # a sector without a figure
+        assert x["suppressed"] == bool(r["suppressed"]), (x, r)
+        assert x["value"] == (None if r["suppressed"] or r["value"] is None else r["value"]), (x, r)
+        assert x["value"] is None or x["value"] == 0 or x["value"] >= thr, x    # never 1–4
+        assert x["value"] is None or x["value"] == exact.get(x["code"], 0.0)    # published = exact
+        if 1 <= exact.get(x["code"], 0.0) < thr:
+            assert x["suppressed"], x
+    assert any(1 <= v < thr for v in exact.values())                # the test exercises the rule
+    # the CSV export carries the same cells, withheld ones empty
+    rows = list(csv.DictReader(io.StringIO(c.get(f"/api/ocmw/{code}/export.csv").text)))
+    sub = {r["area_code"]: r for r in rows if r["level"] == "sector"}
+    assert set(sub) == {x["code"] for x in nb["areas"]}
+    for x in nb["areas"]:
+        assert (sub[x["code"]]["value"] == "") == (x["value"] is None)
+    html = c.get(f"/ocmw/{code}?lang=fr").text
+    assert "Carte par quartier" in html and "secret statistique" in html
+    assert "pas de limites pour ces zones" in html                   # no geometry: the table
+
+
+def test_dashboard_cache_sees_a_new_load(synthetic: dict[str, Path], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page, JSON and CSV of one OCMW share one computation; loading OCMW data again (a new
+    atlas version) is seen at once."""
+    from aankomst.ocmw import dashboard as D
+    from aankomst.ocmw.generate import generate
+    from aankomst.ocmw.load import load
+    from aankomst.store.hierarchy import atlas_version
+
+    calls: list[str] = []
+    real = D._compute_core
+
+    def counted(atlas, code, *args):  # type: ignore[no-untyped-def]
+        calls.append(code)
+        return real(atlas, code, *args)
+
+    monkeypatch.setattr(D, "_compute_core", counted)
+    D.clear_cache()
+    db = tmp_path / "atlas.duckdb"
+    shutil.copy(synthetic["db"], db)
+    code = _busiest(db, 1)
+    a = aankomst.open(str(db))
+    try:
+        first = D.dashboard(a, code, lang="nl")
+        D.dashboard(a, code, lang="fr")
+        D.export_table(D.dashboard(a, code, lang="en"))
+        assert calls == [code]                                  # one computation, three languages
+        before = atlas_version(a)
+        ext = tmp_path / "extract"
+        generate(ext, register=synthetic["register"], seed=6)
+        load(ext, a, register=synthetic["register"], months=False)
+        assert atlas_version(a) != before
+        again = D.dashboard(a, code, lang="nl")
+        assert calls == [code, code]                            # the new load is seen
+        D.clear_cache()
+        fresh = D.dashboard(a, code, lang="nl")
+        assert again["neighbourhoods"] == fresh["neighbourhoods"]
+        assert again["key_figures"] == fresh["key_figures"]
+        assert (first["neighbourhoods"], first["trend"]) != (again["neighbourhoods"], again["trend"])
+    finally:
+        a.close()
+        D.clear_cache()
 
 
 def test_cli_generate_load_dashboard(synthetic: dict[str, Path], tmp_path: Path) -> None:

@@ -6,7 +6,9 @@
 (inflow, outflow, median duration, exits within 12/24 months, article 60 followed by regular
 work), a comparison with municipalities of the same area type (or population size class) and
 the region, and — for Brussels OCMWs — the IBSA neighbourhood series of the share of residents
-on an OCMW income (2005–2023). Rendering (HTML) is :mod:`aankomst.web.ocmw_routes`'s; this
+on an OCMW income (2005–2023), and the neighbourhood map (:mod:`aankomst.ocmw.neighbourhoods`:
+recipients per neighbourhood from an extract, else the IBSA share for Brussels, else the
+outlines). Rendering (HTML) is :mod:`aankomst.web.ocmw_routes`'s; this
 module returns plain data (JSON-ready) and the export table.
 
 **Protection.** All counts of the OCMW go through :func:`aankomst.ocmw.protect.protect` as
@@ -14,17 +16,28 @@ module returns plain data (JSON-ready) and the export table.
 margin, nested-group and adjacent-period relations); shares and rates are blanked where their
 numerator or denominator is withheld. Comparison values come from
 :func:`aankomst.indicators.compute` (small-cell rule with complementary suppression along the
-area hierarchy).
+area hierarchy); so do the neighbourhood counts of the map (:mod:`aankomst.ocmw.neighbourhoods`:
+the engine's published cells, the same as ``/api/values``).
+
+**Cache.** The protected tables of one OCMW and measure are computed once per process and atlas
+version (:func:`aankomst.store.hierarchy.atlas_version`), small-cell threshold and comparison
+flag (LRU of :data:`CACHE_SIZE`); the page, its JSON and its CSV share them, the language is
+applied afterwards.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from aankomst.errors import MissingInputError, UnknownCodeError
+from aankomst.store.hierarchy import atlas_version
 
 FLOW_STATS = ("recipients", "inflow", "outflow")
 TRAJ_STATS = ("spells", "spells_obs12", "exits12", "spells_obs24", "exits24", "contracts_obs12", "work12")
@@ -99,6 +112,93 @@ def _population(atlas: Any, code: str, layout: str) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class _Core:
+    """The language-independent, protected part of a dashboard (shared: do not modify)."""
+
+    rows: pd.DataFrame
+    layout: str
+    prot: pd.DataFrame
+    tprot: pd.DataFrame
+    pop: pd.DataFrame
+    name: tuple[str, str | None, str | None]
+    threshold: int
+    years: tuple[str, ...]
+    latest: str
+    comparison: dict[str, Any] | None
+    brussels: dict[str, Any] | None
+    neighbourhoods: dict[str, Any]
+    index: dict[tuple[str, ...], tuple[Any, bool, bool]]
+    """(stat, measure, period, scheme, grp, sex, age band) → (value, suppressed, estimate) of
+    ``prot`` (the first row of a key)."""
+
+
+CACHE_SIZE = 32
+"""Dashboards kept per process (page, JSON and CSV of one OCMW share one computation)."""
+_CACHE: OrderedDict[tuple[Any, ...], _Core] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget the dashboards computed by this process (tests; a new atlas version is seen
+    without it: the cache key holds :func:`~aankomst.store.hierarchy.atlas_version`)."""
+    with _LOCK:
+        _CACHE.clear()
+
+
+def _core(atlas: Any, code: str, measure: str, compare: bool) -> _Core:
+    """The protected tables of one OCMW and measure, memoised (LRU of :data:`CACHE_SIZE`) on the
+    atlas version, the code, the measure, the comparison flag and the small-cell threshold."""
+    from aankomst.privacy import threshold
+
+    thr = threshold(atlas)
+    key = (atlas_version(atlas), code, measure, bool(compare), thr)
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    got = _compute_core(atlas, code, measure, compare, thr)
+    with _LOCK:
+        _CACHE[key] = got
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return got
+
+
+def _compute_core(atlas: Any, code: str, measure: str, compare: bool, thr: int) -> _Core:
+    """:func:`_core` without the cache."""
+    from aankomst.ocmw.neighbourhoods import neighbourhood_table
+    from aankomst.ocmw.protect import protect
+
+    rows, layout = _rows(atlas, code)
+    cells = _shown(_cells(rows[rows["period"].str.len() == 4]))
+    prot = pd.concat([protect(part, thr) for _, part in cells.groupby("measure", sort=False)],
+                     ignore_index=True) if len(cells) else cells.assign(suppressed=False, suppression="")
+    traj = rows[rows["stat"].isin(TRAJ_STATS) & (rows["period"].str.len() == 4)].rename(columns={"ocmw_measure": "measure"})
+    tprot = protect(traj, thr) if len(traj) else traj.assign(suppressed=False)
+    pop = _population(atlas, code, layout)
+    names = atlas.con.execute("SELECT name_nl, name_fr, name_en FROM areas WHERE level = 'municipality' "
+                              "AND layout = ? AND code = ?", [layout, code]).fetchall()
+    name = (str(names[0][0]), names[0][1], names[0][2]) if names else (code, code, code)
+    mine = prot[(prot["measure"] == measure) & (prot["sex"] == "T") & (prot["age_band"] == "total")]
+    years = sorted({p for p in mine.loc[mine["stat"] == "recipients", "period"] if len(p) == 4})
+    if not years:
+        have = sorted(set(prot["measure"]))
+        raise UnknownCodeError(f"measure with yearly recipients for OCMW {code}", measure, known=have)
+    latest = years[-1]
+    brussels = _brussels(atlas, code) if code.startswith("21") else None
+    index: dict[tuple[str, ...], tuple[Any, bool, bool]] = {}
+    for k in zip(prot["stat"], prot["measure"], prot["period"], prot["scheme"], prot["grp"], prot["sex"],
+                 prot["age_band"], prot["value"], prot["suppressed"], prot["estimate"]):
+        index.setdefault(tuple(str(x) for x in k[:7]), (k[7], bool(k[8]), bool(k[9])))
+    return _Core(index=index, rows=rows, layout=layout, prot=prot, tprot=tprot, pop=pop, name=name, threshold=thr,
+                 years=tuple(years), latest=latest,
+                 comparison=_comparison(atlas, code, layout, latest, measure) if compare else None,
+                 brussels=brussels,
+                 neighbourhoods=neighbourhood_table(atlas, code, layout, measure, brussels))
+
+
 def _num(x: Any) -> float | None:
     return None if x is None or (isinstance(x, float) and not np.isfinite(x)) or pd.isna(x) else float(x)
 
@@ -125,8 +225,9 @@ def dashboard(atlas: Any, code: str, *, measure: str = "leefloon", lang: str = "
     dict
         ``area``, ``measure``, ``latest``, ``key_figures`` (latest year), ``trend`` (per year),
         ``by_measure``, ``by_group``, ``by_sex``, ``by_age``, ``trajectories``, ``comparison``,
-        ``brussels``, ``sources``, ``notes``, ``threshold``, ``cells`` (the protected export
-        table). Counts are persons; rates per 1,000 residents of the group on 1 January; shares
+        ``brussels``, ``neighbourhoods`` (the map: :func:`aankomst.ocmw.neighbourhoods.neighbourhood_table`,
+        area names in ``lang`` as ``name``), ``sources``, ``notes``, ``threshold``, ``cells`` (the
+        protected export table, the neighbourhood counts included). Counts are persons; rates per 1,000 residents of the group on 1 January; shares
         in %; ``estimate`` marks counts derived from published shares.
 
     Raises
@@ -142,41 +243,22 @@ def dashboard(atlas: Any, code: str, *, measure: str = "leefloon", lang: str = "
     (8303.0, '2010')
     """
     from aankomst.ocmw import catalogue as K
-    from aankomst.ocmw.protect import protect
-    from aankomst.privacy import threshold
 
     if measure not in K.measure_ids():
         raise UnknownCodeError("OCMW measure", measure, known=K.measure_ids())
     lang = lang if lang in ("nl", "fr", "en") else "nl"
     code = str(code).strip()
-    rows, layout = _rows(atlas, code)
-    thr = threshold(atlas)
-    cells = _shown(_cells(rows[rows["period"].str.len() == 4]))
-    prot = pd.concat([protect(part, thr) for _, part in cells.groupby("measure", sort=False)],
-                     ignore_index=True) if len(cells) else cells.assign(suppressed=False, suppression="")
-    traj = rows[rows["stat"].isin(TRAJ_STATS) & (rows["period"].str.len() == 4)].rename(columns={"ocmw_measure": "measure"})
-    tprot = protect(traj, thr) if len(traj) else traj.assign(suppressed=False)
-    pop = _population(atlas, code, layout)
-    names = atlas.con.execute("SELECT name_nl, name_fr, name_en FROM areas WHERE level = 'municipality' "
-                              "AND layout = ? AND code = ?", [layout, code]).fetchall()
-    name = names[0] if names else (code, code, code)
-    mine = prot[(prot["measure"] == measure) & (prot["sex"] == "T") & (prot["age_band"] == "total")]
-    years = sorted({p for p in mine.loc[mine["stat"] == "recipients", "period"] if len(p) == 4})
-    if not years:
-        have = sorted(set(prot["measure"]))
-        raise UnknownCodeError(f"measure with yearly recipients for OCMW {code}", measure, known=have)
-    latest = years[-1]
+    core = _core(atlas, code, measure, compare)
+    rows, layout, prot, tprot, pop, thr = core.rows, core.layout, core.prot, core.tprot, core.pop, core.threshold
+    name = core.name
+    years, latest = list(core.years), core.latest
 
     def cell(stat: str, period: str, scheme: str = "total", grp: str = "total", m: str = measure,
              sex: str = "T", age: str = "total") -> dict[str, Any]:
-        hit = prot[(prot["stat"] == stat) & (prot["measure"] == m) & (prot["period"] == period)
-                   & (prot["scheme"] == scheme) & (prot["grp"] == grp) & (prot["sex"] == sex)
-                   & (prot["age_band"] == age)]
-        if hit.empty:
+        r = core.index.get((stat, m, period, scheme, grp, sex, age))
+        if r is None:
             return {"value": None, "suppressed": False, "estimate": False, "available": False}
-        r = hit.iloc[0]
-        return {"value": _num(r["value"]), "suppressed": bool(r["suppressed"]),
-                "estimate": bool(r["estimate"]), "available": True}
+        return {"value": _num(r[0]), "suppressed": bool(r[1]), "estimate": bool(r[2]), "available": True}
 
     def published_share(period: str, scheme: str, grp: str) -> float | None:
         hit = rows[(rows["stat"] == "share") & (rows["ocmw_measure"] == measure) & (rows["period"] == period)
@@ -214,11 +296,11 @@ def dashboard(atlas: Any, code: str, *, measure: str = "leefloon", lang: str = "
 
     trend = [{"period": y, **key(y)} for y in years]
     glabel = lambda s, g: K.group_label(s, g, lang)
-    by_group = []
+    by_group: list[dict[str, Any]] = []
     for s in ("nationality", "eu_status", "nationality_group6", "ocmw_origin", "residence", "arrival_cohort"):
         for g in K.scheme_groups(s):
             c = cell("recipients", latest, s, g)
-            if c["available"]:
+            if c["available"] and not any(x["label"] == glabel(s, g) for x in by_group):  # Belgians once
                 by_group.append({"scheme": s, "grp": g, "label": glabel(s, g), **c,
                                  "share": share(latest, s, g)["value"] if not c["suppressed"] else None,
                                  "per_1000": rate(latest, s, g)["value"]
@@ -240,12 +322,29 @@ def dashboard(atlas: Any, code: str, *, measure: str = "leefloon", lang: str = "
         "trajectories": trajectories, "threshold": thr,
         "restricted": bool((rows["privacy"] == "restricted").any()),
         "sources": _sources(atlas, sorted(set(rows["load_id"]))),
-        "notes": _notes(prot, lang),
+        "notes": _notes(prot, lang, thr),
     }
-    out["comparison"] = _comparison(atlas, code, layout, latest, measure) if compare else None
-    out["brussels"] = _brussels(atlas, code) if code.startswith("21") else None
-    out["cells"] = prot.drop(columns=["load_id", "privacy"]).assign(area_code=code, layout=layout)
+    out["comparison"] = copy.deepcopy(core.comparison)
+    out["brussels"] = copy.deepcopy(core.brussels)
+    nb = copy.deepcopy(core.neighbourhoods)
+    for a in nb["areas"]:
+        a["name"] = a["name_fr"] if lang == "fr" and a.get("name_fr") else a["name_nl"]
+    out["neighbourhoods"] = nb
+    out["cells"] = pd.concat([prot.drop(columns=["load_id", "privacy"]).assign(area_code=code, level="municipality",
+                                                                               layout=layout),
+                              _area_cells(nb, measure)], ignore_index=True)
     return out
+
+
+def _area_cells(nb: dict[str, Any], measure: str) -> pd.DataFrame:
+    """The protected neighbourhood counts as export rows (none for shares or outlines)."""
+    if nb["kind"] != "counts":
+        return pd.DataFrame()
+    return pd.DataFrame([{"area_code": a["code"], "level": nb["level"], "layout": nb["layout"], "measure": measure,
+                          "stat": "recipients", "period": nb["period"], "scheme": "total", "grp": "total",
+                          "sex": "T", "age_band": "total", "value": a["value"], "estimate": False,
+                          "suppressed": a["suppressed"], "suppression": "withheld" if a["suppressed"] else ""}
+                         for a in nb["areas"]])
 
 
 def _trajectories(t: pd.DataFrame, rows: pd.DataFrame, measure: str) -> list[dict[str, Any]]:
@@ -281,10 +380,10 @@ def _sources(atlas: Any, load_ids: list[int]) -> list[dict[str, Any]]:
     return [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
-def _notes(prot: pd.DataFrame, lang: str) -> list[str]:
+def _notes(prot: pd.DataFrame, lang: str, threshold: int) -> list[str]:
     from aankomst.ocmw.catalogue import ui_text
 
-    notes = [ui_text("privacy_note", lang)]
+    notes = [ui_text("privacy_note", lang).format(max=threshold - 1)]
     if prot["estimate"].any():
         notes.append({"nl": "Aantallen per groep uit de gepubliceerde tabel 2010 zijn schattingen (totaal × "
                             "gepubliceerd aandeel, afgerond op 0,1 %).",
@@ -294,7 +393,9 @@ def _notes(prot: pd.DataFrame, lang: str) -> list[str]:
                             "share, rounded to 0.1 %)."}[lang])
     n = int(prot["suppressed"].sum())
     if n:
-        notes.append(f"{n} cell(s) withheld ({int((prot['suppression'] == 'primary').sum())} primary).")
+        kinds = prot.loc[prot["suppressed"], "suppression"].value_counts()
+        notes.append(ui_text("withheld_cells", lang).format(
+            n=n, max=threshold - 1, **{k: int(kinds.get(k, 0)) for k in ("primary", "complementary", "detail")}))
     return notes
 
 
@@ -390,9 +491,11 @@ def _brussels(atlas: Any, code: str) -> dict[str, Any] | None:
 
 
 def export_table(d: dict[str, Any]) -> pd.DataFrame:
-    """The protected cells of a dashboard as one long table (for CSV export)."""
+    """The protected cells of a dashboard as one long table (for CSV export): the OCMW's cells,
+    then its neighbourhood counts (``level`` neighbourhood or sector)."""
     c = d["cells"].copy()
-    cols = ["area_code", "layout", "measure", "stat", "period", "scheme", "grp", "sex", "age_band", "value",
-            "estimate", "suppressed", "suppression"]
-    return c[[x for x in cols if x in c.columns]].sort_values(
-        ["measure", "stat", "period", "scheme", "grp", "sex", "age_band"]).reset_index(drop=True)
+    cols = ["area_code", "level", "layout", "measure", "stat", "period", "scheme", "grp", "sex", "age_band",
+            "value", "estimate", "suppressed", "suppression"]
+    c["_sub"] = c["level"] != "municipality" if "level" in c.columns else False
+    c = c.sort_values(["_sub", "measure", "stat", "period", "scheme", "grp", "sex", "age_band", "area_code"])
+    return c[[x for x in cols if x in c.columns]].reset_index(drop=True)

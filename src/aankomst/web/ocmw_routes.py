@@ -1,7 +1,10 @@
 """Web pages and JSON API of the OCMW dashboard (issue 12).
 
 * ``GET /ocmw/{code}?lang=nl|fr|en[&measure=leefloon]`` — the dashboard page (Jinja2, autoescaped,
-  no script, CSS from ``/ocmw/static/ocmw.css``: the Content-Security-Policy of the app holds);
+  CSS from ``/ocmw/static/ocmw.css``, no inline script or style: the Content-Security-Policy of
+  the app holds). The neighbourhood map is drawn by ``/static/js/ocmw.js`` (MapLibre from
+  ``/static/vendor``, geometry from ``GET /api/areas``) from the protected figures the page
+  carries in ``data-areas``; a standalone file (``--format html``) shows them as a table;
 * ``GET /api/ocmw/{code}`` — the same data as JSON;
 * ``GET /api/ocmw/{code}/export.csv`` — the protected cells as spreadsheet-safe CSV
   (:mod:`aankomst.csvsafe`).
@@ -68,8 +71,9 @@ def render_dashboard(data: dict[str, Any], *, standalone: bool = False, practice
     data
         The dashboard data.
     standalone
-        Embed the stylesheet (a file opened from disk, ``aankomst ocmw dashboard --format html``);
-        otherwise link ``/ocmw/static/ocmw.css`` (the web app forbids inline styles).
+        Embed the stylesheet (a file opened from disk, ``aankomst ocmw dashboard --format html``:
+        no script, the neighbourhood figures as a table); otherwise link
+        ``/ocmw/static/ocmw.css`` and the map's script (the web app forbids inline styles).
     practices
         Address of the exchange of practices for this OCMW (``/registry/practices?ocmw=CODE``),
         linked from the page; ``None`` (no registry mounted, a file on disk) shows no link.
@@ -95,9 +99,48 @@ def render_dashboard(data: dict[str, Any], *, standalone: bool = False, practice
         "ETR": _spark([t["per_1000"]["ETR"]["value"] for t in trend]),
     }
     css = (TEMPLATES / "ocmw.css").read_text(encoding="utf-8") if standalone else None
+    nb = data.get("neighbourhoods") or {"kind": "none", "areas": [], "classes": [], "map": False}
     tpl = _env().get_template("dashboard.html")
     return tpl.render(d=data, t=lambda k: ui_text(k, lang), lang=lang, sparks=sparks, css=css,
-                      glabel=lambda s, g: group_label(s, g, lang), practices=practices)
+                      glabel=lambda s, g: group_label(s, g, lang), practices=practices,
+                      nb=nb, nb_areas=map_areas(nb, lang), nb_nodata=sum(
+                          1 for a in nb["areas"] if a.get("value") is None and not a.get("suppressed")))
+
+
+def map_areas(nb: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The areas of the neighbourhood map as the page's script reads them (``data-areas``).
+
+    Parameters
+    ----------
+    nb
+        ``neighbourhoods`` of a dashboard (:func:`aankomst.ocmw.neighbourhoods.neighbourhood_table`).
+    lang
+        ``nl``, ``fr`` or ``en``: names and texts.
+
+    Returns
+    -------
+    list of dict
+        Per area: ``c`` code, ``n`` name, ``f`` fill colour (``None``: withheld or no figure),
+        ``s`` withheld (0/1), ``v`` the text of its figure (a number in the language's format,
+        "withheld" or "no data" translated; empty for outlines).
+    """
+    from aankomst.ocmw.catalogue import ui_text
+
+    digits = 1 if nb.get("unit") == "%" else 0
+    unit = " %" if nb.get("unit") == "%" else ""
+    out = []
+    for a in nb.get("areas", []):
+        if nb.get("kind") == "none":
+            text = ""
+        elif a.get("suppressed"):
+            text = ui_text("withheld", lang)
+        elif a.get("value") is None:
+            text = ui_text("no_data", lang)
+        else:
+            text = _fmt_num(a["value"], digits, lang) + unit
+        name = a.get("name") or (a.get("name_fr") if lang == "fr" else None) or a.get("name_nl") or a["code"]
+        out.append({"c": a["code"], "n": name, "f": a.get("colour"), "s": int(bool(a.get("suppressed"))), "v": text})
+    return out
 
 
 def json_ready(data: dict[str, Any]) -> dict[str, Any]:
