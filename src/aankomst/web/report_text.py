@@ -115,12 +115,6 @@ class TemplateFolder:
                         out.setdefault(key, {}).update({k: v for k, v in row.items() if k in LANGS and v})
         return out
 
-    @cached_property
-    def french(self) -> dict[str, dict[str, str]]:
-        """French indicator texts ``id -> {label_fr, definition_fr}`` (``indicators_fr.csv``)."""
-        with open(self.path("indicators_fr.csv"), encoding="utf-8", newline="") as fh:
-            return {r["id"]: r for r in csv.DictReader(fh)}
-
     def text(self, key: str, lang: str, **fmt: Any) -> str:
         """UI string ``key`` in ``lang`` (English, then Dutch, when missing), formatted.
 
@@ -137,17 +131,16 @@ class TemplateFolder:
         return s.format(**fmt) if fmt else s
 
     def label(self, item: dict[str, Any], lang: str) -> str:
-        """An indicator's label in ``lang`` (French from ``indicators_fr.csv`` when the
-        catalogue has none)."""
+        """An indicator's label in ``lang`` from the catalogue (``data/indicators/*.csv``, the one
+        home of indicator texts; French falls back to English, then Dutch)."""
         if lang == "fr":
-            return (item.get("label_fr") or self.french.get(item.get("id", ""), {}).get("label_fr")
-                    or item.get("label_en") or item.get("label_nl") or item.get("id", ""))
+            return str(item.get("label_fr") or item.get("label_en") or item.get("label_nl") or item.get("id", ""))
         return str(item.get(f"label_{lang}") or item.get("label_nl") or item.get("id", ""))
 
     def definition(self, item: dict[str, Any], lang: str) -> tuple[str, bool]:
         """An indicator's definition in ``lang`` and whether it fell back to English."""
         if lang == "fr":
-            fr = item.get("definition_fr") or self.french.get(item.get("id", ""), {}).get("definition_fr")
+            fr = item.get("definition_fr")
             if fr:
                 return str(fr), False
             return str(item.get("definition_en") or ""), True
