@@ -165,16 +165,33 @@ def _published_share_years(c: _Ctx, t: Node, scheme: str, grp: str) -> set[int]:
     tries = [(mid, scheme, grp) for mid in ("group_share", "nationality_share")]
     tries += [(r.measure, r.measure_scheme, r.measure_grp)
               for r in m[(m["scheme"] == scheme) & (m["grp"] == grp)].itertuples(index=False)]
-    out = set()
+    have = _published_share_periods(c)
+    out: set[int] = set()
     for measure, sch, g in tries:
+        out |= have.get((measure, sch, g, *t), set())
+    return out
+
+
+def _published_share_periods(c: _Ctx) -> dict[tuple[str, ...], set[int]]:
+    """Years (of ``YYYY`` or ``YYYY-01-01`` periods) per ``(measure, scheme, grp, level,
+    layout)`` of the stored published shares, read once per atlas version (one query instead
+    of several per target, group and level)."""
+    from aankomst.indicators.population import _published_share_map
+
+    def make() -> dict[tuple[str, ...], set[int]]:
+        names = sorted({"group_share", "nationality_share", *_published_share_map()["measure"].astype(str)})
         rows = c.s.atlas.con.execute(
-            "SELECT DISTINCT period FROM measures WHERE measure = ? AND scheme = ? AND grp = ? "
-            "AND level = ? AND layout = ? AND value IS NOT NULL", [measure, sch, g, *t]).fetchall()
-        for (p,) in rows:
+            "SELECT DISTINCT measure, scheme, grp, level, layout, period FROM measures WHERE measure IN "
+            f"({', '.join('?' * len(names))}) AND value IS NOT NULL", names).fetchall()
+        out: dict[tuple[str, ...], set[int]] = {}
+        for measure, sch, g, lv, ly, p in rows:
             mm = re.fullmatch(r"(\d{4})(-01-01)?", str(p))
             if mm:
-                out.add(int(mm.group(1)))
-    return out
+                out.setdefault((str(measure), str(sch), str(g), str(lv), str(ly)), set()).add(int(mm.group(1)))
+        return out
+
+    got: dict[tuple[str, ...], set[int]] = c.memo(("published_share_periods",), make)
+    return got
 
 
 def _share_years(c: _Ctx, t: Node, scheme: str | None, grp: str | None) -> set[int]:

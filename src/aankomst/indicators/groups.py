@@ -96,11 +96,17 @@ def scheme_groups(scheme: str) -> list[str]:
     UnknownCodeError
         When ``scheme`` is not defined.
     """
+    return list(_scheme_groups(scheme))
+
+
+@lru_cache(maxsize=64)
+def _scheme_groups(scheme: str) -> tuple[str, ...]:
+    """:func:`scheme_groups`, read once per scheme (the table is package data)."""
     t = scheme_table()
     sub = t[t["scheme"] == scheme].sort_values("order")
     if sub.empty:
         raise UnknownCodeError("group scheme", scheme, known=[*schemes(), "country", "total"])
-    return list(sub["grp"])
+    return tuple(sub["grp"])
 
 
 def group_label(scheme: str, grp: str, lang: str = "nl") -> str:

@@ -75,7 +75,10 @@ class OcmwFigures(Input):
 
         def have(stat: str, sc: str, gr: str) -> set[str]:
             def make() -> set[str]:
-                rows = stored(c.s.atlas, K.measure_key(stat, measure, sex, age), sc, gr)
+                name = K.measure_key(stat, measure, sex, age)  # the rows once, whatever the target
+                rows = c.memo(("ocmw_stored", name, sc, gr), lambda: stored(c.s.atlas, name, sc, gr))
+                if rows.empty:
+                    return set()
                 got = complete_sums(c.s, rows, t, additive=K.STATS[stat].additive and not self.exact)
                 if stat in self.positive:  # a denominator: some area must have a positive one
                     got = got[got["value"] > 0]
