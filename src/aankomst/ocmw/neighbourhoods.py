@@ -24,15 +24,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from aankomst.store.hierarchy import Hierarchy, Node
 from aankomst.store.schema import CURRENT_LAYOUT
-
-PALETTE = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
-"""Sequential colours of the map classes (light: few, dark: many)."""
-OUTLINE_ONLY = "#ffffff"
 
 
 def _nodes() -> tuple[Node, ...]:
@@ -65,46 +60,32 @@ def _with_geometry(h: Hierarchy, node: Node, codes: list[str]) -> set[str]:
     return set(a.loc[a["geometry"].notna() & a["code"].isin(codes), "code"].astype(str))
 
 
-def _classes(values: list[float], digits: int) -> list[dict[str, Any]]:
-    """Up to five classes (quantiles of the shown values, rounded to ``digits``; the first
-    starts at or below the smallest value, the last ends at or above the largest): ``lo``,
-    ``hi``, ``colour`` and ``palette`` (its index in :data:`PALETTE`)."""
-    v = np.array(sorted(x for x in values if x is not None and np.isfinite(x)), dtype=float)
-    if not len(v):
-        return []
-    qs = np.quantile(v, np.linspace(0, 1, min(len(PALETTE), len(np.unique(v))) + 1))
-    edges = sorted(set(np.round(qs, digits).tolist()))
-    step = 10.0 ** -digits
-    edges[0] = min(edges[0], float(np.floor(v[0] / step) * step))
-    edges[-1] = max(edges[-1], float(np.ceil(v[-1] / step) * step))
-    edges = [round(e, digits) for e in edges]
-    if len(edges) == 1:
-        edges = [edges[0], edges[0]]
-    n = len(edges) - 1
-    pal = [round(i * (len(PALETTE) - 1) / max(n - 1, 1)) for i in range(n)]
-    return [{"lo": edges[i], "hi": edges[i + 1], "colour": PALETTE[pal[i]], "palette": pal[i]} for i in range(n)]
-
-
-def _class_of(v: float | None, classes: list[dict[str, Any]]) -> int | None:
-    """Index of the class of a value (the first whose upper limit it does not exceed)."""
-    if v is None or not classes:
-        return None
-    for i, c in enumerate(classes):
-        if v <= c["hi"] + 1e-9:
-            return i
-    return len(classes) - 1
-
-
 def _finish(out: dict[str, Any], digits: int) -> dict[str, Any]:
-    """Classes, colours and class counts of the shown values."""
-    shown = [a["value"] for a in out["areas"] if a["value"] is not None]
-    out["classes"] = _classes(shown, digits)
+    """Classes (quantiles of the shown values, up to five, with the palette and limits of
+    :func:`aankomst.classification.classify`, the atlas' one home of map classes), colours and
+    class counts; ``digits`` decimals for the limits."""
+    from aankomst.classification import classify
+
+    shown = [float(a["value"]) for a in out["areas"] if a["value"] is not None]
+    out["classes"] = []
     for a in out["areas"]:
-        k = _class_of(a["value"], out["classes"])
-        a["colour"] = None if k is None else out["classes"][k]["colour"]
-        a["class"] = k
-    for i, c in enumerate(out["classes"]):
-        c["n"] = sum(1 for a in out["areas"] if a["class"] == i)
+        a["colour"], a["class"] = None, None
+    if shown:
+        k = max(1, min(5, len(set(shown))))
+        cl = classify(shown, "quantiles", max(k, 2), decimals=digits) if k > 1 else None
+        if cl is None:  # one distinct value: one class, the middle colour of the quantiles' palette
+            mid = classify([0.0, 1.0, 2.0], "quantiles", 3).palette[1]
+            out["classes"] = [{"lo": shown[0], "hi": shown[0], "colour": mid, "n": len(shown)}]
+            ids = [0] * len(shown)
+        else:
+            out["classes"] = [{"lo": float(cl.edges[i]), "hi": float(cl.edges[i + 1]), "colour": cl.palette[i],
+                               "n": int(cl.counts[i])} for i in range(cl.k)]
+            ids = [int(x) for x in cl.classes]
+        it = iter(ids)
+        for a in out["areas"]:
+            if a["value"] is not None:
+                a["class"] = next(it)
+                a["colour"] = out["classes"][a["class"]]["colour"]
     out["n_withheld"] = sum(1 for a in out["areas"] if a["suppressed"])
     out["map"] = any(a["geometry"] for a in out["areas"])
     return out
