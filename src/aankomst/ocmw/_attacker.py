@@ -9,7 +9,7 @@ table has flows of the measure) tied along consecutive periods by
 ``R(P) = R(P−1) − O(P−1) + I(P)`` with ``O(P) ≤ R(P)`` and, in the first period,
 ``I ≤ R``; any other statistic (spells, exits …) is one unknown ``≥ 0``. Every table cell is a
 sum of unknowns (:class:`Model`). A withheld cell's feasible values given the published cells
-form an interval (linear programme, HiGHS); :func:`narrow_cells` lists those narrower than the
+form an interval (linear programme, HiGHS); :func:`widen` withholds more until none is narrower than the
 protection level.
 
 Groups of a scheme that are absent from the table are taken as empty (the attacker's strongest
@@ -45,7 +45,8 @@ _TOL = 1e-6
 _CACHE = 64
 
 
-def _prev_period(p: str) -> str | None:
+def prev_period(p: str) -> str | None:
+    """The period before ``p`` (``YYYY`` or ``YYYY-MM``); ``None`` for another format."""
     if len(p) == 4 and p.isdigit():
         return str(int(p) - 1)
     if len(p) == 7 and p[:4].isdigit() and p[4] == "-" and p[5:].isdigit():
@@ -60,7 +61,7 @@ def _chains(periods: set[str]) -> list[list[str]]:
     out: list[list[str]] = []
     fmt: dict[int, list[str]] = {}
     for p in periods:
-        if _prev_period(p) is None:
+        if prev_period(p) is None:
             out.append([p])
         else:
             fmt.setdefault(len(p), []).append(p)
@@ -68,7 +69,7 @@ def _chains(periods: set[str]) -> list[list[str]]:
         lo, hi = min(ps), max(ps)
         run, p = [hi], hi
         while p != lo and len(run) <= 10 * len(ps) + 24:
-            q = _prev_period(p)
+            q = prev_period(p)
             if q is None:
                 break
             run.append(q)
@@ -425,20 +426,6 @@ class _Programme:
         if st in (_highs.HighsModelStatus.kUnbounded, _highs.HighsModelStatus.kUnboundedOrInfeasible):
             return "unbounded", None, None
         return "failed", None, None
-
-
-def _programme(model: Model, comp: int, pub: np.ndarray, values: np.ndarray
-               ) -> tuple[np.ndarray, _Programme, np.ndarray]:
-    """Columns of component ``comp``, its programme (rows: model equalities, then the published
-    cells at their counts, then the inequalities) and the positions of the published cells."""
-    vc = np.flatnonzero(model.var_comp == comp)
-    p = np.flatnonzero(pub & (model.comp == comp))
-    eq = model.eq[np.flatnonzero(model.eq_comp == comp)][:, vc]
-    ub = model.ub[np.flatnonzero(model.ub_comp == comp)][:, vc]
-    a = sp.vstack([eq, model.cells[p][:, vc], ub]).tocsr()
-    lower = np.concatenate([np.zeros(eq.shape[0]), values[p], np.full(ub.shape[0], -np.inf)])
-    upper = np.concatenate([np.zeros(eq.shape[0]), values[p], np.zeros(ub.shape[0])])
-    return vc, _Programme(a, lower, upper), p
 
 
 def _lp(model: Model, comp: int, pub: np.ndarray, values: np.ndarray

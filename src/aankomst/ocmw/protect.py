@@ -85,15 +85,6 @@ _TOL = 1e-9
 Relation = dict[int, float]
 
 
-def _prev_period(p: str) -> str | None:
-    if len(p) == 4 and p.isdigit():
-        return str(int(p) - 1)
-    if len(p) == 7 and p[:4].isdigit() and p[5:].isdigit():
-        y, m = int(p[:4]), int(p[5:])
-        return f"{y - 1}-12" if m == 1 else f"{y}-{m - 1:02d}"
-    return None
-
-
 @lru_cache(maxsize=1)
 def _group_parents() -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
     """``(scheme, grp) -> (parent, grandparent, …)`` of ``data/ocmw/groups.csv``: a scheme
@@ -180,7 +171,7 @@ def all_keys(cells: pd.DataFrame, *, virtual: bool = False) -> list[tuple[str, .
             keys.append(k)
 
     for k in list(keys):  # R(P) − R(P−1) + O(P−1) − I(P) = 0 with one cell absent
-        p, pv = k[2], _prev_period(k[2])
+        p, pv = k[2], _attacker.prev_period(k[2])
         if pv is None:
             continue
         quad = [("recipients", k[1], p, *k[3:]), ("recipients", k[1], pv, *k[3:]),
@@ -247,7 +238,7 @@ def relations(cells: pd.DataFrame, *, virtual: bool = False) -> list[Relation]:
     for i, k in enumerate(keys):
         if k[0] != "recipients":
             continue
-        prev = _prev_period(k[2])
+        prev = _attacker.prev_period(k[2])
         if prev is None:
             continue
         r0 = pos.get(("recipients", k[1], prev, *k[3:]))
